@@ -1,0 +1,66 @@
+# pushmail: the two commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD := build
+PUSHMAILD := $(BUILD)/src/exe/pushmaild/pushmaild
+
+.PHONY: all deps build run test unit integration sanitize fuzz fuzz-run format lint bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+run: build
+	@scripts/demo $(PUSHMAILD)
+
+# Everything: release build + every test (unit and integration), format check,
+# the unit tests again under ASan+UBSan, and a bounded run of each fuzz target.
+test: build format-check
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 600
+	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory fuzz-run
+
+unit: build
+	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) -L unit
+
+integration: build
+	@ctest --test-dir $(BUILD) --output-on-failure -L integration
+
+sanitize: deps
+	@cmake --preset sanitize >/dev/null
+	@cmake --build --preset sanitize -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-sanitize --output-on-failure -j $(JOBS) --timeout 600
+
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+
+# Each fuzz target runs over its seed corpus plus FUZZ_RUNS fresh inputs.
+FUZZ_RUNS ?= 200000
+fuzz-run: fuzz
+	@set -e; for t in build-fuzz/fuzz/*_fuzz; do \
+	  name=$$(basename $$t _fuzz); \
+	  echo "fuzz: $$name ($(FUZZ_RUNS) runs)"; \
+	  $$t -runs=$(FUZZ_RUNS) -max_total_time=120 -dict=fuzz/$$name.dict fuzz/corpus/$$name 2>&1 | tail -n 2; \
+	done
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+format-check:
+	@git ls-files '*.cc' '*.h' | xargs -r clang-format --dry-run -Werror
+
+lint: build
+	@git ls-files 'src/*.cc' | xargs -r -P $(JOBS) -n 4 clang-tidy -p $(BUILD) --quiet
+
+bench: build
+	@$(BUILD)/bench/smtp_intake --server $(PUSHMAILD)
+
+clean:
+	rm -rf build build-sanitize build-fuzz

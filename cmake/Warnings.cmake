@@ -1,0 +1,13 @@
+add_library(pushmail_warnings INTERFACE)
+target_compile_options(pushmail_warnings INTERFACE -Wall -Wextra -Wpedantic -Werror
+  -Wno-missing-field-initializers)
+# Asio's coroutine support and sanitizers both want these everywhere.
+target_compile_definitions(pushmail_warnings INTERFACE
+  BOOST_ASIO_NO_DEPRECATED BOOST_ASIO_DISABLE_CONCEPTS SPDLOG_FMT_EXTERNAL)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(pushmail_warnings INTERFACE -fcoroutines)
+endif()
+if(PUSHMAIL_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()

@@ -1,0 +1,89 @@
+#include "base/config.h"
+
+#include <strings.h>
+#include <toml++/toml.h>
+
+namespace pushmail {
+namespace {
+
+template <class T>
+void Read(const toml::table& t, std::string_view key, T& out) {
+  if (auto v = t[key].value<T>()) out = *v;
+}
+
+template <class Rep, class Period>
+void ReadDuration(const toml::table& t, std::string_view key,
+                  std::chrono::duration<Rep, Period>& out) {
+  if (auto v = t[key].value<int64_t>()) out = std::chrono::duration<Rep, Period>(*v);
+}
+
+void ReadSmtp(const toml::table& t, SmtpLimits& s) {
+  int64_t n = 0;
+  auto unsigned_key = [&](std::string_view key, auto& out) {
+    n = static_cast<int64_t>(out);
+    Read(t, key, n);
+    if (n > 0) out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+  };
+  unsigned_key("max_line", s.max_line);
+  unsigned_key("max_message_size", s.max_message_size);
+  unsigned_key("max_recipients", s.max_recipients);
+  unsigned_key("max_bad_commands", s.max_bad_commands);
+  unsigned_key("max_connections_per_ip", s.max_connections_per_ip);
+  unsigned_key("auth_failures_before_delay", s.auth_failures_before_delay);
+  ReadDuration(t, "auth_failure_delay_ms", s.auth_failure_delay);
+  ReadDuration(t, "command_timeout_s", s.command_timeout);
+  ReadDuration(t, "data_timeout_s", s.data_timeout);
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& path, std::string* error) {
+  Config config;
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    *error = std::string(e.description()) + " at line " + std::to_string(e.source().begin.line);
+    return MakeError(Errc::kInvalidArgument);
+  }
+  Read(root, "data", config.data_dir);
+  Read(root, "hostname", config.hostname);
+  Read(root, "log_level", config.log_level);
+  if (auto* domains = root["domains"].as_array()) {
+    for (auto& d : *domains) {
+      if (auto s = d.value<std::string>()) config.domains.push_back(*s);
+    }
+  }
+  if (auto* listen = root["listen"].as_table()) {
+    Read(*listen, "smtp", config.smtp_addr);
+    Read(*listen, "submission", config.submission_addr);
+    Read(*listen, "imap", config.imap_addr);
+    Read(*listen, "imaps", config.imaps_addr);
+    Read(*listen, "http", config.http_addr);
+  }
+  if (auto* tls = root["tls"].as_table()) {
+    Read(*tls, "cert", config.tls_cert);
+    Read(*tls, "key", config.tls_key);
+  }
+  int64_t workers = 0;
+  Read(root, "workers", workers);
+  if (workers > 0) config.workers = static_cast<unsigned>(workers);
+  if (auto* smtp = root["smtp"].as_table()) ReadSmtp(*smtp, config.smtp);
+  if (auto* store = root["store"].as_table()) {
+    int64_t batch = config.store.max_batch;
+    Read(*store, "max_batch", batch);
+    if (batch > 0) config.store.max_batch = static_cast<unsigned>(batch);
+  }
+  return config;
+}
+
+bool IsLocalDomain(const Config& config, std::string_view domain) {
+  for (const auto& d : config.domains) {
+    if (d.size() == domain.size() && strncasecmp(d.data(), domain.data(), d.size()) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace pushmail

@@ -1,0 +1,59 @@
+#include "base/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "base/clock.h"
+
+namespace pushmail {
+namespace {
+
+std::string WriteTemp(const std::string& text) {
+  char name[] = "/tmp/pushmail-config-XXXXXX";
+  int fd = mkstemp(name);
+  EXPECT_GE(fd, 0);
+  close(fd);
+  std::ofstream(name) << text;
+  return name;
+}
+
+TEST(Config, DefaultsWhenKeysAreAbsent) {
+  std::string path = WriteTemp("domains = [\"example.test\"]\n");
+  std::string error;
+  auto config = LoadConfig(path, &error);
+  ASSERT_TRUE(config.has_value()) << error;
+  EXPECT_EQ(config->smtp.max_line, 1000u);
+  EXPECT_EQ(config->domains.size(), 1u);
+  EXPECT_TRUE(IsLocalDomain(*config, "EXAMPLE.test"));
+  EXPECT_FALSE(IsLocalDomain(*config, "example.org"));
+  std::remove(path.c_str());
+}
+
+TEST(Config, ReadsLimits) {
+  std::string path = WriteTemp(
+      "[smtp]\nmax_recipients = 7\nauth_failure_delay_ms = 10\n[listen]\nsmtp = "
+      "\"127.0.0.1:0\"\n");
+  std::string error;
+  auto config = LoadConfig(path, &error);
+  ASSERT_TRUE(config.has_value()) << error;
+  EXPECT_EQ(config->smtp.max_recipients, 7u);
+  EXPECT_EQ(config->smtp.auth_failure_delay.count(), 10);
+  EXPECT_EQ(config->smtp_addr, "127.0.0.1:0");
+  std::remove(path.c_str());
+}
+
+TEST(Config, BadTomlNamesTheLine) {
+  std::string path = WriteTemp("domains = [\n\nworkers = = 3\n");
+  std::string error;
+  auto config = LoadConfig(path, &error);
+  EXPECT_FALSE(config.has_value());
+  EXPECT_NE(error.find("line"), std::string::npos);
+  std::remove(path.c_str());
+}
+
+TEST(Clock, Rfc5322Date) { EXPECT_EQ(Rfc5322Date(0), "Thu, 01 Jan 1970 00:00:00 +0000"); }
+
+}  // namespace
+}  // namespace pushmail

@@ -1,0 +1,142 @@
+#include "hub/hub.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "store/store.h"
+#include "testing/temp_dir.h"
+
+namespace pushmail::hub {
+namespace {
+
+// Counts, on another connection than the store's, the change-log rows at `modseq`: non-zero
+// only once that modseq's commit is durable and visible.
+int CommittedRows(const std::string& path, store::AccountId account, store::ModSeq modseq) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT count(*) FROM changes WHERE account_id = ? AND modseq = ?", -1, &q,
+                     nullptr);
+  sqlite3_bind_int64(q, 1, account);
+  sqlite3_bind_int64(q, 2, modseq);
+  int n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return n;
+}
+
+class Recorder : public Subscriber {
+ public:
+  using Subscriber::Subscriber;
+  std::function<void(Recorder&)> on_notify;
+  int notifies = 0;
+  bool overflowed = false;
+
+ protected:
+  void OnNotify() override {
+    ++notifies;
+    if (on_notify) on_notify(*this);
+  }
+  void OnOverflow() override { overflowed = true; }
+};
+
+class HubTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    store_ = std::move(*store::Store::Open({dir_.File("store.db"), 64}));
+    account_ = *store_->CreateAccount("a@example.test", "p");
+    other_ = *store_->CreateAccount("b@example.test", "p");
+    hub_ = std::make_unique<Hub>(std::vector<boost::asio::any_io_executor>{io_.get_executor()},
+                                 /*max_queue=*/4);
+    store_->SetCommitListener([this](const auto& changes) { hub_->Publish(changes); });
+  }
+
+  void Deliver(store::AccountId to) {
+    store::Incoming in;
+    in.message = "Subject: x\r\n\r\nx\r\n";
+    in.summary = mime::Parse(in.message);
+    in.recipients = {to};
+    ASSERT_TRUE(store_->DeliverSync(std::move(in)).has_value());
+  }
+
+  // Runs the worker until `done` or a bounded number of rounds.
+  void RunUntil(const std::function<bool()>& done) {
+    for (int i = 0; i < 1000 && !done(); ++i) {
+      io_.restart();
+      io_.run_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  testing::TempDir dir_;
+  boost::asio::io_context io_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Hub> hub_;
+  store::AccountId account_ = 0, other_ = 0;
+};
+
+TEST_F(HubTest, EventIsSeenOnlyAfterItsCommit) {
+  Recorder r(0, account_);
+  std::vector<int> visible;
+  r.on_notify = [&](Recorder& self) {
+    for (const Event& e : self.TakePending()) {
+      visible.push_back(CommittedRows(dir_.File("store.db"), e->account, e->modseq));
+    }
+  };
+  boost::asio::post(io_, [&] { hub_->Subscribe(&r); });
+  io_.run_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 5; ++i) Deliver(account_);
+  RunUntil([&] { return visible.size() == 5; });
+  ASSERT_EQ(visible.size(), 5u);
+  for (int rows : visible) EXPECT_GT(rows, 0);
+  hub_->Unsubscribe(&r);
+}
+
+TEST_F(HubTest, OnlyTheAccountsSubscribersHear) {
+  Recorder mine(0, account_), theirs(0, other_);
+  hub_->Subscribe(&mine);
+  hub_->Subscribe(&theirs);
+  Deliver(account_);
+  RunUntil([&] { return mine.HasPending(); });
+  EXPECT_EQ(mine.TakePending().size(), 1u);
+  EXPECT_FALSE(theirs.HasPending());
+  hub_->Unsubscribe(&mine);
+  hub_->Unsubscribe(&theirs);
+}
+
+TEST_F(HubTest, PushSequenceHasNoGaps) {
+  Recorder r(0, account_);
+  hub_->Subscribe(&r);
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 3; ++i) {
+    Deliver(account_);
+    RunUntil([&] { return r.HasPending(); });
+    for (const Event& e : r.TakePending()) seqs.push_back(e->push_seq);
+  }
+  ASSERT_EQ(seqs.size(), 3u);
+  EXPECT_EQ(seqs[1], seqs[0] + 1);
+  EXPECT_EQ(seqs[2], seqs[1] + 1);
+  hub_->Unsubscribe(&r);
+}
+
+TEST_F(HubTest, SlowSubscriberIsDroppedNotWaitedFor) {
+  Recorder slow(0, account_), fast(0, account_);
+  int fast_seen = 0;
+  fast.on_notify = [&](Recorder& self) {
+    fast_seen += static_cast<int>(self.TakePending().size());
+  };
+  hub_->Subscribe(&slow);
+  hub_->Subscribe(&fast);
+  for (int i = 0; i < 6; ++i) Deliver(account_);  // max_queue is 4
+  RunUntil([&] { return fast_seen == 6; });
+  EXPECT_EQ(fast_seen, 6);
+  EXPECT_TRUE(slow.overflowed);
+  EXPECT_EQ(hub_->Stats().overflows, 1u);
+  hub_->Unsubscribe(&slow);  // already dropped: a no-op
+  hub_->Unsubscribe(&fast);
+}
+
+}  // namespace
+}  // namespace pushmail::hub

@@ -1,0 +1,80 @@
+// Account writes: create (with the default mailboxes), delete, change password.
+#include "base/clock.h"
+#include "store/password.h"
+#include "store/store.h"
+#include "store/writer.h"
+
+namespace pushmail::store {
+namespace {
+
+ErrorCode CreateDefaultMailboxes(Txn& txn, AccountId account, ModSeq modseq) {
+  // UIDVALIDITY only needs to differ from any earlier mailbox of the same name; the clock in
+  // seconds plus the position does, and stays within 32 bits until 2106.
+  auto base = static_cast<uint32_t>(UnixNow());
+  int64_t order = 0;
+  for (const auto& [name, role] : kDefaultMailboxes) {
+    auto& q = txn.Stmt(
+        "INSERT INTO mailboxes (account_id, name, role, sort_order, uidvalidity, highestmodseq) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
+    q.Bind(1, account).Bind(2, name).Bind(3, role).Bind(4, order);
+    q.Bind(5, static_cast<int64_t>(base + order)).Bind(6, modseq);
+    if (auto ec = q.Run()) return ec;
+    ++order;
+    auto id = txn.db().LastInsertRowId();
+    if (auto ec = txn.Log(account, DataType::kMailbox, id, ChangeOp::kCreated, modseq)) return ec;
+  }
+  return {};
+}
+
+ErrorCode InsertAccount(Txn& txn, std::string_view login, const std::string& hash, AccountId& id) {
+  auto& q = txn.Stmt(
+      "INSERT INTO accounts (login, password_hash, created_at) VALUES (?, ?, ?) "
+      "ON CONFLICT DO NOTHING");
+  q.Bind(1, login).Bind(2, hash).Bind(3, UnixNow());
+  if (auto ec = q.Run()) return ec;
+  if (txn.db().Changes() == 0) return MakeError(Errc::kAlreadyExists);
+  id = txn.db().LastInsertRowId();
+  auto& a = txn.Stmt("INSERT INTO addresses (address, account_id) VALUES (?, ?)");
+  a.Bind(1, login).Bind(2, id);
+  return a.Run();
+}
+
+}  // namespace
+
+Result<AccountId> Store::CreateAccount(std::string_view login, std::string_view password) {
+  auto hash = HashPassword(password);
+  if (!hash) return hash.error();
+  AccountId id = 0;
+  ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
+    if (auto ec = InsertAccount(txn, login, *hash, id)) return ec;
+    auto modseq = txn.Bump(id, Bit(DataType::kMailbox));
+    if (!modseq) return modseq.error();
+    return CreateDefaultMailboxes(txn, id, *modseq);
+  });
+  if (ec) return ec;
+  return id;
+}
+
+ErrorCode Store::DeleteAccount(std::string_view login) {
+  return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
+    auto& q = txn.Stmt("DELETE FROM accounts WHERE login = ?");
+    q.Bind(1, login);
+    if (auto ec = q.Run()) return ec;
+    if (txn.db().Changes() == 0) return MakeError(Errc::kNotFound);
+    // Blobs are shared between accounts: drop only those no email refers to any more.
+    return txn.Stmt("DELETE FROM blobs WHERE id NOT IN (SELECT blob_id FROM emails)").Run();
+  });
+}
+
+ErrorCode Store::SetPassword(std::string_view login, std::string_view password) {
+  auto hash = HashPassword(password);
+  if (!hash) return hash.error();
+  return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
+    auto& q = txn.Stmt("UPDATE accounts SET password_hash = ? WHERE login = ?");
+    q.Bind(1, *hash).Bind(2, login);
+    if (auto ec = q.Run()) return ec;
+    return txn.db().Changes() == 0 ? MakeError(Errc::kNotFound) : ErrorCode();
+  });
+}
+
+}  // namespace pushmail::store

@@ -1,0 +1,164 @@
+// Delivery: one blob, and per recipient an email in the chosen mailbox with a fresh UID.
+#include <openssl/sha.h>
+
+#include <boost/json/serialize.hpp>
+#include <future>
+#include <set>
+
+#include "store/store.h"
+#include "store/writer.h"
+
+namespace pushmail::store {
+namespace {
+
+std::string BlobId(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = "G";
+  for (unsigned char b : digest) {
+    id += kHex[b >> 4];
+    id += kHex[b & 15];
+  }
+  return id;
+}
+
+ErrorCode PutBlob(Txn& txn, const std::string& id, std::string_view bytes) {
+  auto& q = txn.Stmt("INSERT OR IGNORE INTO blobs (id, size, data) VALUES (?, ?, ?)");
+  q.Bind(1, id).Bind(2, static_cast<int64_t>(bytes.size())).BindBlobStatic(3, bytes);
+  return q.Run();
+}
+
+// The thread of the first message this one refers to that the account has, else a new one.
+Result<ThreadId> FindOrCreateThread(Txn& txn, AccountId account, const mime::Summary& s,
+                                    bool& created) {
+  created = false;
+  auto& find =
+      txn.Stmt("SELECT thread_id FROM message_ids WHERE account_id = ? AND message_id = ?");
+  for (const auto* list : {&s.in_reply_to, &s.references}) {
+    for (const auto& ref : *list) {
+      find.Reset();
+      find.Bind(1, account).Bind(2, ref);
+      auto row = find.Step();
+      if (!row) return row.error();
+      if (*row) return find.Int(0);
+    }
+  }
+  auto& insert = txn.Stmt("INSERT INTO threads (account_id) VALUES (?)");
+  insert.Bind(1, account);
+  if (auto ec = insert.Run()) return ec;
+  created = true;
+  return txn.db().LastInsertRowId();
+}
+
+ErrorCode RememberMessageId(Txn& txn, AccountId account, const std::string& message_id,
+                            ThreadId thread) {
+  if (message_id.empty()) return {};
+  auto& q = txn.Stmt(
+      "INSERT OR IGNORE INTO message_ids (account_id, message_id, thread_id) VALUES (?, ?, ?)");
+  q.Bind(1, account).Bind(2, message_id).Bind(3, thread);
+  return q.Run();
+}
+
+// Takes the next UID of the account's mailbox with `role`, and raises its HIGHESTMODSEQ.
+ErrorCode AllocateUid(Txn& txn, AccountId account, const std::string& role, ModSeq modseq,
+                      Delivered& out) {
+  auto& q = txn.Stmt(
+      "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = ? "
+      "WHERE account_id = ? AND role = ? RETURNING id, uidnext - 1");
+  q.Bind(1, modseq).Bind(2, account).Bind(3, role);
+  auto row = q.Step();
+  if (!row) return row.error();
+  if (!*row) return MakeError(Errc::kNotFound);
+  out.mailbox = q.Int(0);
+  out.uid = static_cast<Uid>(q.Int(1));
+  return q.Run();  // finish the statement
+}
+
+ErrorCode InsertEmail(Txn& txn, const Incoming& in, const std::string& blob,
+                      const std::string& summary_json, Delivered& d) {
+  auto& e = txn.Stmt(
+      "INSERT INTO emails (account_id, blob_id, thread_id, size, received_at, message_id, "
+      "summary, modseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  e.Bind(1, d.account).Bind(2, blob).Bind(3, d.thread);
+  e.Bind(4, static_cast<int64_t>(in.message.size())).Bind(5, in.received_at);
+  e.Bind(6, in.summary.message_id).Bind(7, summary_json).Bind(8, d.modseq);
+  if (auto ec = e.Run()) return ec;
+  d.email = txn.db().LastInsertRowId();
+  auto& m = txn.Stmt(
+      "INSERT INTO mailbox_emails (mailbox_id, uid, email_id, modseq) VALUES (?, ?, ?, ?)");
+  m.Bind(1, d.mailbox).Bind(2, static_cast<int64_t>(d.uid)).Bind(3, d.email).Bind(4, d.modseq);
+  return m.Run();
+}
+
+ErrorCode DeliverOne(Txn& txn, const Incoming& in, const std::string& blob,
+                     const std::string& summary_json, Delivered& d) {
+  constexpr DataTypes kTypes =
+      Bit(DataType::kEmail) | Bit(DataType::kMailbox) | Bit(DataType::kThread);
+  auto modseq = txn.Bump(d.account, kTypes);
+  if (!modseq) return modseq.error();
+  d.modseq = *modseq;
+  bool new_thread = false;
+  auto thread = FindOrCreateThread(txn, d.account, in.summary, new_thread);
+  if (!thread) return thread.error();
+  d.thread = *thread;
+  if (auto ec = AllocateUid(txn, d.account, in.mailbox_role, d.modseq, d)) return ec;
+  if (auto ec = InsertEmail(txn, in, blob, summary_json, d)) return ec;
+  if (auto ec = RememberMessageId(txn, d.account, in.summary.message_id, d.thread)) return ec;
+  txn.Touch(d.account, d.mailbox);
+  auto thread_op = new_thread ? ChangeOp::kCreated : ChangeOp::kUpdated;
+  if (auto ec = txn.Log(d.account, DataType::kEmail, d.email, ChangeOp::kCreated, d.modseq)) {
+    return ec;
+  }
+  if (auto ec = txn.Log(d.account, DataType::kThread, d.thread, thread_op, d.modseq)) return ec;
+  return txn.Log(d.account, DataType::kMailbox, d.mailbox, ChangeOp::kUpdated, d.modseq);
+}
+
+}  // namespace
+
+void Store::Deliver(Incoming incoming, std::function<void(Result<std::vector<Delivered>>)> done) {
+  struct State {
+    Incoming in;
+    std::string blob;
+    std::string summary_json;
+    std::vector<Delivered> delivered;
+  };
+  // Hashing and serialising happen here, on the caller's thread, to keep the writer's
+  // critical path short.
+  auto state = std::make_shared<State>();
+  state->blob = BlobId(incoming.message);
+  state->summary_json = boost::json::serialize(mime::ToJson(incoming.summary));
+  state->in = std::move(incoming);
+  writer_->Submit(
+      [state](Txn& txn) -> ErrorCode {
+        state->delivered.clear();
+        if (auto ec = PutBlob(txn, state->blob, state->in.message)) return ec;
+        std::set<AccountId> seen;
+        for (AccountId account : state->in.recipients) {
+          if (!seen.insert(account).second) continue;
+          Delivered& d = state->delivered.emplace_back();
+          d.account = account;
+          if (auto ec = DeliverOne(txn, state->in, state->blob, state->summary_json, d)) {
+            return ec;
+          }
+        }
+        return {};
+      },
+      [state, done = std::move(done)](ErrorCode ec) {
+        if (ec) {
+          done(ec);
+        } else {
+          done(std::move(state->delivered));
+        }
+      });
+}
+
+Result<std::vector<Delivered>> Store::DeliverSync(Incoming incoming) {
+  std::promise<Result<std::vector<Delivered>>> promise;
+  auto future = promise.get_future();
+  Deliver(std::move(incoming),
+          [&promise](Result<std::vector<Delivered>> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace pushmail::store

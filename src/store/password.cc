@@ -1,0 +1,35 @@
+#include "store/password.h"
+
+#include <sodium.h>
+
+#include <mutex>
+
+namespace pushmail::store {
+namespace {
+
+void InitSodium() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (sodium_init() < 0) std::abort();  // no usable randomness: nothing is safe
+  });
+}
+
+}  // namespace
+
+Result<std::string> HashPassword(std::string_view password) {
+  InitSodium();
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return MakeError(Errc::kUnavailable);  // out of memory
+  }
+  return std::string(out);
+}
+
+bool VerifyPassword(std::string_view hash, std::string_view password) {
+  InitSodium();
+  std::string h(hash);  // libsodium wants a NUL-terminated string
+  return crypto_pwhash_str_verify(h.c_str(), password.data(), password.size()) == 0;
+}
+
+}  // namespace pushmail::store

@@ -1,0 +1,135 @@
+#include "store/sqlite/schema.h"
+
+#include <array>
+
+#include "base/log.h"
+
+namespace pushmail::store::sqlite {
+namespace {
+
+// Migration N takes the schema from version N to N+1. Never edit one that has shipped: add a
+// new one at the end.
+constexpr std::array kMigrations = {
+    // 0 -> 1: the first schema.
+    R"sql(
+CREATE TABLE accounts (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  login           TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  password_hash   TEXT NOT NULL,
+  created_at      INTEGER NOT NULL,
+  modseq          INTEGER NOT NULL DEFAULT 0,  -- last modseq handed out for this account
+  email_state     INTEGER NOT NULL DEFAULT 0,  -- modseq of the last Email change
+  mailbox_state   INTEGER NOT NULL DEFAULT 0,
+  thread_state    INTEGER NOT NULL DEFAULT 0,
+  push_seq        INTEGER NOT NULL DEFAULT 0   -- one per commit that touched the account
+);
+CREATE TABLE addresses (
+  address    TEXT PRIMARY KEY COLLATE NOCASE,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE
+);
+CREATE INDEX addresses_account ON addresses(account_id);
+CREATE TABLE mailboxes (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name          TEXT NOT NULL,
+  parent_id     INTEGER REFERENCES mailboxes(id),
+  role          TEXT,
+  sort_order    INTEGER NOT NULL DEFAULT 0,
+  subscribed    INTEGER NOT NULL DEFAULT 1,
+  uidvalidity   INTEGER NOT NULL,
+  uidnext       INTEGER NOT NULL DEFAULT 1,
+  highestmodseq INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (account_id, name)
+);
+CREATE TABLE blobs (
+  id   TEXT PRIMARY KEY,  -- "G" + hex SHA-256 of the content
+  size INTEGER NOT NULL,
+  data BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE threads (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE
+);
+CREATE TABLE emails (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id  INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  blob_id     TEXT NOT NULL REFERENCES blobs(id),
+  thread_id   INTEGER NOT NULL REFERENCES threads(id),
+  size        INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  message_id  TEXT,
+  summary     TEXT NOT NULL,  -- JSON made by mime::Parse: envelope, body structure, preview
+  modseq      INTEGER NOT NULL
+);
+CREATE INDEX emails_account ON emails(account_id, received_at);
+CREATE INDEX emails_thread ON emails(thread_id);
+CREATE INDEX emails_blob ON emails(blob_id);
+-- Message-IDs seen per account, to thread replies with what they refer to.
+CREATE TABLE message_ids (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  message_id TEXT NOT NULL,
+  thread_id  INTEGER NOT NULL REFERENCES threads(id) ON DELETE CASCADE,
+  PRIMARY KEY (account_id, message_id)
+) WITHOUT ROWID;
+-- An email's place in a mailbox: its UID there, keywords and last modseq.
+CREATE TABLE mailbox_emails (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid        INTEGER NOT NULL,
+  email_id   INTEGER NOT NULL REFERENCES emails(id) ON DELETE CASCADE,
+  keywords   TEXT NOT NULL DEFAULT '',  -- space-separated JMAP keywords, e.g. "$seen $flagged"
+  modseq     INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+CREATE INDEX mailbox_emails_email ON mailbox_emails(email_id);
+CREATE INDEX mailbox_emails_modseq ON mailbox_emails(mailbox_id, modseq);
+-- UIDs removed from a mailbox, for IMAP QRESYNC VANISHED.
+CREATE TABLE expunged (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid        INTEGER NOT NULL,
+  modseq     INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
+-- The per-account change log behind JMAP */changes and IMAP QRESYNC.
+CREATE TABLE changes (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  modseq     INTEGER NOT NULL,
+  type       INTEGER NOT NULL,  -- store::DataType
+  object_id  INTEGER NOT NULL,
+  op         INTEGER NOT NULL,  -- store::ChangeOp
+  PRIMARY KEY (account_id, type, modseq, object_id)
+) WITHOUT ROWID;
+)sql",
+};
+
+int UserVersion(Db& db) {
+  auto stmt = db.Prepare("PRAGMA user_version");
+  auto row = stmt.Step();
+  return row && *row ? static_cast<int>(stmt.Int(0)) : -1;
+}
+
+}  // namespace
+
+int SchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+ErrorCode Migrate(Db& db) {
+  int version = UserVersion(db);
+  if (version < 0) return MakeError(Errc::kIo);
+  if (version > SchemaVersion()) {
+    spdlog::error("store schema version {} is newer than this binary's {}", version,
+                  SchemaVersion());
+    return MakeError(Errc::kInvalidArgument);
+  }
+  for (; version < SchemaVersion(); ++version) {
+    std::string sql = "BEGIN IMMEDIATE;";
+    sql += kMigrations[version];
+    sql += "PRAGMA user_version=" + std::to_string(version + 1) + "; COMMIT;";
+    if (auto ec = db.Exec(sql)) {
+      db.Exec("ROLLBACK");
+      return ec;
+    }
+    spdlog::info("store schema migrated to version {}", version + 1);
+  }
+  return {};
+}
+
+}  // namespace pushmail::store::sqlite

@@ -1,0 +1,318 @@
+#include "store/store.h"
+
+#include <mutex>
+
+#include "base/log.h"
+#include "store/password.h"
+#include "store/sqlite/schema.h"
+#include "store/writer.h"
+
+namespace pushmail::store {
+
+// Read connections, lent one at a time to whichever thread reads. WAL lets them read while
+// the writer commits.
+class Store::Readers {
+ public:
+  explicit Readers(std::string path) : path_(std::move(path)) {}
+
+  class Lease {
+   public:
+    Lease(Readers& owner, sqlite::Db db) : owner_(owner), db_(std::move(db)) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() { owner_.Return(std::move(db_)); }
+    sqlite::Db& db() { return db_; }
+
+   private:
+    Readers& owner_;
+    sqlite::Db db_;
+  };
+
+  Result<std::unique_ptr<Lease>> Acquire() {
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        auto lease = std::make_unique<Lease>(*this, std::move(free_.back()));
+        free_.pop_back();
+        return lease;
+      }
+    }
+    auto db = sqlite::Db::Open(path_, false);
+    if (!db) return db.error();
+    return std::make_unique<Lease>(*this, std::move(*db));
+  }
+
+ private:
+  void Return(sqlite::Db db) {
+    std::lock_guard lock(mu_);
+    if (free_.size() < kMaxIdle) free_.push_back(std::move(db));
+  }
+  static constexpr size_t kMaxIdle = 16;
+  std::string path_;
+  std::mutex mu_;
+  std::vector<sqlite::Db> free_;  // guarded by mu_
+};
+
+Store::Store(std::unique_ptr<Writer> writer, std::unique_ptr<Readers> readers)
+    : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
+  auto db = sqlite::Db::Open(options.path, true);
+  if (!db) return db.error();
+  if (auto ec = sqlite::Migrate(*db)) return ec;
+  // Checkpoints copy the WAL back into the database; bigger, rarer ones keep them off the
+  // commit path of most batches.
+  if (auto ec = db->Exec("PRAGMA wal_autocheckpoint=8192")) return ec;
+  auto writer = std::make_unique<Writer>(std::move(*db), options.max_batch);
+  auto readers = std::make_unique<Readers>(options.path);
+  return std::unique_ptr<Store>(new Store(std::move(writer), std::move(readers)));
+}
+
+void Store::SetCommitListener(CommitListener listener) {
+  writer_->SetCommitListener(std::move(listener));
+}
+
+StoreStats Store::Stats() const { return writer_->Stats(); }
+
+namespace {
+
+constexpr const char* kAccountColumns =
+    "SELECT id, login, created_at, modseq, email_state, mailbox_state, thread_state, push_seq "
+    "FROM accounts ";
+
+Account ReadAccount(const sqlite::Statement& q) {
+  Account a;
+  a.id = q.Int(0);
+  a.login = q.Text(1);
+  a.created_at = q.Int(2);
+  a.modseq = q.Int(3);
+  a.email_state = q.Int(4);
+  a.mailbox_state = q.Int(5);
+  a.thread_state = q.Int(6);
+  a.push_seq = static_cast<uint64_t>(q.Int(7));
+  return a;
+}
+
+Mailbox ReadMailbox(const sqlite::Statement& q) {
+  Mailbox m;
+  m.id = q.Int(0);
+  m.account = q.Int(1);
+  m.name = q.Text(2);
+  if (!q.IsNull(3)) m.parent = q.Int(3);
+  m.role = q.Text(4);
+  m.sort_order = q.Int(5);
+  m.subscribed = q.Int(6) != 0;
+  m.uidvalidity = static_cast<uint32_t>(q.Int(7));
+  m.uidnext = static_cast<Uid>(q.Int(8));
+  m.highest_modseq = q.Int(9);
+  return m;
+}
+
+constexpr const char* kMailboxColumns =
+    "SELECT id, account_id, name, parent_id, role, sort_order, subscribed, uidvalidity, uidnext, "
+    "highestmodseq FROM mailboxes ";
+
+// Runs `q` and returns the first row read by `read`, or kNotFound.
+template <class Read>
+auto FirstRow(sqlite::Statement& q, Read read) -> Result<decltype(read(q))> {
+  auto row = q.Step();
+  if (!row) return row.error();
+  if (!*row) return MakeError(Errc::kNotFound);
+  return read(q);
+}
+
+// Holds one read snapshot of `db` for its lifetime.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(sqlite::Db& db) : db_(db) { db_.Exec("BEGIN"); }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+  ~ReadTransaction() { db_.Exec("COMMIT"); }
+
+ private:
+  sqlite::Db& db_;
+};
+
+}  // namespace
+
+Result<Account> Store::FindAccount(std::string_view login) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto q = (*lease)->db().Prepare(std::string(kAccountColumns) + "WHERE login = ?");
+  q.Bind(1, login);
+  return FirstRow(q, ReadAccount);
+}
+
+Result<Account> Store::GetAccount(AccountId id) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto q = (*lease)->db().Prepare(std::string(kAccountColumns) + "WHERE id = ?");
+  q.Bind(1, id);
+  return FirstRow(q, ReadAccount);
+}
+
+Result<std::vector<Account>> Store::ListAccounts() {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto q = (*lease)->db().Prepare(std::string(kAccountColumns) + "ORDER BY login");
+  std::vector<Account> out;
+  for (;;) {
+    auto row = q.Step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(ReadAccount(q));
+  }
+}
+
+Result<AccountId> Store::FindRecipient(std::string_view address) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto q = (*lease)->db().Prepare("SELECT account_id FROM addresses WHERE address = ?");
+  q.Bind(1, address);
+  return FirstRow(q, [](const sqlite::Statement& s) { return s.Int(0); });
+}
+
+Result<AccountId> Store::Authenticate(std::string_view login, std::string_view password) {
+  std::string hash;
+  AccountId id = 0;
+  {
+    auto lease = readers_->Acquire();
+    if (!lease) return lease.error();
+    auto q = (*lease)->db().Prepare("SELECT id, password_hash FROM accounts WHERE login = ?");
+    q.Bind(1, login);
+    auto row = q.Step();
+    if (!row) return row.error();
+    if (*row) {
+      id = q.Int(0);
+      hash = q.Text(1);
+    }
+  }
+  if (id == 0) {
+    // Spend the same time on an unknown login as on a wrong password.
+    static const std::string kDummy = HashPassword("pushmail-timing-equaliser").value();
+    VerifyPassword(kDummy, password);
+    return MakeError(Errc::kNotFound);
+  }
+  if (!VerifyPassword(hash, password)) return MakeError(Errc::kNotFound);
+  return id;
+}
+
+Result<std::vector<Mailbox>> Store::ListMailboxes(AccountId account) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto q = (*lease)->db().Prepare(std::string(kMailboxColumns) +
+                                  "WHERE account_id = ? ORDER BY sort_order, name");
+  q.Bind(1, account);
+  std::vector<Mailbox> out;
+  for (;;) {
+    auto row = q.Step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back(ReadMailbox(q));
+  }
+}
+
+Result<Mailbox> Store::FindMailbox(AccountId account, std::string_view name) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  // INBOX is case-insensitive (RFC 9051 5.1); other names are exact.
+  auto q = (*lease)->db().Prepare(
+      std::string(kMailboxColumns) +
+      "WHERE account_id = ? AND (name = ? OR (name = 'INBOX' AND upper(?) = 'INBOX'))");
+  q.Bind(1, account).Bind(2, name).Bind(3, name);
+  return FirstRow(q, ReadMailbox);
+}
+
+Result<Changes> Store::ChangesSince(AccountId account, DataType type, ModSeq since,
+                                    size_t max_changes) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto& db = (*lease)->db();
+  // The changes and the state they lead to must come from one snapshot.
+  ReadTransaction snapshot(db);
+  Changes out;
+  out.old_state = since;
+  // One row per object: its first op after `since` and its last modseq. An object created
+  // and destroyed in the range is reported as destroyed only (RFC 8620 5.2 allows either).
+  auto q = db.Prepare(
+      "SELECT object_id, MIN(op), MAX(op), MAX(modseq) AS last FROM changes "
+      "WHERE account_id = ? AND type = ? AND modseq > ? GROUP BY object_id ORDER BY last");
+  q.Bind(1, account).Bind(2, static_cast<int64_t>(type)).Bind(3, since);
+  struct Row {
+    int64_t id;
+    ChangeOp first, last;
+    ModSeq modseq;
+  };
+  std::vector<Row> rows;
+  for (;;) {
+    auto row = q.Step();
+    if (!row) return row.error();
+    if (!*row || rows.size() > max_changes) break;
+    rows.push_back(
+        {q.Int(0), static_cast<ChangeOp>(q.Int(1)), static_cast<ChangeOp>(q.Int(2)), q.Int(3)});
+  }
+  if (rows.size() > max_changes) {
+    // Never more than asked (RFC 8620 5.2), and never half a modseq: cut back to a boundary.
+    out.has_more = true;
+    ModSeq cut = rows[max_changes].modseq;
+    while (!rows.empty() && rows.back().modseq >= cut) rows.pop_back();
+    if (rows.empty()) return MakeError(Errc::kLimitExceeded);  // one commit exceeds the max
+  }
+  ModSeq last = since;
+  for (const Row& r : rows) {
+    if (r.last == ChangeOp::kDestroyed) {
+      out.destroyed.push_back(r.id);
+    } else if (r.first == ChangeOp::kCreated) {
+      out.created.push_back(r.id);
+    } else {
+      out.updated.push_back(r.id);
+    }
+    last = r.modseq;
+  }
+  out.new_state = last;
+  if (!out.has_more) {
+    auto a = db.Prepare(std::string(kAccountColumns) + "WHERE id = ?");
+    a.Bind(1, account);
+    auto state = FirstRow(a, ReadAccount);
+    if (!state) return state.error();
+    switch (type) {
+      case DataType::kEmail:
+        out.new_state = state->email_state;
+        break;
+      case DataType::kMailbox:
+        out.new_state = state->mailbox_state;
+        break;
+      case DataType::kThread:
+        out.new_state = state->thread_state;
+        break;
+    }
+  }
+  return out;
+}
+
+ErrorCode Store::ForEachMessage(AccountId account, std::optional<MailboxId> mailbox,
+                                const std::function<void(const StoredMessage&)>& fn) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto q = (*lease)->db().Prepare(
+      "SELECT e.id, me.mailbox_id, me.uid, e.received_at, b.data FROM mailbox_emails me "
+      "JOIN mailboxes m ON m.id = me.mailbox_id JOIN emails e ON e.id = me.email_id "
+      "JOIN blobs b ON b.id = e.blob_id WHERE m.account_id = ? AND (? IS NULL OR m.id = ?) "
+      "ORDER BY m.sort_order, m.id, me.uid");
+  q.Bind(1, account);
+  if (mailbox) {
+    q.Bind(2, *mailbox).Bind(3, *mailbox);
+  } else {
+    q.BindNull(2).BindNull(3);
+  }
+  for (;;) {
+    auto row = q.Step();
+    if (!row) return row.error();
+    if (!*row) return {};
+    fn({q.Int(0), q.Int(1), static_cast<Uid>(q.Int(2)), q.Int(3), q.Blob(4)});
+  }
+}
+
+}  // namespace pushmail::store

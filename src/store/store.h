@@ -1,0 +1,101 @@
+#pragma once
+// The durable store: accounts, mailboxes, emails, blobs and the per-account change log, in one
+// SQLite database in WAL mode.
+//
+// Writes go through one writer thread that applies them in batches: a batch is one
+// transaction and one fsync, so concurrent deliveries share the cost of durability (group
+// commit). A write's callback runs only after its batch is on disk, and the commit listener
+// hears of a batch before any of its callbacks run. Reads run on the calling thread with a
+// connection of their own and never block the writer.
+//
+// Every method may be called from any thread. Methods that return a value block on the disk
+// (and Authenticate on Argon2id): call them from a blocking pool, never from a network worker.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "mime/mime.h"
+#include "store/types.h"
+
+namespace pushmail::store {
+
+using CommitListener = std::function<void(const std::vector<StateChange>&)>;
+
+struct StoreOptions {
+  std::string path;  // the database file; its folder must exist
+  unsigned max_batch = 2048;
+};
+
+struct StoreStats {
+  uint64_t commits = 0;  // transactions, i.e. fsyncs
+  uint64_t writes = 0;   // operations applied in them
+};
+
+// One message to deliver into one or more local accounts. Its bytes become one blob shared by
+// every recipient.
+struct Incoming {
+  std::string message;  // exact bytes, trace headers included
+  mime::Summary summary;
+  int64_t received_at = 0;
+  std::vector<AccountId> recipients;
+  std::string mailbox_role = "inbox";  // where it lands in each account
+};
+
+class Writer;
+
+class Store {
+ public:
+  // Opens or creates the store and migrates its schema. Fails when the file cannot be opened
+  // or its schema is newer than this binary.
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  // Applies every write already queued, then stops the writer.
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Called on the writer thread after each commit, before the batch's writes are
+  // acknowledged. It must not block: hand the events off (the hub posts them to workers).
+  // Set it before the first write.
+  void SetCommitListener(CommitListener listener);
+
+  // Delivers `incoming`; `done` runs on the writer thread once it is durable, with one entry
+  // per distinct recipient. Fails as a whole: either every recipient has it or none does.
+  void Deliver(Incoming incoming, std::function<void(Result<std::vector<Delivered>>)> done);
+  Result<std::vector<Delivered>> DeliverSync(Incoming incoming);
+
+  // Creates an account whose login is also its first address, with the default mailboxes.
+  // kAlreadyExists when the login is taken.
+  Result<AccountId> CreateAccount(std::string_view login, std::string_view password);
+  ErrorCode DeleteAccount(std::string_view login);
+  ErrorCode SetPassword(std::string_view login, std::string_view password);
+
+  Result<Account> FindAccount(std::string_view login);
+  Result<Account> GetAccount(AccountId id);
+  Result<std::vector<Account>> ListAccounts();
+  // The account that receives mail for `address` (case-insensitive), or kNotFound.
+  Result<AccountId> FindRecipient(std::string_view address);
+  // The account when `password` is right; kNotFound for an unknown login or a wrong password
+  // alike. Slow by design (Argon2id).
+  Result<AccountId> Authenticate(std::string_view login, std::string_view password);
+
+  Result<std::vector<Mailbox>> ListMailboxes(AccountId account);
+  Result<Mailbox> FindMailbox(AccountId account, std::string_view name);
+  // What changed for `type` after `since`, at most `max_changes` objects.
+  Result<Changes> ChangesSince(AccountId account, DataType type, ModSeq since, size_t max_changes);
+  // Calls `fn` for each message of `account` (of one mailbox when given) in mailbox, UID order.
+  ErrorCode ForEachMessage(AccountId account, std::optional<MailboxId> mailbox,
+                           const std::function<void(const StoredMessage&)>& fn);
+
+  StoreStats Stats() const;
+
+ private:
+  class Readers;
+  Store(std::unique_ptr<Writer> writer, std::unique_ptr<Readers> readers);
+
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<Readers> readers_;
+};
+
+}  // namespace pushmail::store

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pushmail::store {
+
+using AccountId = int64_t;
+using MailboxId = int64_t;
+using EmailId = int64_t;
+using ThreadId = int64_t;
+using Uid = uint32_t;
+using ModSeq = int64_t;
+
+// The kinds of object the change log records; the values are stored, never renumber.
+enum class DataType : uint8_t { kMailbox = 1, kEmail = 2, kThread = 3 };
+enum class ChangeOp : uint8_t { kCreated = 1, kUpdated = 2, kDestroyed = 3 };
+
+// A bit set of DataTypes.
+using DataTypes = uint8_t;
+constexpr DataTypes Bit(DataType t) { return static_cast<DataTypes>(1u << static_cast<int>(t)); }
+
+// JMAP ids (RFC 8620 1.2) for store rows: a letter and the row number. Row numbers are never
+// reused (AUTOINCREMENT), so neither are ids.
+std::string MailboxJmapId(MailboxId id);  // "M12"
+std::string EmailJmapId(EmailId id);      // "E345"
+std::string ThreadJmapId(ThreadId id);    // "T67"
+// The row number of a JMAP id with `prefix`, or nullopt when `id` is not one of ours.
+std::optional<int64_t> ParseJmapId(std::string_view id, char prefix);
+
+// The special-use mailboxes every account has (RFC 8621 2, RFC 6154).
+inline constexpr std::string_view kDefaultMailboxes[][2] = {
+    {"INBOX", "inbox"}, {"Sent", "sent"}, {"Drafts", "drafts"},
+    {"Trash", "trash"}, {"Junk", "junk"}, {"Archive", "archive"},
+};
+
+struct Account {
+  AccountId id = 0;
+  std::string login;
+  int64_t created_at = 0;
+  ModSeq modseq = 0;  // the last modseq handed out for this account
+  ModSeq email_state = 0;
+  ModSeq mailbox_state = 0;
+  ModSeq thread_state = 0;
+  uint64_t push_seq = 0;
+};
+
+struct Mailbox {
+  MailboxId id = 0;
+  AccountId account = 0;
+  std::string name;
+  std::optional<MailboxId> parent;
+  std::string role;  // "inbox", "sent", ... or empty
+  int64_t sort_order = 0;
+  bool subscribed = true;
+  uint32_t uidvalidity = 0;
+  Uid uidnext = 1;
+  ModSeq highest_modseq = 0;
+};
+
+// Published after each commit, one per account the commit touched. Everything in it is
+// already durable.
+struct StateChange {
+  AccountId account = 0;
+  uint64_t push_seq = 0;  // +1 per commit that touched the account: a gap means a missed push
+  ModSeq modseq = 0;
+  ModSeq email_state = 0;
+  ModSeq mailbox_state = 0;
+  ModSeq thread_state = 0;
+  DataTypes changed = 0;             // which types this commit changed
+  std::vector<MailboxId> mailboxes;  // mailboxes whose contents or counts changed
+};
+
+// What one delivery left in one account.
+struct Delivered {
+  AccountId account = 0;
+  EmailId email = 0;
+  ThreadId thread = 0;
+  MailboxId mailbox = 0;
+  Uid uid = 0;
+  ModSeq modseq = 0;
+};
+
+// The answer to "what changed since modseq X" for one data type (JMAP Foo/changes).
+struct Changes {
+  ModSeq old_state = 0;
+  ModSeq new_state = 0;  // up to where this answer goes; == the type's state unless has_more
+  bool has_more = false;
+  std::vector<int64_t> created, updated, destroyed;  // row ids
+};
+
+// One stored message as export sees it.
+struct StoredMessage {
+  EmailId email = 0;
+  MailboxId mailbox = 0;
+  Uid uid = 0;
+  int64_t received_at = 0;
+  std::string_view bytes;  // valid during the callback only
+};
+
+}  // namespace pushmail::store

@@ -1,0 +1,165 @@
+#include "store/writer.h"
+
+#include <future>
+
+#include "base/log.h"
+
+namespace pushmail::store {
+
+sqlite::Statement& Txn::Stmt(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) it = statements_.emplace(sql, db_.Prepare(sql)).first;
+  it->second.Reset();
+  return it->second;
+}
+
+Result<ModSeq> Txn::Bump(AccountId account, DataTypes types) {
+  AccountState& state = touched_[account];
+  StateChange& c = state.change;
+  if (!state.loaded) {
+    auto& q = Stmt(
+        "SELECT modseq, email_state, mailbox_state, thread_state, push_seq FROM accounts "
+        "WHERE id = ?");
+    q.Bind(1, account);
+    auto row = q.Step();
+    if (!row) return row.error();
+    if (!*row) {
+      touched_.erase(account);
+      return MakeError(Errc::kNotFound);
+    }
+    c.account = account;
+    c.modseq = q.Int(0);
+    c.email_state = q.Int(1);
+    c.mailbox_state = q.Int(2);
+    c.thread_state = q.Int(3);
+    c.push_seq = static_cast<uint64_t>(q.Int(4));
+    state.loaded = true;
+  }
+  ModSeq modseq = ++c.modseq;
+  if (types & Bit(DataType::kEmail)) c.email_state = modseq;
+  if (types & Bit(DataType::kMailbox)) c.mailbox_state = modseq;
+  if (types & Bit(DataType::kThread)) c.thread_state = modseq;
+  c.changed |= types;
+  return modseq;
+}
+
+ErrorCode Txn::Log(AccountId account, DataType type, int64_t object_id, ChangeOp op,
+                   ModSeq modseq) {
+  // A later change to the same object in the same modseq (created then updated) keeps the
+  // first op: "created" already tells the reader to fetch it.
+  auto& q = Stmt(
+      "INSERT OR IGNORE INTO changes (account_id, modseq, type, object_id, op) "
+      "VALUES (?, ?, ?, ?, ?)");
+  q.Bind(1, account).Bind(2, modseq).Bind(3, static_cast<int64_t>(type)).Bind(4, object_id);
+  q.Bind(5, static_cast<int64_t>(op));
+  return q.Run();
+}
+
+void Txn::Touch(AccountId account, MailboxId mailbox) {
+  auto& list = touched_[account].change.mailboxes;
+  if (std::find(list.begin(), list.end(), mailbox) == list.end()) list.push_back(mailbox);
+}
+
+Writer::Writer(sqlite::Db db, unsigned max_batch)
+    : db_(std::move(db)), txn_(db_), max_batch_(max_batch), thread_([this] { Run(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void Writer::Submit(Apply apply, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back({std::move(apply), std::move(done), {}});
+  }
+  cv_.notify_one();
+}
+
+ErrorCode Writer::SubmitAndWait(Apply apply) {
+  std::promise<ErrorCode> promise;
+  auto future = promise.get_future();
+  Submit(std::move(apply), [&promise](ErrorCode ec) { promise.set_value(ec); });
+  return future.get();
+}
+
+void Writer::Run() {
+  std::vector<Op> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything queued is applied
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    Execute(batch);
+    batch.clear();
+  }
+}
+
+ErrorCode Writer::ApplyOne(Op& op) {
+  auto saved = txn_.touched_;  // the op's bumps vanish with its savepoint if it fails
+  if (auto ec = db_.Exec("SAVEPOINT op")) return ec;
+  ErrorCode ec = op.apply(txn_);
+  if (ec) {
+    db_.Exec("ROLLBACK TO op");
+    txn_.touched_ = std::move(saved);
+  }
+  db_.Exec("RELEASE op");
+  return ec;
+}
+
+// Writes each touched account's new modseq, states and push sequence.
+ErrorCode Writer::FinishAccounts() {
+  for (auto& [id, state] : txn_.touched_) {
+    StateChange& c = state.change;
+    if (!state.loaded) continue;  // touched without a bump: nothing changed
+    ++c.push_seq;
+    auto& q = txn_.Stmt(
+        "UPDATE accounts SET modseq = ?, email_state = ?, mailbox_state = ?, thread_state = ?, "
+        "push_seq = ? WHERE id = ?");
+    q.Bind(1, c.modseq).Bind(2, c.email_state).Bind(3, c.mailbox_state).Bind(4, c.thread_state);
+    q.Bind(5, static_cast<int64_t>(c.push_seq)).Bind(6, id);
+    if (auto ec = q.Run()) return ec;
+  }
+  return {};
+}
+
+std::vector<StateChange> Writer::TakeChanges() {
+  std::vector<StateChange> changes;
+  for (auto& [id, state] : txn_.touched_) {
+    if (state.loaded) changes.push_back(std::move(state.change));
+  }
+  txn_.touched_.clear();
+  return changes;
+}
+
+void Writer::Execute(std::vector<Op>& batch) {
+  ErrorCode commit_error = db_.Exec("BEGIN IMMEDIATE");
+  if (!commit_error) {
+    for (Op& op : batch) op.result = ApplyOne(op);
+    commit_error = FinishAccounts();
+    if (!commit_error) commit_error = db_.Exec("COMMIT");
+    if (commit_error) db_.Exec("ROLLBACK");
+  }
+  if (commit_error) {
+    spdlog::error("store: commit of {} writes failed: {}", batch.size(), commit_error.message());
+    txn_.touched_.clear();
+    for (Op& op : batch) op.done(commit_error);
+    return;
+  }
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  writes_.fetch_add(batch.size(), std::memory_order_relaxed);
+  std::vector<StateChange> changes = TakeChanges();
+  if (listener_ && !changes.empty()) listener_(changes);
+  for (Op& op : batch) op.done(op.result);
+}
+
+}  // namespace pushmail::store

@@ -1,0 +1,93 @@
+#pragma once
+// Internal to the store: the single writer thread and the transaction its operations see.
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "store/sqlite/db.h"
+#include "store/store.h"
+
+namespace pushmail::store {
+
+// The transaction one batch runs in. Operations use it to reach the database and to say what
+// they changed; the writer turns that into the change log's account states and StateChanges.
+class Txn {
+ public:
+  explicit Txn(sqlite::Db& db) : db_(db) {}
+
+  sqlite::Db& db() { return db_; }
+  // A statement prepared once per writer and reused; reset before it is handed out.
+  sqlite::Statement& Stmt(const char* sql);
+
+  // Hands out the next modseq of `account` and marks `types` changed in this commit.
+  Result<ModSeq> Bump(AccountId account, DataTypes types);
+  // Records a change-log entry at `modseq` (from Bump).
+  ErrorCode Log(AccountId account, DataType type, int64_t object_id, ChangeOp op, ModSeq modseq);
+  // Records that `mailbox` of `account` changed, for the StateChange.
+  void Touch(AccountId account, MailboxId mailbox);
+  // A new account starts with a clean state; nothing to publish for it until it changes.
+  void Forget(AccountId account) { touched_.erase(account); }
+
+ private:
+  friend class Writer;
+  struct AccountState {
+    StateChange change;  // what will be published; push_seq filled at commit
+    bool loaded = false;
+  };
+  sqlite::Db& db_;
+  std::unordered_map<std::string, sqlite::Statement> statements_;
+  std::map<AccountId, AccountState> touched_;
+};
+
+// Applies operations in batches on its own thread. See Store for the contract.
+class Writer {
+ public:
+  using Apply = std::function<ErrorCode(Txn&)>;  // runs on the writer thread, in the batch txn
+  using Done = std::function<void(ErrorCode)>;   // after the commit (or its failure)
+
+  Writer(sqlite::Db db, unsigned max_batch);
+  ~Writer();  // drains the queue, then joins
+
+  void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
+  void Submit(Apply apply, Done done);
+  // Submits and waits; `apply` writes its result through captured references.
+  ErrorCode SubmitAndWait(Apply apply);
+
+  StoreStats Stats() const { return {commits_.load(), writes_.load()}; }
+
+ private:
+  struct Op {
+    Apply apply;
+    Done done;
+    ErrorCode result;
+  };
+  void Run();
+  void Execute(std::vector<Op>& batch);
+  ErrorCode ApplyOne(Op& op);
+  ErrorCode FinishAccounts();
+  std::vector<StateChange> TakeChanges();
+
+  sqlite::Db db_;
+  Txn txn_;
+  unsigned max_batch_;
+  CommitListener listener_;
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> writes_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  // State below is guarded by mu_.
+  std::deque<Op> queue_;
+  bool stopping_ = false;
+
+  std::thread thread_;  // last: starts after everything above is built
+};
+
+}  // namespace pushmail::store
