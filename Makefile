@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD := build
-PUSHMAILD := $(BUILD)/src/exe/pushmaild/pushmaild
+PUSHMAILD := $(BUILD)/bin/pushmaild
 
 .PHONY: all deps build run test unit integration sanitize fuzz fuzz-run format lint bench clean
 

@@ -1,0 +1,253 @@
+// bench/smtp_intake: durable SMTP intake throughput and DATA-end -> 250 latency.
+//
+// Starts the real pushmaild (or uses a running one with --port), opens N sessions that each
+// send messages back to back (MAIL, RCPT and DATA pipelined), and reports messages/s, the
+// latency from the end-of-data dot to the 250, and the store's mean group-commit batch (read
+// from the server's "store stats" line when it shuts down). Reports figures; asserts nothing.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+extern char** environ;
+
+namespace {
+
+struct Options {
+  std::string server;  // path of pushmaild to start; empty with --port
+  int port = 0;
+  int sessions = 32;
+  int messages = 20000;
+  int size = 10240;
+  int workers = 0;
+  std::string rcpt = "bench@example.test";
+};
+
+struct Stats {
+  std::vector<double> latencies_ms;
+  int errors = 0;
+};
+
+std::string MakeMessage(int size) {
+  std::string m = "From: load@remote.example\r\nTo: bench@example.test\r\nSubject: load\r\n\r\n";
+  std::string line(76, 'x');
+  while (static_cast<int>(m.size()) < size - 5) m += line + "\r\n";
+  m += ".\r\n";
+  return m;
+}
+
+asio::awaitable<std::string> ReadReply(tcp::socket& s, std::string& buf) {
+  for (;;) {
+    size_t pos = 0;
+    while (true) {
+      size_t eol = buf.find("\r\n", pos);
+      if (eol == std::string::npos) break;
+      if (eol - pos >= 4 && buf[pos + 3] == ' ') {
+        std::string reply = buf.substr(0, eol);
+        buf.erase(0, eol + 2);
+        co_return reply;
+      }
+      pos = eol + 2;
+    }
+    char tmp[4096];
+    size_t n = co_await s.async_read_some(asio::buffer(tmp), asio::use_awaitable);
+    buf.append(tmp, n);
+  }
+}
+
+// The last line of a multi-line reply, stripped to its code.
+int Code(const std::string& reply) {
+  size_t last = reply.rfind("\r\n");
+  std::string line = last == std::string::npos ? reply : reply.substr(last + 2);
+  return std::atoi(line.c_str());
+}
+
+asio::awaitable<void> Session(tcp::endpoint ep, const Options& o, const std::string& body,
+                              std::atomic<int>& budget, Stats& stats) {
+  tcp::socket s(co_await asio::this_coro::executor);
+  co_await s.async_connect(ep, asio::use_awaitable);
+  s.set_option(tcp::no_delay(true));
+  std::string buf;
+  co_await ReadReply(s, buf);
+  co_await asio::async_write(s, asio::buffer(std::string("EHLO bench\r\n")), asio::use_awaitable);
+  co_await ReadReply(s, buf);
+  std::string envelope = "MAIL FROM:<load@remote.example>\r\nRCPT TO:<" + o.rcpt + ">\r\nDATA\r\n";
+  while (budget.fetch_sub(1) > 0) {
+    co_await asio::async_write(s, asio::buffer(envelope), asio::use_awaitable);
+    int c1 = Code(co_await ReadReply(s, buf));
+    int c2 = Code(co_await ReadReply(s, buf));
+    int c3 = Code(co_await ReadReply(s, buf));
+    if (c1 != 250 || c2 != 250 || c3 != 354) {
+      ++stats.errors;
+      co_return;
+    }
+    co_await asio::async_write(s, asio::buffer(body), asio::use_awaitable);
+    auto start = Clock::now();
+    int code = Code(co_await ReadReply(s, buf));
+    auto ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (code == 250) {
+      stats.latencies_ms.push_back(ms);
+    } else {
+      ++stats.errors;
+    }
+  }
+  co_await asio::async_write(s, asio::buffer(std::string("QUIT\r\n")), asio::use_awaitable);
+}
+
+double Percentile(std::vector<double>& v, double p) {
+  if (v.empty()) return 0;
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * v.size()));
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
+  return v[i];
+}
+
+// Runs a command to completion; returns its exit status.
+int Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+  std::string cmd;
+  for (const auto& a : args) cmd += "'" + a + "' ";
+  FILE* p = popen(cmd.c_str(), "w");
+  if (!p) return -1;
+  std::fputs(stdin_text.c_str(), p);
+  return pclose(p);
+}
+
+struct ServerProcess {
+  pid_t pid = 0;
+  std::string dir;
+  std::string log;
+  int port = 0;
+};
+
+ServerProcess StartServer(const Options& o) {
+  ServerProcess sp;
+  char tmpl[] = "/tmp/pushmail-bench-XXXXXX";
+  sp.dir = mkdtemp(tmpl);
+  sp.log = sp.dir + "/server.log";
+  Run({o.server, "user", "add", o.rcpt, "--password-stdin", "--data", sp.dir}, "bench-pw\n");
+  std::string out = sp.dir + "/stdout";
+  std::vector<std::string> args = {o.server,      "serve",        "--data", sp.dir,
+                                   "--domain",    "example.test", "--smtp", "127.0.0.1:0",
+                                   "--log-level", "warn"};
+  if (o.workers > 0) {
+    args.push_back("--workers");
+    args.push_back(std::to_string(o.workers));
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, sp.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn(&sp.pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  for (int i = 0; i < 200 && sp.port == 0; ++i) {
+    std::ifstream f(out);
+    std::string word, name, addr;
+    while (f >> word >> name >> addr) {
+      if (word == "listening" && name == "smtp")
+        sp.port = std::stoi(addr.substr(addr.rfind(':') + 1));
+    }
+    if (sp.port == 0) usleep(50000);
+  }
+  return sp;
+}
+
+std::string StopServer(const ServerProcess& sp) {
+  kill(sp.pid, SIGTERM);
+  int status = 0;
+  waitpid(sp.pid, &status, 0);
+  std::ifstream f(sp.log);
+  std::string line, stats;
+  while (std::getline(f, line)) {
+    if (line.find("store stats:") != std::string::npos)
+      stats = line.substr(line.find("store stats:"));
+  }
+  std::filesystem::remove_all(sp.dir);
+  return stats;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  CLI::App app{"SMTP intake benchmark"};
+  app.add_option("--server", o.server, "pushmaild binary to start in a temp dir");
+  app.add_option("--port", o.port, "use a running server on 127.0.0.1:PORT instead");
+  app.add_option("--sessions", o.sessions, "parallel SMTP sessions");
+  app.add_option("--messages", o.messages, "messages in all (bounds the run)");
+  app.add_option("--size", o.size, "message size in octets");
+  app.add_option("--workers", o.workers, "server workers (with --server)");
+  app.add_option("--rcpt", o.rcpt, "recipient (must exist with --port)");
+  CLI11_PARSE(app, argc, argv);
+  if (o.server.empty() == (o.port == 0)) {
+    std::cerr << "give exactly one of --server or --port\n";
+    return 2;
+  }
+  ServerProcess sp;
+  if (!o.server.empty()) {
+    sp = StartServer(o);
+    if (sp.port == 0) {
+      std::cerr << "pushmaild did not start; see " << sp.log << "\n";
+      return 1;
+    }
+    o.port = sp.port;
+  }
+  std::string body = MakeMessage(o.size);
+  asio::io_context io(1);
+  std::atomic<int> budget{o.messages};
+  std::vector<Stats> stats(static_cast<size_t>(o.sessions));
+  tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(o.port));
+  for (auto& st : stats) {
+    asio::co_spawn(io, Session(ep, o, body, budget, st), [&st](std::exception_ptr e) {
+      if (e) ++st.errors;
+    });
+  }
+  auto start = Clock::now();
+  io.run();
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+
+  std::vector<double> all;
+  int errors = 0;
+  for (auto& st : stats) {
+    all.insert(all.end(), st.latencies_ms.begin(), st.latencies_ms.end());
+    errors += st.errors;
+  }
+  std::printf("smtp_intake: %d sessions, %d-octet messages, 1 recipient, fsync before 250\n",
+              o.sessions, o.size);
+  std::printf("delivered:   %zu messages in %.2f s, %d errors\n", all.size(), seconds, errors);
+  std::printf("throughput:  %.0f messages/s (%.1f MB/s)\n", all.size() / seconds,
+              all.size() * o.size / seconds / 1e6);
+  double p50 = Percentile(all, 50), p99 = Percentile(all, 99), p999 = Percentile(all, 99.9);
+  std::printf("DATA-end -> 250: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms\n", p50, p99, p999);
+  if (!o.server.empty()) {
+    std::string line = StopServer(sp);
+    std::smatch m;
+    if (std::regex_search(line, m,
+                          std::regex("commits=(\\d+) writes=(\\d+) mean_batch=([0-9.]+)"))) {
+      std::printf("group commit: %s commits for %s writes, mean batch %s messages per fsync\n",
+                  m[1].str().c_str(), m[2].str().c_str(), m[3].str().c_str());
+    } else {
+      std::printf("group commit: no stats line in the server log\n");
+    }
+  }
+  return errors == 0 ? 0 : 1;
+}

@@ -1,0 +1,24 @@
+#include "base/base64.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace pushmail {
+namespace {
+
+TEST(Base64, RoundTrips) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
+    EXPECT_EQ(DecodeBase64(EncodeBase64(s)), s);
+  }
+  EXPECT_EQ(EncodeBase64("\0user\0pass"), "AHVzZXIAcGFzcw==");
+}
+
+TEST(Base64, RefusesMalformed) {
+  const char* bad[] = {"A", "AB=", "A===", "AB=C", "====", "AB C", "AB\nC", "Zm9v!A==", "Zg==Zg=="};
+  for (const char* text : bad) EXPECT_FALSE(DecodeBase64(text).has_value()) << text;
+}
+
+}  // namespace
+}  // namespace pushmail

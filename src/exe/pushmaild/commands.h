@@ -1,0 +1,29 @@
+#pragma once
+// The subcommands of pushmaild. Each returns the process exit code.
+
+#include <optional>
+#include <string>
+
+#include "base/config.h"
+
+namespace pushmail::exe {
+
+struct ServeFlags {
+  Config config;
+  bool any_listener = false;  // a listener flag was given: open only those named
+};
+
+int Serve(ServeFlags flags);
+
+int UserAdd(const std::string& data, const std::string& email, bool password_stdin);
+int UserDel(const std::string& data, const std::string& email);
+int UserList(const std::string& data);
+int UserPasswd(const std::string& data, const std::string& email, bool password_stdin);
+int Export(const std::string& data, const std::string& email,
+           const std::optional<std::string>& mailbox);
+int Import(const std::string& data, const std::string& email, const std::string& file);
+
+// The store's file inside a data folder.
+std::string StorePath(const std::string& data);
+
+}  // namespace pushmail::exe

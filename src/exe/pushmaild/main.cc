@@ -1,0 +1,98 @@
+// pushmaild: the pushmail server and its administration commands.
+#include <CLI/CLI.hpp>
+
+#include "base/log.h"
+#include "exe/pushmaild/commands.h"
+
+namespace pe = pushmail::exe;
+
+namespace {
+
+void AddServe(CLI::App& app, pe::ServeFlags& flags, std::string& config_file) {
+  auto* serve = app.add_subcommand("serve", "run the server");
+  serve->add_option("--config", config_file, "TOML config file (flags override it)");
+  serve->add_option("--domain", flags.config.domains, "a local mail domain (repeatable)");
+  serve->add_option("--hostname", flags.config.hostname, "name in greetings and Received:");
+  serve->add_option("--smtp", flags.config.smtp_addr, "inbound SMTP address (default :2525)");
+  serve->add_option("--submission", flags.config.submission_addr,
+                    "submission address (default :2587)");
+  serve->add_option("--workers", flags.config.workers, "event loops (default: one per core)");
+  serve->add_option("--tls-cert", flags.config.tls_cert, "PEM certificate chain");
+  serve->add_option("--tls-key", flags.config.tls_key, "PEM private key");
+  serve->add_option("--log-level", flags.config.log_level, "trace|debug|info|warn|error");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"pushmaild: push email server"};
+  app.require_subcommand(1);
+  std::string data = "./var";
+  app.add_option("--data", data, "data folder (default ./var)");
+  std::string email, file, config_file;
+  std::optional<std::string> mailbox;
+  bool password_stdin = false;
+  pe::ServeFlags flags;
+  AddServe(app, flags, config_file);
+
+  auto* user = app.add_subcommand("user", "manage accounts");
+  user->require_subcommand(1);
+  auto* add = user->add_subcommand("add", "create an account");
+  auto* del = user->add_subcommand("del", "delete an account and its mail");
+  auto* list = user->add_subcommand("list", "list accounts");
+  auto* passwd = user->add_subcommand("passwd", "set an account's password");
+  for (auto* cmd : {add, passwd}) {
+    cmd->add_option("EMAIL", email)->required();
+    cmd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+  }
+  del->add_option("EMAIL", email)->required();
+
+  auto* exp = app.add_subcommand("export", "write an account's mail to stdout as mboxrd");
+  exp->add_option("EMAIL", email)->required();
+  exp->add_option("--mailbox", mailbox, "only this mailbox");
+  auto* imp = app.add_subcommand("import", "add the messages of an mbox file to INBOX");
+  imp->add_option("EMAIL", email)->required();
+  imp->add_option("FILE", file)->required()->check(CLI::ExistingFile);
+
+  // Every subcommand takes --data, before or after its name.
+  for (auto* cmd : {app.get_subcommand("serve"), add, del, list, passwd, exp, imp}) {
+    cmd->add_option("--data", data, "data folder (default ./var)");
+  }
+  CLI11_PARSE(app, argc, argv);
+  pushmail::InitLogging(app.got_subcommand("serve") ? flags.config.log_level : "warn");
+
+  if (app.got_subcommand("serve")) {
+    if (!config_file.empty()) {
+      std::string error;
+      auto loaded = pushmail::LoadConfig(config_file, &error);
+      if (!loaded) {
+        spdlog::critical("{}: {}", config_file, error);
+        return 2;
+      }
+      pe::ServeFlags merged{*loaded, false};
+      // Flags given on the command line win over the file.
+      CLI::App& serve = *app.get_subcommand("serve");
+      auto given = [&](const char* name) { return serve.count(name) > 0; };
+      if (given("--domain")) merged.config.domains = flags.config.domains;
+      if (given("--hostname")) merged.config.hostname = flags.config.hostname;
+      if (given("--smtp")) merged.config.smtp_addr = flags.config.smtp_addr;
+      if (given("--submission")) merged.config.submission_addr = flags.config.submission_addr;
+      if (given("--workers")) merged.config.workers = flags.config.workers;
+      if (given("--tls-cert")) merged.config.tls_cert = flags.config.tls_cert;
+      if (given("--tls-key")) merged.config.tls_key = flags.config.tls_key;
+      if (given("--log-level")) merged.config.log_level = flags.config.log_level;
+      if (!given("--data") && !app.count("--data")) data = merged.config.data_dir;
+      flags = std::move(merged);
+    }
+    flags.config.data_dir = data;
+    flags.any_listener = !flags.config.smtp_addr.empty() || !flags.config.submission_addr.empty();
+    return pe::Serve(std::move(flags));
+  }
+  if (add->parsed()) return pe::UserAdd(data, email, password_stdin);
+  if (del->parsed()) return pe::UserDel(data, email);
+  if (list->parsed()) return pe::UserList(data);
+  if (passwd->parsed()) return pe::UserPasswd(data, email, password_stdin);
+  if (exp->parsed()) return pe::Export(data, email, mailbox);
+  if (imp->parsed()) return pe::Import(data, email, file);
+  return 2;
+}

@@ -1,0 +1,196 @@
+// pushmaild serve: wires store, hub, workers and listeners together, and takes them down in
+// order on SIGTERM or SIGINT.
+#include <fmt/ranges.h>
+#include <sys/resource.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "exe/pushmaild/commands.h"
+#include "hub/hub.h"
+#include "net/net.h"
+#include "smtp/smtp.h"
+#include "store/store.h"
+
+namespace pushmail::exe {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr auto kDrainDeadline = std::chrono::seconds(10);
+constexpr auto kForceDeadline = std::chrono::seconds(5);
+constexpr size_t kBlockingThreads = 4;
+constexpr size_t kSubscriberQueue = 256;
+
+// Idle connections are the product: allow as many as the hard limit does.
+void RaiseOpenFilesLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+      spdlog::warn("cannot raise the open-files limit: {}", std::strerror(errno));
+    }
+  }
+  getrlimit(RLIMIT_NOFILE, &limit);
+  spdlog::info("open-files limit {}", static_cast<uint64_t>(limit.rlim_cur));
+}
+
+void ApplyDefaults(ServeFlags& flags) {
+  Config& c = flags.config;
+  if (c.domains.empty()) {
+    c.domains.push_back("localhost");
+    spdlog::warn("no --domain given: accepting mail for 'localhost' only");
+  }
+  if (c.hostname.empty()) c.hostname = c.domains.front();
+  if (!flags.any_listener) {
+    c.smtp_addr = "[::]:2525";
+    c.submission_addr = "[::]:2587";
+  }
+}
+
+std::shared_ptr<asio::ssl::context> LoadTls(const Config& c) {
+  net::CertificateFiles files{c.tls_cert, c.tls_key};
+  if (files.cert.empty() != files.key.empty()) {
+    spdlog::critical("--tls-cert and --tls-key go together");
+    return nullptr;
+  }
+  if (files.cert.empty()) {
+    auto made = net::EnsureSelfSigned(c.data_dir + "/tls", c.domains);
+    if (!made) {
+      spdlog::critical("cannot make a certificate in {}/tls: {}", c.data_dir,
+                       made.error().message());
+      return nullptr;
+    }
+    files = *made;
+  }
+  std::string error;
+  auto ctx = net::MakeServerContext(files, &error);
+  if (!ctx) {
+    spdlog::critical("TLS: {}", error);
+    return nullptr;
+  }
+  return *ctx;
+}
+
+// Opens one SMTP listener and prints its line for scripts and tests.
+bool Listen(smtp::Server& server, const char* name, const std::string& addr) {
+  if (addr.empty()) return true;
+  auto endpoint = net::ParseEndpoint(addr);
+  if (!endpoint) {
+    spdlog::critical("--{}: '{}' is not HOST:PORT", name, addr);
+    return false;
+  }
+  auto bound = server.Listen(*endpoint);
+  if (!bound) return false;
+  std::printf("listening %s %s\n", name, net::FormatEndpoint(*bound).c_str());
+  std::fflush(stdout);
+  return true;
+}
+
+// Asio catches the signals from its construction on, whichever thread they hit, so a SIGTERM
+// that comes during start-up is not lost: it ends WaitForSignal at once.
+class Signals {
+ public:
+  Signals() : set_(ctx_, SIGTERM, SIGINT) {}
+  void Wait() {
+    set_.async_wait([](const boost::system::error_code&, int signal) {
+      spdlog::info("signal {}: shutting down", signal);
+    });
+    ctx_.run();
+  }
+
+ private:
+  asio::io_context ctx_;
+  asio::signal_set set_;
+};
+
+// Waits until no session is left or `deadline` passes; returns how many are left.
+size_t WaitForSessions(std::initializer_list<smtp::Server*> servers,
+                       SteadyClock::time_point deadline) {
+  for (;;) {
+    size_t n = 0;
+    for (auto* s : servers) n += s->ActiveSessions();
+    if (n == 0 || SteadyClock::now() >= deadline) return n;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// The shutdown gate: stop accepting, let sessions finish within a deadline, then close the
+// rest. True when every session is gone, so none outlives its server.
+bool Drain(std::initializer_list<smtp::Server*> servers) {
+  for (auto* s : servers) s->Shutdown();
+  size_t left = WaitForSessions(servers, SteadyClock::now() + kDrainDeadline);
+  if (left == 0) return true;
+  spdlog::warn("closing {} sessions still open after {} s", left, kDrainDeadline.count());
+  for (auto* s : servers) s->Abort();
+  return WaitForSessions(servers, SteadyClock::now() + kForceDeadline) == 0;
+}
+
+}  // namespace
+
+int Serve(ServeFlags flags) {
+  Signals signals;
+  std::signal(SIGPIPE, SIG_IGN);
+
+  ApplyDefaults(flags);
+  const Config& config = flags.config;
+  std::error_code fs_error;
+  std::filesystem::create_directories(config.data_dir, fs_error);
+  if (fs_error) {
+    spdlog::critical("cannot create {}: {}", config.data_dir, fs_error.message());
+    return 1;
+  }
+  RaiseOpenFilesLimit();
+  auto store = store::Store::Open({StorePath(config.data_dir), config.store.max_batch});
+  if (!store) {
+    spdlog::critical("cannot open the store in {}: {}", config.data_dir, store.error().message());
+    return 1;
+  }
+  auto tls = LoadTls(config);
+  if (!tls) return 1;
+
+  net::Workers workers(config.workers);
+  hub::Hub hub(workers.Executors(), kSubscriberQueue);
+  (*store)->SetCommitListener([&hub](const auto& changes) { hub.Publish(changes); });
+  asio::thread_pool blocking(kBlockingThreads);
+  smtp::Context context{config, **store, workers, blocking, tls};
+  smtp::Server inbound(smtp::Mode::kInbound, context);
+  smtp::Server submission(smtp::Mode::kSubmission, context);
+  workers.Start();
+  if (!Listen(inbound, "smtp", config.smtp_addr) ||
+      !Listen(submission, "submission", config.submission_addr)) {
+    workers.Stop();
+    return 1;
+  }
+  spdlog::info("pushmaild ready: {} workers, domains {}", workers.size(),
+               fmt::join(config.domains, ", "));
+
+  signals.Wait();
+  bool drained = Drain({&inbound, &submission});
+  workers.Stop();
+  workers.Join();
+  blocking.join();
+  store::StoreStats stats = (*store)->Stats();
+  store->reset();  // applies anything still queued, then closes
+  double mean = stats.commits ? static_cast<double>(stats.writes) / stats.commits : 0;
+  spdlog::info("store stats: commits={} writes={} mean_batch={:.2f}", stats.commits, stats.writes,
+               mean);
+  if (!drained) {
+    // A session that would not end still refers to its server: leave without destroying
+    // anything. Every acknowledged message is already on disk.
+    spdlog::error("sessions did not end; exiting without cleanup");
+    std::fflush(nullptr);
+    std::_Exit(1);
+  }
+  return 0;
+}
+
+}  // namespace pushmail::exe

@@ -1,0 +1,164 @@
+// DATA (RFC 5321 4.1.1.4), BDAT (RFC 3030) and delivery into the store.
+#include <openssl/rand.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "net/blocking.h"
+#include "smtp/server/session.h"
+#include "smtp/server/trace.h"
+
+namespace pushmail::smtp {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+
+using DeliverResult = Result<std::vector<store::Delivered>>;
+
+// Awaits Store::Deliver: the completion is posted back to the session's worker.
+template <class Token>
+auto AsyncDeliver(store::Store& store, store::Incoming incoming, Token&& token) {
+  return asio::async_initiate<Token, void(DeliverResult)>(
+      [&store](auto handler, store::Incoming in) {
+        auto executor = asio::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        store.Deliver(std::move(in), [shared, executor](DeliverResult r) {
+          asio::post(executor, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+        });
+      },
+      token, std::move(incoming));
+}
+
+std::string NewQueueId() {
+  unsigned char bytes[8];
+  RAND_bytes(bytes, sizeof bytes);
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKLMNPQRSTVWXYZ";
+  std::string id;
+  for (unsigned char b : bytes) id += kAlphabet[b % 32];
+  return id;
+}
+
+}  // namespace
+
+std::optional<Reply> Session::CanStartData() const {
+  if (!mail_) return Reply::Make(503, "5.5.1", "need MAIL command");
+  if (recipients_.empty()) return Reply::Make(554, "5.5.1", "no valid recipients");
+  return std::nullopt;
+}
+
+awaitable<Session::Step> Session::Data() {
+  if (in_bdat_) {
+    Queue(503, "5.5.1", "DATA not allowed after BDAT");
+    co_return Step::kContinue;
+  }
+  if (auto refusal = CanStartData()) {
+    Queue(*refusal);
+    co_return Step::kContinue;
+  }
+  if (mail_->body == BodyType::kBinaryMime) {
+    Queue(503, "5.6.1", "BODY=BINARYMIME needs BDAT");
+    co_return Step::kContinue;
+  }
+  Queue(354, "", "End data with <CR><LF>.<CR><LF>");
+  const auto& limits = context_.config.smtp;
+  DataReader reader(limits.max_message_size, limits.max_line);
+  for (;;) {
+    size_t used = reader.Consume(in_);
+    in_.erase(0, used);
+    if (reader.done()) break;
+    if (!co_await Fill(limits.data_timeout)) co_return Step::kClose;
+  }
+  if (auto refusal = reader.Verdict()) {
+    Queue(*refusal);
+    ResetTransaction();
+    co_return Step::kContinue;
+  }
+  co_await Deliver(std::move(reader.message()));
+  co_return Step::kContinue;
+}
+
+awaitable<Session::Step> Session::Bdat(std::string_view argument) {
+  auto bdat = ParseBdat(argument);
+  if (!bdat) {
+    // Without a size we cannot tell where the chunk ends: the stream is lost.
+    Queue(bdat.error());
+    co_return Step::kClose;
+  }
+  const auto& limits = context_.config.smtp;
+  std::optional<Reply> refusal = CanStartData();
+  bool over = chunks_.size() + bdat->size > limits.max_message_size;
+  // The chunk is read in full whatever happens to it, so the next command is found.
+  uint64_t left = bdat->size;
+  bool keep = !refusal && !over && !bdat_failed_;
+  if (keep) chunks_.reserve(chunks_.size() + bdat->size);
+  for (;;) {
+    size_t take = static_cast<size_t>(std::min<uint64_t>(left, in_.size()));
+    if (keep) chunks_.append(in_, 0, take);
+    in_.erase(0, take);
+    left -= take;
+    if (left == 0) break;
+    if (!co_await Fill(limits.data_timeout)) co_return Step::kClose;
+  }
+  if (refusal) {
+    Queue(*refusal);
+    co_return Step::kContinue;
+  }
+  in_bdat_ = true;
+  if (over || bdat_failed_) {
+    bdat_failed_ = true;
+    Queue(552, "5.3.4", "message size exceeds fixed maximum message size");
+    if (bdat->last) ResetTransaction();
+    co_return Step::kContinue;
+  }
+  if (!bdat->last) {
+    Queue(250, "2.0.0", std::to_string(bdat->size) + " octets received");
+    co_return Step::kContinue;
+  }
+  co_await Deliver(std::move(chunks_));
+  co_return Step::kContinue;
+}
+
+awaitable<void> Session::Deliver(std::string body) {
+  TraceInfo trace;
+  trace.helo = helo_;
+  const auto& ip = stream_.remote().address();
+  trace.client_ip = ip.is_v6() ? "IPv6:" + ip.to_string() : ip.to_string();
+  trace.by = context_.config.hostname;
+  trace.protocol = WithProtocol(esmtp_, stream_.tls(), account_.has_value(), mail_->smtputf8);
+  trace.id = NewQueueId();
+  if (recipients_.size() == 1) trace.recipient = recipients_.front().address;
+  trace.tls = stream_.TlsDescription();
+  trace.return_path = mail_->path.ToString();
+  trace.when = UnixNow();
+
+  store::Incoming incoming;
+  incoming.message = TraceHeaders(trace);
+  incoming.message += body;
+  body = std::string();
+  incoming.received_at = trace.when;
+  for (const auto& r : recipients_) incoming.recipients.push_back(r.account);
+  incoming.summary = co_await net::OnPool(context_.blocking,
+                                          [&incoming] { return mime::Parse(incoming.message); });
+  size_t size = incoming.message.size();
+  size_t count = recipients_.size();
+  auto start = SteadyClock::now();
+  DeliverResult result =
+      co_await AsyncDeliver(context_.store, std::move(incoming), asio::use_awaitable);
+  ResetTransaction();
+  if (!result) {
+    spdlog::error("smtp: {} not stored: {}", trace.id, result.error().message());
+    Queue(451, "4.3.0", "local error in processing, try again later");
+    co_return;
+  }
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start).count();
+  spdlog::info("smtp: {} from=<{}> rcpts={} size={} stored in {} us", trace.id, trace.return_path,
+               count, size, micros);
+  Queue(250, "2.0.0", "Ok: stored as " + trace.id);
+}
+
+}  // namespace pushmail::smtp
