@@ -12,7 +12,7 @@ TEST(Base64, RoundTrips) {
        std::vector<std::string>{"", "a", "ab", "abc", "abcd", std::string("\0\xff\x10", 3)}) {
     EXPECT_EQ(DecodeBase64(EncodeBase64(s)), s);
   }
-  EXPECT_EQ(EncodeBase64("\0user\0pass"), "AHVzZXIAcGFzcw==");
+  EXPECT_EQ(EncodeBase64(std::string("\0user\0pass", 10)), "AHVzZXIAcGFzcw==");
 }
 
 TEST(Base64, RefusesMalformed) {

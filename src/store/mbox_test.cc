@@ -7,7 +7,8 @@ namespace {
 
 TEST(Mbox, RoundTripKeepsExactBytes) {
   const std::string messages[] = {
-      "Return-Path: <a@x>\r\nSubject: one\r\n\r\nFrom here\r\n>From there\r\n>>From\r\nok\r\n",
+      "Return-Path: <a@x>\r\nSubject: one\r\n\r\nFrom here\r\n>From there\r\n>>From "
+      "x\r\n>>From\r\nok\r\n",
       "Subject: two\r\n\r\n\r\n\r\n",
       "Subject: three\r\n\r\nFrom \r\n",
   };
@@ -15,7 +16,8 @@ TEST(Mbox, RoundTripKeepsExactBytes) {
   for (const auto& m : messages) file += MboxrdEntry(EnvelopeSender(m), 1795413496, m);
   EXPECT_NE(file.find("\n>From here"), std::string::npos);
   EXPECT_NE(file.find("\n>>From there"), std::string::npos);
-  EXPECT_NE(file.find("\n>>>From\r"), std::string::npos);
+  EXPECT_NE(file.find("\n>>>From x\r"), std::string::npos);
+  EXPECT_NE(file.find("\n>>From\r"), std::string::npos);  // no space: not a From line
   MboxReader reader(file);
   for (const auto& m : messages) {
     auto read = reader.Next();
