@@ -41,13 +41,16 @@ fuzz: deps
 	@cmake --preset fuzz >/dev/null
 	@cmake --build --preset fuzz -j $(JOBS)
 
-# Each fuzz target runs over its seed corpus plus FUZZ_RUNS fresh inputs.
+# Each fuzz target runs over its seed corpus plus FUZZ_RUNS fresh inputs. New inputs go to a
+# scratch corpus under build-fuzz/, never into the repository's seeds.
 FUZZ_RUNS ?= 200000
 fuzz-run: fuzz
 	@set -e; for t in build-fuzz/fuzz/*_fuzz; do \
 	  name=$$(basename $$t _fuzz); \
+	  mkdir -p build-fuzz/corpus/$$name; \
 	  echo "fuzz: $$name ($(FUZZ_RUNS) runs)"; \
-	  $$t -runs=$(FUZZ_RUNS) -max_total_time=120 -dict=fuzz/$$name.dict fuzz/corpus/$$name 2>&1 | tail -n 2; \
+	  $$t -runs=$(FUZZ_RUNS) -max_total_time=120 -dict=fuzz/$$name.dict \
+	    -artifact_prefix=build-fuzz/ build-fuzz/corpus/$$name fuzz/corpus/$$name 2>&1 | tail -n 2; \
 	done
 
 format:

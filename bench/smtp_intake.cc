@@ -145,7 +145,7 @@ ServerProcess StartServer(const Options& o) {
   std::string out = sp.dir + "/stdout";
   std::vector<std::string> args = {o.server,      "serve",        "--data", sp.dir,
                                    "--domain",    "example.test", "--smtp", "127.0.0.1:0",
-                                   "--log-level", "warn"};
+                                   "--log-level", "info"};
   if (o.workers > 0) {
     args.push_back("--workers");
     args.push_back(std::to_string(o.workers));
@@ -181,7 +181,11 @@ std::string StopServer(const ServerProcess& sp) {
     if (line.find("store stats:") != std::string::npos)
       stats = line.substr(line.find("store stats:"));
   }
-  std::filesystem::remove_all(sp.dir);
+  if (stats.empty()) {
+    std::fprintf(stderr, "no store stats line; server log kept in %s\n", sp.log.c_str());
+  } else {
+    std::filesystem::remove_all(sp.dir);
+  }
   return stats;
 }
 
@@ -246,7 +250,7 @@ int main(int argc, char** argv) {
       std::printf("group commit: %s commits for %s writes, mean batch %s messages per fsync\n",
                   m[1].str().c_str(), m[2].str().c_str(), m[3].str().c_str());
     } else {
-      std::printf("group commit: no stats line in the server log\n");
+      std::printf("group commit: cannot read the stats line: %s\n", line.c_str());
     }
   }
   return errors == 0 ? 0 : 1;

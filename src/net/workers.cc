@@ -1,5 +1,7 @@
 #include "net/workers.h"
 
+#include <pthread.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 
 #include "base/log.h"
@@ -29,7 +31,8 @@ size_t Workers::Next() { return next_.fetch_add(1, std::memory_order_relaxed) % 
 
 void Workers::Start() {
   for (auto& c : contexts_) {
-    threads_.emplace_back([ctx = c.get()] {
+    threads_.emplace_back([ctx = c.get(), n = threads_.size()] {
+      pthread_setname_np(pthread_self(), ("worker-" + std::to_string(n)).c_str());
       auto guard = boost::asio::make_work_guard(*ctx);
       for (;;) {
         try {

@@ -5,6 +5,7 @@
 #include <future>
 #include <set>
 
+#include "store/blob_file.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -23,9 +24,12 @@ std::string BlobId(std::string_view bytes) {
   return id;
 }
 
-ErrorCode PutBlob(Txn& txn, const std::string& id, std::string_view bytes) {
-  auto& q = txn.Stmt("INSERT OR IGNORE INTO blobs (id, size, data) VALUES (?, ?, ?)");
-  q.Bind(1, id).Bind(2, static_cast<int64_t>(bytes.size())).BindBlobStatic(3, bytes);
+// Records where the blob's bytes are. When the same bytes are stored already, the earlier copy
+// wins and the new one is left unreferenced.
+ErrorCode PutBlob(Txn& txn, const std::string& id, const BlobLocation& where) {
+  auto& q = txn.Stmt("INSERT OR IGNORE INTO blobs (id, size, segment, offset) VALUES (?, ?, ?, ?)");
+  q.Bind(1, id).Bind(2, static_cast<int64_t>(where.length));
+  q.Bind(3, static_cast<int64_t>(where.segment)).Bind(4, static_cast<int64_t>(where.offset));
   return q.Run();
 }
 
@@ -120,19 +124,26 @@ void Store::Deliver(Incoming incoming, std::function<void(Result<std::vector<Del
   struct State {
     Incoming in;
     std::string blob;
+    BlobLocation where;
     std::string summary_json;
     std::vector<Delivered> delivered;
   };
-  // Hashing and serialising happen here, on the caller's thread, to keep the writer's
-  // critical path short.
+  // Hashing, serialising and writing the bytes happen here, on the caller's thread and in
+  // parallel with other deliveries; the writer only syncs the blob file before it commits.
   auto state = std::make_shared<State>();
   state->blob = BlobId(incoming.message);
+  auto where = blobs_->Append(incoming.message);
+  if (!where) {
+    done(where.error());
+    return;
+  }
+  state->where = *where;
   state->summary_json = boost::json::serialize(mime::ToJson(incoming.summary));
   state->in = std::move(incoming);
   writer_->Submit(
       [state](Txn& txn) -> ErrorCode {
         state->delivered.clear();
-        if (auto ec = PutBlob(txn, state->blob, state->in.message)) return ec;
+        if (auto ec = PutBlob(txn, state->blob, state->where)) return ec;
         std::set<AccountId> seen;
         for (AccountId account : state->in.recipients) {
           if (!seen.insert(account).second) continue;

@@ -24,7 +24,7 @@ namespace pushmail::store {
 using CommitListener = std::function<void(const std::vector<StateChange>&)>;
 
 struct StoreOptions {
-  std::string path;  // the database file; its folder must exist
+  std::string path;  // the database file; its folder must exist and also holds blobs/
   unsigned max_batch = 2048;
 };
 
@@ -44,6 +44,7 @@ struct Incoming {
 };
 
 class Writer;
+class BlobFile;
 
 class Store {
  public:
@@ -92,8 +93,10 @@ class Store {
 
  private:
   class Readers;
-  Store(std::unique_ptr<Writer> writer, std::unique_ptr<Readers> readers);
+  Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<Writer> writer,
+        std::unique_ptr<Readers> readers);
 
+  std::unique_ptr<BlobFile> blobs_;  // before writer_: the writer syncs it until it stops
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Readers> readers_;
 };

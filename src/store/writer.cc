@@ -1,5 +1,7 @@
 #include "store/writer.h"
 
+#include <pthread.h>
+
 #include <future>
 
 #include "base/log.h"
@@ -11,6 +13,10 @@ sqlite::Statement& Txn::Stmt(const char* sql) {
   if (it == statements_.end()) it = statements_.emplace(sql, db_.Prepare(sql)).first;
   it->second.Reset();
   return it->second;
+}
+
+void Txn::ResetStatements() {
+  for (auto& [sql, statement] : statements_) statement.Reset();
 }
 
 Result<ModSeq> Txn::Bump(AccountId account, DataTypes types) {
@@ -60,8 +66,12 @@ void Txn::Touch(AccountId account, MailboxId mailbox) {
   if (std::find(list.begin(), list.end(), mailbox) == list.end()) list.push_back(mailbox);
 }
 
-Writer::Writer(sqlite::Db db, unsigned max_batch)
-    : db_(std::move(db)), txn_(db_), max_batch_(max_batch), thread_([this] { Run(); }) {}
+Writer::Writer(sqlite::Db db, unsigned max_batch, std::function<ErrorCode()> before_commit)
+    : db_(std::move(db)),
+      txn_(db_),
+      max_batch_(max_batch),
+      before_commit_(std::move(before_commit)),
+      thread_([this] { Run(); }) {}
 
 Writer::~Writer() {
   {
@@ -88,6 +98,7 @@ ErrorCode Writer::SubmitAndWait(Apply apply) {
 }
 
 void Writer::Run() {
+  pthread_setname_np(pthread_self(), "store-writer");
   std::vector<Op> batch;
   for (;;) {
     {
@@ -106,13 +117,13 @@ void Writer::Run() {
 
 ErrorCode Writer::ApplyOne(Op& op) {
   auto saved = txn_.touched_;  // the op's bumps vanish with its savepoint if it fails
-  if (auto ec = db_.Exec("SAVEPOINT op")) return ec;
+  if (auto ec = txn_.Stmt("SAVEPOINT op").Run()) return ec;
   ErrorCode ec = op.apply(txn_);
   if (ec) {
-    db_.Exec("ROLLBACK TO op");
+    txn_.Stmt("ROLLBACK TO op").Run();
     txn_.touched_ = std::move(saved);
   }
-  db_.Exec("RELEASE op");
+  txn_.Stmt("RELEASE op").Run();
   return ec;
 }
 
@@ -146,6 +157,8 @@ void Writer::Execute(std::vector<Op>& batch) {
   if (!commit_error) {
     for (Op& op : batch) op.result = ApplyOne(op);
     commit_error = FinishAccounts();
+    txn_.ResetStatements();
+    if (!commit_error && before_commit_) commit_error = before_commit_();
     if (!commit_error) commit_error = db_.Exec("COMMIT");
     if (commit_error) db_.Exec("ROLLBACK");
   }

@@ -34,6 +34,9 @@ class Txn {
   void Touch(AccountId account, MailboxId mailbox);
   // A new account starts with a clean state; nothing to publish for it until it changes.
   void Forget(AccountId account) { touched_.erase(account); }
+  // Resets every cached statement. A statement left mid-result holds a read snapshot, and a
+  // snapshot pins the WAL: checkpoints could never catch up.
+  void ResetStatements();
 
  private:
   friend class Writer;
@@ -52,7 +55,9 @@ class Writer {
   using Apply = std::function<ErrorCode(Txn&)>;  // runs on the writer thread, in the batch txn
   using Done = std::function<void(ErrorCode)>;   // after the commit (or its failure)
 
-  Writer(sqlite::Db db, unsigned max_batch);
+  // `before_commit` runs on the writer thread right before each COMMIT (the blob sync); when
+  // it fails, the batch is rolled back.
+  Writer(sqlite::Db db, unsigned max_batch, std::function<ErrorCode()> before_commit);
   ~Writer();  // drains the queue, then joins
 
   void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
@@ -77,6 +82,7 @@ class Writer {
   sqlite::Db db_;
   Txn txn_;
   unsigned max_batch_;
+  std::function<ErrorCode()> before_commit_;
   CommitListener listener_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> writes_{0};

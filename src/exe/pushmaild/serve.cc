@@ -89,6 +89,10 @@ bool Listen(smtp::Server& server, const char* name, const std::string& addr) {
     return false;
   }
   auto bound = server.Listen(*endpoint);
+  if (!bound && endpoint->address().is_v6() && endpoint->address().is_unspecified()) {
+    // A host without IPv6: "all addresses" means all IPv4 ones.
+    bound = server.Listen({asio::ip::address_v4::any(), endpoint->port()});
+  }
   if (!bound) return false;
   std::printf("listening %s %s\n", name, net::FormatEndpoint(*bound).c_str());
   std::fflush(stdout);

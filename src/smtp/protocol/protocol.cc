@@ -155,7 +155,7 @@ Parsed<PathResult> ParsePath(std::string_view s, bool utf8, bool allow_null, boo
   std::string_view inner = s.substr(1, close - 1);
   PathResult result;
   result.rest = s.substr(close + 1);
-  if (inner.size() > kMaxPath - 2) return Reply::Make(501, "5.1.3", "path too long");
+  if (inner.size() > kMaxPath - 2) return Reply::Make(501, bad.enhanced, "path too long");
   if (inner.empty()) {
     if (!allow_null) return bad;
     return result;

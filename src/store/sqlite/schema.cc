@@ -41,10 +41,12 @@ CREATE TABLE mailboxes (
   highestmodseq INTEGER NOT NULL DEFAULT 0,
   UNIQUE (account_id, name)
 );
+-- Where each blob's bytes are in the segment files (store/blob_file.h).
 CREATE TABLE blobs (
-  id   TEXT PRIMARY KEY,  -- "G" + hex SHA-256 of the content
-  size INTEGER NOT NULL,
-  data BLOB NOT NULL
+  id      TEXT PRIMARY KEY,  -- "G" + hex SHA-256 of the content
+  size    INTEGER NOT NULL,
+  segment INTEGER NOT NULL,
+  offset  INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE threads (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,

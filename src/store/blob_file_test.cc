@@ -1,0 +1,59 @@
+#include "store/blob_file.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "testing/temp_dir.h"
+
+namespace pushmail::store {
+namespace {
+
+TEST(BlobFile, AppendReadAcrossReopen) {
+  testing::TempDir dir;
+  BlobLocation a, b;
+  {
+    auto file = BlobFile::Open(dir.File("blobs"));
+    ASSERT_TRUE(file.has_value());
+    a = *(*file)->Append("first message");
+    b = *(*file)->Append(std::string(100000, 'x'));
+    ASSERT_FALSE((*file)->Sync());
+    EXPECT_EQ(*(*file)->Read(a), "first message");
+  }
+  auto file = BlobFile::Open(dir.File("blobs"));
+  ASSERT_TRUE(file.has_value());
+  EXPECT_EQ(*(*file)->Read(b), std::string(100000, 'x'));
+  auto c = (*file)->Append("after reopen");  // continues at the end, overwrites nothing
+  EXPECT_GE(c->offset, b.offset + b.length);
+  EXPECT_EQ(*(*file)->Read(a), "first message");
+}
+
+TEST(BlobFile, ConcurrentAppendsDoNotOverlap) {
+  testing::TempDir dir;
+  auto file = std::move(*BlobFile::Open(dir.File("blobs")));
+  std::vector<std::thread> threads;
+  std::vector<std::vector<BlobLocation>> where(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        where[t].push_back(*file->Append(std::string(100 + i, static_cast<char>('a' + t))));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 0; t < 4; ++t) {
+    for (int i = 0; i < 200; ++i) {
+      EXPECT_EQ(*file->Read(where[t][i]), std::string(100 + i, static_cast<char>('a' + t)));
+    }
+  }
+}
+
+TEST(BlobFile, ReadingPastTheEndIsAnError) {
+  testing::TempDir dir;
+  auto file = std::move(*BlobFile::Open(dir.File("blobs")));
+  EXPECT_FALSE(file->Read({1, 1000, 10}).has_value());
+  EXPECT_FALSE(file->Read({7, 0, 10}).has_value());  // no such segment
+}
+
+}  // namespace
+}  // namespace pushmail::store
