@@ -2,6 +2,7 @@
 import smtplib
 import ssl
 import subprocess
+import time
 import unittest
 
 from harness import DOMAIN, RawSmtp, ServerTest, mbox_messages
@@ -267,7 +268,10 @@ class RawSessionTest(ServerTest):
         c = self.session()
         c.cmd("EHLO x")
         self.assertEqual(self.server.stop(), 0)
-        code, text = c.reply()
+        try:
+            code, text = c.reply()
+        except ConnectionError as e:
+            self.fail(f"{e}\n{self.server.log()}")
         self.assertEqual(code, 421, text)
 
 
@@ -288,6 +292,28 @@ class AuthDelayTest(ServerTest):
         self.assertEqual(len(delays), 2, self.server.log())
         self.assertIn("by 50 ms after 2 failures", delays[0])
         self.assertIn("by 100 ms after 3 failures", delays[1])
+
+
+class TimeoutTest(ServerTest):
+    server_args = {"config": "[smtp]\ncommand_timeout_s = 1\n"}
+
+    def test_idle_session_is_told_and_closed(self):
+        c = RawSmtp(self.port())
+        self.addCleanup(c.close)
+        self.assertEqual(c.reply()[0], 220)
+        self.assertEqual(c.cmd("EHLO x")[0], 250)
+        code, text = c.reply()  # nothing sent: the server gives up on us
+        self.assertEqual(code, 421, text)
+        self.assertIn("4.4.2", text)
+        self.assertTrue(c.closed())
+
+    def test_a_slow_but_active_client_is_not_cut_off(self):
+        c = RawSmtp(self.port())
+        self.addCleanup(c.close)
+        c.reply()
+        for _ in range(4):  # each command within the timeout, longer than it in all
+            time.sleep(0.5)
+            self.assertEqual(c.cmd("NOOP")[0], 250)
 
 
 if __name__ == "__main__":

@@ -86,6 +86,9 @@ awaitable<bool> Session::Flush() {
 
 awaitable<bool> Session::Fill(net::Duration timeout) {
   if (!co_await Flush()) co_return false;
+  // A stop requested while the flush was suspended found nothing to cancel: look again now,
+  // since nothing can run between this check and the read starting.
+  if (stop_requested_ && reading_command_) co_return false;
   size_t old = in_.size();
   in_.resize(old + kReadChunk);
   auto n = co_await stream_.ReadSome(asio::buffer(in_.data() + old, kReadChunk), timeout);
@@ -297,8 +300,13 @@ awaitable<void> Session::Rcpt(std::string_view argument) {
     }
   }
   std::string key = Lowercase(to.local) + "@" + Lowercase(to.domain);
-  auto account =
-      co_await net::OnPool(context_.blocking, [&] { return context_.store.FindRecipient(key); });
+  Result<store::AccountId> account = MakeError(Errc::kNotFound);
+  if (auto cached = context_.store.CachedRecipient(key)) {
+    account = *cached;  // no thread hop for the addresses that get mail all the time
+  } else {
+    account =
+        co_await net::OnPool(context_.blocking, [&] { return context_.store.FindRecipient(key); });
+  }
   if (!account) {
     if (account.error() == MakeError(Errc::kNotFound)) {
       Queue(550, "5.1.1", "<" + address + ">: recipient address rejected: user unknown");
