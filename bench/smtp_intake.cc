@@ -171,6 +171,19 @@ ServerProcess StartServer(const Options& o) {
   return sp;
 }
 
+// The server's CPU time so far (user + system), in seconds.
+double ServerCpuSeconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 std::string StopServer(const ServerProcess& sp) {
   kill(sp.pid, SIGTERM);
   int status = 0;
@@ -225,6 +238,7 @@ int main(int argc, char** argv) {
       if (e) ++st.errors;
     });
   }
+  double cpu_before = o.server.empty() ? 0 : ServerCpuSeconds(sp.pid);
   auto start = Clock::now();
   io.run();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -243,12 +257,18 @@ int main(int argc, char** argv) {
   double p50 = Percentile(all, 50), p99 = Percentile(all, 99), p999 = Percentile(all, 99.9);
   std::printf("DATA-end -> 250: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms\n", p50, p99, p999);
   if (!o.server.empty()) {
+    double cpu = ServerCpuSeconds(sp.pid) - cpu_before;
+    std::printf("server CPU:  %.1f us per message (%.0f%% of one core)\n",
+                cpu * 1e6 / static_cast<double>(all.size()), cpu / seconds * 100);
     std::string line = StopServer(sp);
     std::smatch m;
     if (std::regex_search(line, m,
                           std::regex("commits=(\\d+) writes=(\\d+) mean_batch=([0-9.]+)"))) {
       std::printf("group commit: %s commits for %s writes, mean batch %s messages per fsync\n",
                   m[1].str().c_str(), m[2].str().c_str(), m[3].str().c_str());
+      if (size_t at = line.find("apply_ms"); at != std::string::npos) {
+        std::printf("writer time: %s\n", line.substr(at).c_str());
+      }
     } else {
       std::printf("group commit: cannot read the stats line: %s\n", line.c_str());
     }

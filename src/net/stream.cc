@@ -1,18 +1,19 @@
 #include "net/stream.h"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "base/clock.h"
+
 namespace pushmail::net {
 
 namespace asio = boost::asio;
-using namespace boost::asio::experimental::awaitable_operators;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
-Stream::Stream(asio::ip::tcp::socket socket) : plain_(std::move(socket)) {
+Stream::Stream(asio::ip::tcp::socket socket)
+    : plain_(std::move(socket)), watchdog_(plain_.get_executor()) {
   boost::system::error_code ignored;
   remote_ = plain_.remote_endpoint(ignored);
   local_ = plain_.local_endpoint(ignored);
@@ -34,36 +35,56 @@ void Stream::Cancel() {
   socket().cancel(ignored);
 }
 
-// Runs `op` against a timer; whichever finishes first cancels the other.
-template <class Op>
-static asio::awaitable<std::tuple<ErrorCode, size_t>> WithDeadline(Op op, Duration timeout) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, timeout);
-  auto result = co_await (std::move(op) || timer.async_wait(kTuple));
-  if (result.index() == 1) co_return std::tuple{ErrorCode(asio::error::timed_out), size_t{0}};
-  co_return std::get<0>(result);
+Stream::~Stream() { alive_.reset(); }
+
+void Stream::Arm(Duration timeout) {
+  deadline_ = SteadyClock::now() + timeout;
+  fired_ = false;
+  if (!watching_ || deadline_ < watchdog_.expiry()) Watch();
+}
+
+void Stream::Watch() {
+  watching_ = true;
+  watchdog_.expires_at(deadline_);  // cancels an earlier wait, whose handler then does nothing
+  watchdog_.async_wait([this, alive = std::weak_ptr<int>(alive_)](ErrorCode ec) {
+    if (ec || alive.expired()) return;  // re-armed, or the stream is gone
+    watching_ = false;
+    if (deadline_ == SteadyTime::max()) return;  // idle: the next Arm starts a wait
+    if (SteadyClock::now() < deadline_) {
+      Watch();  // the deadline moved later since this wait began
+      return;
+    }
+    fired_ = true;
+    Cancel();
+  });
+}
+
+ErrorCode Stream::Outcome(ErrorCode ec) {
+  Disarm();
+  if (ec == asio::error::operation_aborted && fired_) return asio::error::timed_out;
+  return ec;
 }
 
 asio::awaitable<Result<size_t>> Stream::ReadSome(asio::mutable_buffer buffer, Duration timeout) {
-  auto [ec, n] = tls_ ? co_await WithDeadline(tls_->async_read_some(buffer, kTuple), timeout)
-                      : co_await WithDeadline(plain_.async_read_some(buffer, kTuple), timeout);
-  if (ec) co_return ec;
+  Arm(timeout);
+  auto [ec, n] = tls_ ? co_await tls_->async_read_some(buffer, kTuple)
+                      : co_await plain_.async_read_some(buffer, kTuple);
+  if (auto error = Outcome(ec)) co_return error;
   co_return n;
 }
 
 asio::awaitable<ErrorCode> Stream::Write(asio::const_buffer data, Duration timeout) {
-  auto [ec, n] = tls_ ? co_await WithDeadline(asio::async_write(*tls_, data, kTuple), timeout)
-                      : co_await WithDeadline(asio::async_write(plain_, data, kTuple), timeout);
-  co_return ec;
+  Arm(timeout);
+  auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, data, kTuple)
+                      : co_await asio::async_write(plain_, data, kTuple);
+  co_return Outcome(ec);
 }
 
 asio::awaitable<ErrorCode> Stream::StartTls(asio::ssl::context& context, Duration timeout) {
   tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(plain_), context);
-  auto handshake = [this]() -> asio::awaitable<std::tuple<ErrorCode, size_t>> {
-    auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kTuple);
-    co_return std::tuple{ec, size_t{0}};
-  };
-  auto [ec, n] = co_await WithDeadline(handshake(), timeout);
-  co_return ec;
+  Arm(timeout);
+  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kTuple);
+  co_return Outcome(ec);
 }
 
 std::string Stream::TlsDescription() const {

@@ -2,10 +2,15 @@
 // A connection's byte stream: plain TCP that can turn into TLS in place (STARTTLS) or start
 // as TLS (implicit TLS ports). Every read and write has a deadline. Errors come back as
 // values; nothing here throws for a network failure.
+//
+// Deadlines cost no timer operation per read: an operation only records its deadline, and one
+// watchdog timer per stream wakes at the earliest deadline it knows of, re-arms itself when the
+// deadline moved later, and cancels the socket's operations when it has passed.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 
@@ -18,8 +23,9 @@ using Duration = std::chrono::steady_clock::duration;
 class Stream {
  public:
   explicit Stream(boost::asio::ip::tcp::socket socket);
-  Stream(Stream&&) = default;
-  Stream& operator=(Stream&&) = default;
+  ~Stream();
+  Stream(const Stream&) = delete;  // the watchdog's handler refers to this object
+  Stream& operator=(const Stream&) = delete;
 
   // Reads what is available (at least one octet) into `buffer`. On a timeout the error is
   // boost::asio::error::timed_out; 0 with no error never happens.
@@ -44,11 +50,22 @@ class Stream {
 
  private:
   boost::asio::ip::tcp::socket& socket();
+  void Arm(Duration timeout);  // before an operation
+  void Disarm() { deadline_ = SteadyTime::max(); }
+  ErrorCode Outcome(ErrorCode ec);  // after it: a cancel by the watchdog becomes timed_out
+  void Watch();
+
+  using SteadyTime = std::chrono::steady_clock::time_point;
 
   boost::asio::ip::tcp::socket plain_;
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
   boost::asio::ip::tcp::endpoint remote_;
   boost::asio::ip::tcp::endpoint local_;
+  boost::asio::steady_timer watchdog_;
+  SteadyTime deadline_ = SteadyTime::max();                // of the operation in flight
+  bool watching_ = false;                                  // a watchdog wait is pending
+  bool fired_ = false;                                     // the watchdog cancelled the operation
+  std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with the stream
 };
 
 }  // namespace pushmail::net

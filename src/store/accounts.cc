@@ -1,6 +1,7 @@
 // Account writes: create (with the default mailboxes), delete, change password.
 #include "base/clock.h"
 #include "store/password.h"
+#include "store/recipient_cache.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -56,6 +57,7 @@ Result<AccountId> Store::CreateAccount(std::string_view login, std::string_view 
 }
 
 ErrorCode Store::DeleteAccount(std::string_view login) {
+  recipients_->Clear();
   return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     auto& q = txn.Stmt("DELETE FROM accounts WHERE login = ?");
     q.Bind(1, login);

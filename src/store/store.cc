@@ -4,9 +4,11 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "base/clock.h"
 #include "base/log.h"
 #include "store/blob_file.h"
 #include "store/password.h"
+#include "store/recipient_cache.h"
 #include "store/sqlite/schema.h"
 #include "store/writer.h"
 
@@ -71,9 +73,24 @@ class Store::Readers {
   std::vector<Connection> free_;  // guarded by mu_
 };
 
+namespace {
+
+std::string LowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace
+
 Store::Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<Writer> writer,
              std::unique_ptr<Readers> readers)
-    : blobs_(std::move(blobs)), writer_(std::move(writer)), readers_(std::move(readers)) {}
+    : blobs_(std::move(blobs)),
+      writer_(std::move(writer)),
+      readers_(std::move(readers)),
+      recipients_(std::make_unique<RecipientCache>()) {}
 
 Store::~Store() = default;
 
@@ -84,13 +101,18 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   // Checkpoints copy the WAL back into the database; bigger, rarer ones keep them off the
   // commit path of most batches.
   // The writer keeps the hot B-tree pages (indexes, the change log's tail) cached: 64 MiB.
-  if (auto ec = db->Exec("PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-65536")) return ec;
+  // NORMAL: COMMIT does not sync the WAL; the writer's syncer does, off the commit path, and
+  // nothing is acknowledged before it has (see writer.h).
+  if (auto ec = db->Exec("PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-65536; "
+                         "PRAGMA synchronous=NORMAL")) {
+    return ec;
+  }
   auto blobs =
       BlobFile::Open((std::filesystem::path(options.path).parent_path() / "blobs").string());
   if (!blobs) return blobs.error();
   BlobFile* file = blobs->get();
-  auto writer =
-      std::make_unique<Writer>(std::move(*db), options.max_batch, [file] { return file->Sync(); });
+  auto writer = std::make_unique<Writer>(std::move(*db), options.path + "-wal", options.max_batch,
+                                         [file] { return file->Sync(); });
   auto readers = std::make_unique<Readers>(options.path);
   return std::unique_ptr<Store>(
       new Store(std::move(*blobs), std::move(writer), std::move(readers)));
@@ -197,7 +219,13 @@ Result<AccountId> Store::FindRecipient(std::string_view address) {
   if (!lease) return lease.error();
   auto& q = (*lease)->Prepare("SELECT account_id FROM addresses WHERE address = ?");
   q.Bind(1, address);
-  return FirstRow(q, [](const sqlite::Statement& s) { return s.Int(0); });
+  auto account = FirstRow(q, [](const sqlite::Statement& s) { return s.Int(0); });
+  if (account) recipients_->Remember(LowerAscii(address), *account);
+  return account;
+}
+
+std::optional<AccountId> Store::CachedRecipient(std::string_view address) {
+  return recipients_->Find(LowerAscii(address));
 }
 
 Result<AccountId> Store::Authenticate(std::string_view login, std::string_view password) {

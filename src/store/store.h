@@ -11,8 +11,10 @@
 // Every method may be called from any thread. Methods that return a value block on the disk
 // (and Authenticate on Argon2id): call them from a blocking pool, never from a network worker.
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.h"
@@ -31,6 +33,12 @@ struct StoreOptions {
 struct StoreStats {
   uint64_t commits = 0;  // transactions, i.e. fsyncs
   uint64_t writes = 0;   // operations applied in them
+  // Where the writer's time went, in microseconds.
+  uint64_t apply_us = 0;   // running the writes' SQL
+  uint64_t sync_us = 0;    // waiting for the blob fdatasync after the SQL was done
+  uint64_t commit_us = 0;  // COMMIT (writing the WAL; its fsync is below)
+  uint64_t wal_syncs = 0;  // fdatasync calls on the WAL: one may cover several commits
+  uint64_t wal_sync_us = 0;
 };
 
 // One message to deliver into one or more local accounts. Its bytes become one blob shared by
@@ -75,8 +83,15 @@ class Store {
   Result<Account> FindAccount(std::string_view login);
   Result<Account> GetAccount(AccountId id);
   Result<std::vector<Account>> ListAccounts();
-  // The account that receives mail for `address` (case-insensitive), or kNotFound.
+  // The account that receives mail for `address` (case-insensitive), or kNotFound. A found
+  // address is remembered for kRecipientTtl, for CachedRecipient.
   Result<AccountId> FindRecipient(std::string_view address);
+  // FindRecipient's answer when it is remembered, without touching the disk: never blocks, so
+  // a network worker may call it. Only found addresses are remembered (a new account is seen at
+  // once); a deletion by another process is seen within kRecipientTtl, and mail accepted for a
+  // just-deleted account fails at commit (temporarily), never lands elsewhere.
+  std::optional<AccountId> CachedRecipient(std::string_view address);
+  static constexpr std::chrono::seconds kRecipientTtl{10};
   // The account when `password` is right; kNotFound for an unknown login or a wrong password
   // alike. Slow by design (Argon2id).
   Result<AccountId> Authenticate(std::string_view login, std::string_view password);
@@ -93,12 +108,14 @@ class Store {
 
  private:
   class Readers;
+  class RecipientCache;
   Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<Writer> writer,
         std::unique_ptr<Readers> readers);
 
   std::unique_ptr<BlobFile> blobs_;  // before writer_: the writer syncs it until it stops
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Readers> readers_;
+  std::unique_ptr<RecipientCache> recipients_;
 };
 
 }  // namespace pushmail::store

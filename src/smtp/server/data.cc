@@ -19,6 +19,8 @@ namespace {
 
 using DeliverResult = Result<std::vector<store::Delivered>>;
 
+constexpr size_t kInlineParseLimit = 256 * 1024;
+
 // Awaits Store::Deliver: the completion is posted back to the session's worker.
 template <class Token>
 auto AsyncDeliver(store::Store& store, store::Incoming incoming, Token&& token) {
