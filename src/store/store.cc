@@ -101,18 +101,16 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   // Checkpoints copy the WAL back into the database; bigger, rarer ones keep them off the
   // commit path of most batches.
   // The writer keeps the hot B-tree pages (indexes, the change log's tail) cached: 64 MiB.
-  // NORMAL: COMMIT does not sync the WAL; the writer's syncer does, off the commit path, and
-  // nothing is acknowledged before it has (see writer.h).
-  if (auto ec = db->Exec("PRAGMA wal_autocheckpoint=8192; PRAGMA cache_size=-65536; "
-                         "PRAGMA synchronous=NORMAL")) {
-    return ec;
-  }
+  // The writer keeps the hot B-tree pages (indexes, the change log's tail) cached: 64 MiB.
+  if (auto ec = db->Exec("PRAGMA cache_size=-65536")) return ec;
   auto blobs =
       BlobFile::Open((std::filesystem::path(options.path).parent_path() / "blobs").string());
   if (!blobs) return blobs.error();
   BlobFile* file = blobs->get();
-  auto writer = std::make_unique<Writer>(std::move(*db), options.path + "-wal", options.max_batch,
-                                         [file] { return file->Sync(); });
+  auto checkpoint_db = sqlite::Db::Open(options.path, false);
+  if (!checkpoint_db) return checkpoint_db.error();
+  auto writer = std::make_unique<Writer>(std::move(*db), std::move(*checkpoint_db),
+                                         options.max_batch, [file] { return file->Sync(); });
   auto readers = std::make_unique<Readers>(options.path);
   return std::unique_ptr<Store>(
       new Store(std::move(*blobs), std::move(writer), std::move(readers)));

@@ -36,9 +36,7 @@ struct StoreStats {
   // Where the writer's time went, in microseconds.
   uint64_t apply_us = 0;   // running the writes' SQL
   uint64_t sync_us = 0;    // waiting for the blob fdatasync after the SQL was done
-  uint64_t commit_us = 0;  // COMMIT (writing the WAL; its fsync is below)
-  uint64_t wal_syncs = 0;  // fdatasync calls on the WAL: one may cover several commits
-  uint64_t wal_sync_us = 0;
+  uint64_t commit_us = 0;  // COMMIT, i.e. writing and syncing the WAL
 };
 
 // One message to deliver into one or more local accounts. Its bytes become one blob shared by

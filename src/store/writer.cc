@@ -1,13 +1,9 @@
 #include "store/writer.h"
 
-#include <fcntl.h>
 #include <pthread.h>
-#include <unistd.h>
 
-#include <cstring>
 #include <future>
 
-#include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
 
@@ -71,18 +67,15 @@ void Txn::Touch(AccountId account, MailboxId mailbox) {
   if (std::find(list.begin(), list.end(), mailbox) == list.end()) list.push_back(mailbox);
 }
 
-Writer::Writer(sqlite::Db db, std::string wal_path, unsigned max_batch,
+Writer::Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch,
                std::function<ErrorCode()> before_commit)
     : db_(std::move(db)),
       txn_(db_),
-      wal_path_(std::move(wal_path)),
+      checkpoint_db_(std::move(checkpoint_db)),
       max_batch_(max_batch),
       before_commit_(std::move(before_commit)),
-      syncer_([this] { SyncLoop(); }),
-      thread_([this] { Run(); }) {
-  checkpoint_db_ = sqlite::Db::Open(wal_path_.substr(0, wal_path_.size() - 4), false).value();
-  checkpointer_ = std::thread([this] { CheckpointLoop(); });
-}
+      checkpointer_([this] { CheckpointLoop(); }),
+      thread_([this] { Run(); }) {}
 
 // Called by SQLite on the writer thread after each commit with the WAL's size in pages.
 int Writer::OnWalCommit(void* self, sqlite3*, const char*, int pages) {
@@ -108,7 +101,7 @@ void Writer::CheckpointLoop() {
       wal_pages_ = 0;
     }
     int log = 0, done = 0;
-    int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+    int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                        &log, &done);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       spdlog::warn("store: checkpoint failed: {}", sqlite3_errstr(rc));
@@ -129,46 +122,6 @@ Writer::~Writer() {
   }
   checkpoint_cv_.notify_one();
   checkpointer_.join();
-  {
-    std::lock_guard lock(sync_mu_);
-    sync_stopping_ = true;
-  }
-  sync_cv_.notify_one();
-  syncer_.join();
-  if (wal_fd_ >= 0) ::close(wal_fd_);
-}
-
-void Writer::SyncWal() {
-  if (wal_fd_ < 0) wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (wal_fd_ < 0 || ::fdatasync(wal_fd_) != 0) {
-    // Committed writes may not be on disk and the kernel may have dropped the dirty pages: the
-    // only safe move is to stop, unacknowledged, and let SQLite recover the WAL on restart
-    // (what PostgreSQL does since "fsyncgate").
-    spdlog::critical("store: cannot sync {}: {}", wal_path_, std::strerror(errno));
-    PM_RELEASE_ASSERT(false, "WAL sync failed");
-  }
-}
-
-void Writer::SyncLoop() {
-  pthread_setname_np(pthread_self(), "store-syncer");
-  for (;;) {
-    std::deque<Committed> ready;
-    {
-      std::unique_lock lock(sync_mu_);
-      sync_cv_.wait(lock, [this] { return sync_stopping_ || !committed_.empty(); });
-      if (committed_.empty()) return;
-      ready.swap(committed_);
-    }
-    auto start = SteadyClock::now();
-    SyncWal();  // one sync covers every batch committed so far
-    wal_syncs_.fetch_add(1, std::memory_order_relaxed);
-    wal_sync_us_ += static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start).count());
-    for (Committed& c : ready) {
-      if (listener_ && !c.changes.empty()) listener_(c.changes);
-      for (Op& op : c.ops) op.done(op.result);
-    }
-  }
 }
 
 void Writer::Submit(Apply apply, Done done) {
@@ -278,12 +231,9 @@ void Writer::Execute(std::vector<Op>& batch) {
   }
   commits_.fetch_add(1, std::memory_order_relaxed);
   writes_.fetch_add(batch.size(), std::memory_order_relaxed);
-  {
-    std::lock_guard lock(sync_mu_);
-    committed_.push_back({std::move(batch), TakeChanges()});
-  }
-  sync_cv_.notify_one();
-  batch.clear();
+  std::vector<StateChange> changes = TakeChanges();
+  if (listener_ && !changes.empty()) listener_(changes);
+  for (Op& op : batch) op.done(op.result);
 }
 
 }  // namespace pushmail::store

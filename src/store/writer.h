@@ -8,7 +8,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -56,26 +55,25 @@ class Writer {
   using Apply = std::function<ErrorCode(Txn&)>;  // runs on the writer thread, in the batch txn
   using Done = std::function<void(ErrorCode)>;   // after the commit (or its failure)
 
-  // `db` must use synchronous=NORMAL: COMMIT writes the WAL without syncing it, and this
-  // writer syncs `wal_path` itself on a second thread, so the next batch runs meanwhile. A
-  // batch's changes are published and its writes acknowledged only after that sync, in commit
-  // order. `before_commit` (the blob sync) runs on a third thread while the batch's SQL runs;
-  // COMMIT waits for it, and when it fails the batch is rolled back.
-  Writer(sqlite::Db db, std::string wal_path, unsigned max_batch,
+  // `db` is the writer's connection (synchronous=FULL: COMMIT returns once the WAL is synced);
+  // `checkpoint_db` a second connection to the same database, for checkpoints, which run on a
+  // thread of their own and never inside a COMMIT. `before_commit` (the blob sync) runs on
+  // another thread while each batch's SQL runs; COMMIT waits for it, and when it fails the
+  // batch is rolled back.
+  Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch,
          std::function<ErrorCode()> before_commit);
-  ~Writer();  // applies and syncs everything queued, then joins
+  ~Writer();  // applies everything queued, then joins
 
   void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
 
   // The WAL size (4 KiB pages) past which the checkpointer copies it into the database.
-  static constexpr int kCheckpointPages = 4096;
+  static constexpr int kCheckpointPages = 16384;
   void Submit(Apply apply, Done done);
   // Submits and waits; `apply` writes its result through captured references.
   ErrorCode SubmitAndWait(Apply apply);
 
   StoreStats Stats() const {
-    return {commits_.load(),   writes_.load(),    apply_us_.load(),   sync_us_.load(),
-            commit_us_.load(), wal_syncs_.load(), wal_sync_us_.load()};
+    return {commits_.load(), writes_.load(), apply_us_.load(), sync_us_.load(), commit_us_.load()};
   }
 
  private:
@@ -84,15 +82,8 @@ class Writer {
     Done done;
     ErrorCode result;
   };
-  // A committed batch waiting for its WAL sync.
-  struct Committed {
-    std::vector<Op> ops;
-    std::vector<StateChange> changes;
-  };
   void Run();
   void Execute(std::vector<Op>& batch);
-  void SyncLoop();
-  void SyncWal();
   void CheckpointLoop();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
   ErrorCode ApplyOne(Op& op);
@@ -101,8 +92,7 @@ class Writer {
 
   sqlite::Db db_;
   Txn txn_;
-  std::string wal_path_;
-  int wal_fd_ = -1;  // opened by the syncer on first use
+  sqlite::Db checkpoint_db_;  // used by the checkpointer thread only
   unsigned max_batch_;
   std::function<ErrorCode()> before_commit_;
   CommitListener listener_;
@@ -111,8 +101,6 @@ class Writer {
   std::atomic<uint64_t> apply_us_{0};
   std::atomic<uint64_t> sync_us_{0};
   std::atomic<uint64_t> commit_us_{0};
-  std::atomic<uint64_t> wal_syncs_{0};
-  std::atomic<uint64_t> wal_sync_us_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -120,23 +108,15 @@ class Writer {
   std::deque<Op> queue_;
   bool stopping_ = false;
 
-  std::mutex sync_mu_;
-  std::condition_variable sync_cv_;
-  // State below is guarded by sync_mu_.
-  std::deque<Committed> committed_;
-  bool sync_stopping_ = false;
-
   // Checkpoints run on their own connection and thread, never inside a COMMIT. Guarded by
   // checkpoint_mu_.
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   int wal_pages_ = 0;  // WAL size after the last commit, from sqlite3_wal_hook
   bool checkpoint_stopping_ = false;
-  std::optional<sqlite::Db> checkpoint_db_;
-  std::thread checkpointer_;
 
   // Last: they start after everything above is built.
-  std::thread syncer_;
+  std::thread checkpointer_;
   std::thread thread_;
 };
 

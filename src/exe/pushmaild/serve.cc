@@ -187,9 +187,9 @@ int Serve(ServeFlags flags) {
   double mean = stats.commits ? static_cast<double>(stats.writes) / stats.commits : 0;
   spdlog::info(
       "store stats: commits={} writes={} mean_batch={:.2f} apply_ms={} blob_sync_ms={} "
-      "commit_ms={} wal_syncs={} wal_sync_ms={}",
+      "commit_ms={}",
       stats.commits, stats.writes, mean, stats.apply_us / 1000, stats.sync_us / 1000,
-      stats.commit_us / 1000, stats.wal_syncs, stats.wal_sync_us / 1000);
+      stats.commit_us / 1000);
   if (!drained) {
     // A session that would not end still refers to its server: leave without destroying
     // anything. Every acknowledged message is already on disk.
