@@ -80,9 +80,14 @@ int Code(const std::string& reply) {
   return std::atoi(line.c_str());
 }
 
-asio::awaitable<void> Session(tcp::endpoint ep, const Options& o, const std::string& body,
-                              std::atomic<int>& budget, Stats& stats) {
+asio::awaitable<void> Session(tcp::endpoint ep, int index, const Options& o,
+                              const std::string& body, std::atomic<int>& budget, Stats& stats) {
   tcp::socket s(co_await asio::this_coro::executor);
+  // Sessions come from 127.0.0.1 ... 127.0.0.16, so the server's per-address connection
+  // limit (100 by default) is not what a large run measures.
+  s.open(tcp::v4());
+  auto source = asio::ip::address_v4((127u << 24) | static_cast<uint32_t>(1 + index % 16));
+  s.bind(tcp::endpoint(source, 0));
   co_await s.async_connect(ep, asio::use_awaitable);
   s.set_option(tcp::no_delay(true));
   std::string buf;
@@ -233,10 +238,12 @@ int main(int argc, char** argv) {
   std::atomic<int> budget{o.messages};
   std::vector<Stats> stats(static_cast<size_t>(o.sessions));
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(o.port));
-  for (auto& st : stats) {
-    asio::co_spawn(io, Session(ep, o, body, budget, st), [&st](std::exception_ptr e) {
-      if (e) ++st.errors;
-    });
+  for (size_t i = 0; i < stats.size(); ++i) {
+    Stats& st = stats[i];
+    asio::co_spawn(io, Session(ep, static_cast<int>(i), o, body, budget, st),
+                   [&st](std::exception_ptr e) {
+                     if (e) ++st.errors;
+                   });
   }
   double cpu_before = o.server.empty() ? 0 : ServerCpuSeconds(sp.pid);
   auto start = Clock::now();

@@ -119,6 +119,26 @@ TEST_F(StoreTest, ChangesSinceAModseq) {
   EXPECT_EQ(none->new_state, all->new_state);
 }
 
+TEST_F(StoreTest, MailboxChangesAreOneEntryPerMailbox) {
+  AccountId a = *store_->CreateAccount("a@example.test", "p");
+  ModSeq start = store_->GetAccount(a)->mailbox_state;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) store_->DeliverSync(Message({a}, std::to_string(t * 10 + i)));
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto changes = store_->ChangesSince(a, DataType::kMailbox, start, 100);
+  ASSERT_TRUE(changes.has_value());
+  auto inbox = store_->FindMailbox(a, "INBOX");
+  EXPECT_EQ(changes->updated, std::vector<int64_t>{inbox->id});
+  EXPECT_TRUE(changes->created.empty());
+  EXPECT_EQ(changes->new_state, store_->GetAccount(a)->mailbox_state);
+  auto emails = store_->ChangesSince(a, DataType::kEmail, start, 100);
+  EXPECT_EQ(emails->created.size(), 40u);
+}
+
 TEST_F(StoreTest, CommitListenerSeesOneEventPerAccountPerCommit) {
   AccountId a = *store_->CreateAccount("a@example.test", "p");
   std::vector<StateChange> seen;

@@ -52,14 +52,27 @@ Result<ModSeq> Txn::Bump(AccountId account, DataTypes types) {
 
 ErrorCode Txn::Log(AccountId account, DataType type, int64_t object_id, ChangeOp op,
                    ModSeq modseq) {
-  // A later change to the same object in the same modseq (created then updated) keeps the
-  // first op: "created" already tells the reader to fetch it.
-  auto& q = Stmt(
-      "INSERT OR IGNORE INTO changes (account_id, modseq, type, object_id, op) "
-      "VALUES (?, ?, ?, ?, ?)");
-  q.Bind(1, account).Bind(2, modseq).Bind(3, static_cast<int64_t>(type)).Bind(4, object_id);
-  q.Bind(5, static_cast<int64_t>(op));
-  return q.Run();
+  auto [it, fresh] = touched_[account].log.try_emplace({type, object_id}, LogEntry{op, modseq});
+  if (!fresh) {
+    LogEntry& e = it->second;
+    // Destroyed wins; otherwise the first op stays ("created" already says: fetch it).
+    if (op == ChangeOp::kDestroyed) e.op = op;
+    e.modseq = std::max(e.modseq, modseq);
+  }
+  return {};
+}
+
+ErrorCode Txn::FlushLog(AccountId account,
+                        const std::map<std::pair<DataType, int64_t>, LogEntry>& log) {
+  for (const auto& [key, e] : log) {
+    auto& q = Stmt(
+        "INSERT OR IGNORE INTO changes (account_id, modseq, type, object_id, op) "
+        "VALUES (?, ?, ?, ?, ?)");
+    q.Bind(1, account).Bind(2, e.modseq).Bind(3, static_cast<int64_t>(key.first));
+    q.Bind(4, key.second).Bind(5, static_cast<int64_t>(e.op));
+    if (auto ec = q.Run()) return ec;
+  }
+  return {};
 }
 
 void Txn::Touch(AccountId account, MailboxId mailbox) {
@@ -174,6 +187,7 @@ ErrorCode Writer::ApplyOne(Op& op) {
 // Writes each touched account's new modseq, states and push sequence.
 ErrorCode Writer::FinishAccounts() {
   for (auto& [id, state] : txn_.touched_) {
+    if (auto ec = txn_.FlushLog(id, state.log)) return ec;
     StateChange& c = state.change;
     if (!state.loaded) continue;  // touched without a bump: nothing changed
     ++c.push_seq;

@@ -28,7 +28,7 @@ class Txn {
 
   // Hands out the next modseq of `account` and marks `types` changed in this commit.
   Result<ModSeq> Bump(AccountId account, DataTypes types);
-  // Records a change-log entry at `modseq` (from Bump).
+  // Records a change-log entry at `modseq` (from Bump); written when the batch commits.
   ErrorCode Log(AccountId account, DataType type, int64_t object_id, ChangeOp op, ModSeq modseq);
   // Records that `mailbox` of `account` changed, for the StateChange.
   void Touch(AccountId account, MailboxId mailbox);
@@ -40,10 +40,20 @@ class Txn {
 
  private:
   friend class Writer;
+  // A change-log entry waiting for the commit: one per object and batch, at the object's last
+  // modseq in the batch. Clients only ever see the state after a commit, so the modseqs inside
+  // one are never asked about.
+  struct LogEntry {
+    ChangeOp op;
+    ModSeq modseq;
+  };
   struct AccountState {
     StateChange change;  // what will be published; push_seq filled at commit
     bool loaded = false;
+    std::map<std::pair<DataType, int64_t>, LogEntry> log;  // rolled back with the savepoint
   };
+  ErrorCode FlushLog(AccountId account,
+                     const std::map<std::pair<DataType, int64_t>, LogEntry>& log);
   sqlite::Db& db_;
   std::unordered_map<std::string, sqlite::Statement> statements_;
   std::map<AccountId, AccountState> touched_;
