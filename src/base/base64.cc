@@ -2,7 +2,25 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 namespace pushmail {
+namespace {
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+size_t Padding(std::string_view text) {
+  return text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+}
+
+}  // namespace
 
 std::string EncodeBase64(std::string_view bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
@@ -13,25 +31,27 @@ std::string EncodeBase64(std::string_view bytes) {
   return out;
 }
 
-std::optional<std::string> DecodeBase64(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  size_t padding = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    bool alnum = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (c == '=') {
-      if (i + 2 < text.size()) return std::nullopt;  // '=' only in the last two places
-      ++padding;
-    } else if (!(alnum || c == '+' || c == '/') || padding > 0) {
-      return std::nullopt;
-    }
+bool IsCanonicalBase64(std::string_view text) {
+  if (text.empty()) return true;
+  if (text.size() % 4 != 0) return false;
+  size_t padding = Padding(text);
+  std::string_view data = text.substr(0, text.size() - padding);
+  if (!std::all_of(data.begin(), data.end(), [](char c) { return Base64Value(c) >= 0; })) {
+    return false;
   }
+  int spare_bits = padding == 0 ? 0 : padding == 1 ? 0x3 : 0xF;
+  return (Base64Value(data.back()) & spare_bits) == 0;
+}
+
+// EVP_DecodeBlock skips white space and takes "=" anywhere, so the text is checked first.
+std::optional<std::string> DecodeBase64(std::string_view text) {
+  if (!IsCanonicalBase64(text)) return std::nullopt;
   std::string out(3 * (text.size() / 4), '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                           reinterpret_cast<const unsigned char*>(text.data()),
                           static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  out.resize(static_cast<size_t>(n) - padding);  // EVP_DecodeBlock counts padding as zeros
+  if (n < 0 || static_cast<size_t>(n) != out.size()) return std::nullopt;
+  out.resize(out.size() - Padding(text));  // EVP_DecodeBlock decodes padding as zero octets
   return out;
 }
 

@@ -16,7 +16,9 @@ TEST(Base64, RoundTrips) {
 }
 
 TEST(Base64, RefusesMalformed) {
-  const char* bad[] = {"A", "AB=", "A===", "AB=C", "====", "AB C", "AB\nC", "Zm9v!A==", "Zg==Zg=="};
+  const char* bad[] = {
+      "A",     "AB=",      "A===",     "AB=C", "====", "AB C",
+      "AB\nC", "Zm9v!A==", "Zg==Zg==", "Zh==", "Zm9=" /* spare bits set: not canonical */};
   for (const char* text : bad) EXPECT_FALSE(DecodeBase64(text).has_value()) << text;
 }
 

@@ -176,6 +176,7 @@ class DataReader {
   std::string message_;
   std::string line_;        // the current, unfinished line (its first max_line_+3 octets)
   size_t line_length_ = 0;  // the current line's real length
+  size_t size_ = 0;         // the decoded size so far, stored or not (stops past max_size_)
   char last_octet_ = '\n';  // the last octet consumed
   bool done_ = false;
   bool prev_crlf_ = true;  // the line before the current one ended in CRLF (or none yet)
