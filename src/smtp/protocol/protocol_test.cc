@@ -99,11 +99,17 @@ TEST(ParseCommand, Verbs) {
 
 TEST(ParseCommand, BadLines) {
   const Bad cases[] = {
-      {"", 500, "5.5.2"},         {"NOOP\0"s, 500, "5.5.2"},      {"\0NOOP"s, 500, "5.5.2"},
-      {"NO\rOP", 500, "5.5.2"},   {"NOOP\r", 500, "5.5.2"},  // CR CR LF: the splitter drops only
-                                                             // one
-      {"NOOP\n", 500, "5.5.2"},   {"NOOP \x01", 500, "5.5.2"},    {"NOOP\tx", 500, "5.5.2"},
-      {"NOOP\x7f", 500, "5.5.2"}, {"\x1b[31mNOOP", 500, "5.5.2"},
+      {"", 500, "5.5.2"},
+      {"NOOP\0"s, 500, "5.5.2"},
+      {"\0NOOP"s, 500, "5.5.2"},
+      {"NO\rOP", 500, "5.5.2"},
+      {"NOOP\r", 500, "5.5.2"},  // CR CR LF: the splitter drops only
+                                 // one
+      {"NOOP\n", 500, "5.5.2"},
+      {"NOOP \x01", 500, "5.5.2"},
+      {"NOOP\tx", 500, "5.5.2"},
+      {"NOOP\x7f", 500, "5.5.2"},
+      {"\x1b[31mNOOP", 500, "5.5.2"},
   };
   for (const auto& c : cases) ExpectRefused(ParseCommand(c.input), c);
 }
