@@ -98,9 +98,6 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   auto db = sqlite::Db::Open(options.path, true);
   if (!db) return db.error();
   if (auto ec = sqlite::Migrate(*db)) return ec;
-  // Checkpoints copy the WAL back into the database; bigger, rarer ones keep them off the
-  // commit path of most batches.
-  // The writer keeps the hot B-tree pages (indexes, the change log's tail) cached: 64 MiB.
   // The writer keeps the hot B-tree pages (indexes, the change log's tail) cached: 64 MiB.
   if (auto ec = db->Exec("PRAGMA cache_size=-65536")) return ec;
   auto blobs =

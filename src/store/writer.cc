@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <future>
 
 #include "base/clock.h"
@@ -20,8 +21,45 @@ void Txn::ResetStatements() {
   for (auto& [sql, statement] : statements_) statement.Reset();
 }
 
+Txn::AccountState& Txn::Enter(AccountId account) {
+  auto [it, fresh] = touched_.try_emplace(account);
+  bool saved = std::any_of(saved_accounts_.begin(), saved_accounts_.end(),
+                           [account](const SavedAccount& s) { return s.account == account; });
+  if (!saved) {
+    const AccountState& state = it->second;
+    saved_accounts_.push_back({account, !fresh, state.change, state.loaded});
+  }
+  return it->second;
+}
+
+void Txn::BeginOp() {
+  saved_accounts_.clear();
+  saved_log_.clear();
+}
+
+void Txn::RollbackOp() {
+  for (auto it = saved_log_.rbegin(); it != saved_log_.rend(); ++it) {
+    auto& log = touched_[it->account].log;
+    if (it->before) {
+      log[it->key] = *it->before;
+    } else {
+      log.erase(it->key);
+    }
+  }
+  for (const SavedAccount& s : saved_accounts_) {
+    if (!s.existed) {
+      touched_.erase(s.account);
+      continue;
+    }
+    AccountState& state = touched_[s.account];
+    state.change = s.change;
+    state.loaded = s.loaded;
+  }
+  BeginOp();
+}
+
 Result<ModSeq> Txn::Bump(AccountId account, DataTypes types) {
-  AccountState& state = touched_[account];
+  AccountState& state = Enter(account);
   StateChange& c = state.change;
   if (!state.loaded) {
     auto& q = Stmt(
@@ -30,10 +68,7 @@ Result<ModSeq> Txn::Bump(AccountId account, DataTypes types) {
     q.Bind(1, account);
     auto row = q.Step();
     if (!row) return row.error();
-    if (!*row) {
-      touched_.erase(account);
-      return MakeError(Errc::kNotFound);
-    }
+    if (!*row) return MakeError(Errc::kNotFound);  // the op fails; RollbackOp tidies up
     c.account = account;
     c.modseq = q.Int(0);
     c.email_state = q.Int(1);
@@ -52,7 +87,9 @@ Result<ModSeq> Txn::Bump(AccountId account, DataTypes types) {
 
 ErrorCode Txn::Log(AccountId account, DataType type, int64_t object_id, ChangeOp op,
                    ModSeq modseq) {
-  auto [it, fresh] = touched_[account].log.try_emplace({type, object_id}, LogEntry{op, modseq});
+  auto& log = Enter(account).log;
+  auto [it, fresh] = log.try_emplace({type, object_id}, LogEntry{op, modseq});
+  saved_log_.push_back({account, it->first, fresh ? std::nullopt : std::optional(it->second)});
   if (!fresh) {
     LogEntry& e = it->second;
     // Destroyed wins; otherwise the first op stays ("created" already says: fetch it).
@@ -62,8 +99,7 @@ ErrorCode Txn::Log(AccountId account, DataType type, int64_t object_id, ChangeOp
   return {};
 }
 
-ErrorCode Txn::FlushLog(AccountId account,
-                        const std::map<std::pair<DataType, int64_t>, LogEntry>& log) {
+ErrorCode Txn::FlushLog(AccountId account, const std::map<LogKey, LogEntry>& log) {
   for (const auto& [key, e] : log) {
     auto& q = Stmt(
         "INSERT OR IGNORE INTO changes (account_id, modseq, type, object_id, op) "
@@ -76,7 +112,7 @@ ErrorCode Txn::FlushLog(AccountId account,
 }
 
 void Txn::Touch(AccountId account, MailboxId mailbox) {
-  auto& list = touched_[account].change.mailboxes;
+  auto& list = Enter(account).change.mailboxes;
   if (std::find(list.begin(), list.end(), mailbox) == list.end()) list.push_back(mailbox);
 }
 
@@ -173,12 +209,12 @@ void Writer::Run() {
 }
 
 ErrorCode Writer::ApplyOne(Op& op) {
-  auto saved = txn_.touched_;  // the op's bumps vanish with its savepoint if it fails
   if (auto ec = txn_.Stmt("SAVEPOINT op").Run()) return ec;
+  txn_.BeginOp();  // the op's bumps vanish with its savepoint if it fails
   ErrorCode ec = op.apply(txn_);
   if (ec) {
     txn_.Stmt("ROLLBACK TO op").Run();
-    txn_.touched_ = std::move(saved);
+    txn_.RollbackOp();
   }
   txn_.Stmt("RELEASE op").Run();
   return ec;

@@ -8,8 +8,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include "store/sqlite/db.h"
 #include "store/store.h"
@@ -32,8 +34,6 @@ class Txn {
   ErrorCode Log(AccountId account, DataType type, int64_t object_id, ChangeOp op, ModSeq modseq);
   // Records that `mailbox` of `account` changed, for the StateChange.
   void Touch(AccountId account, MailboxId mailbox);
-  // A new account starts with a clean state; nothing to publish for it until it changes.
-  void Forget(AccountId account) { touched_.erase(account); }
   // Resets every cached statement. A statement left mid-result holds a read snapshot, and a
   // snapshot pins the WAL: checkpoints could never catch up.
   void ResetStatements();
@@ -52,11 +52,32 @@ class Txn {
     bool loaded = false;
     std::map<std::pair<DataType, int64_t>, LogEntry> log;  // rolled back with the savepoint
   };
-  ErrorCode FlushLog(AccountId account,
-                     const std::map<std::pair<DataType, int64_t>, LogEntry>& log);
+  using LogKey = std::pair<DataType, int64_t>;
+  // What one operation changed in touched_, so that a failed operation can be taken back
+  // without copying the batch's state before every operation.
+  struct SavedAccount {
+    AccountId account;
+    bool existed;
+    StateChange change;
+    bool loaded;
+  };
+  struct SavedLogEntry {
+    AccountId account;
+    LogKey key;
+    std::optional<LogEntry> before;
+  };
+
+  // The account's state, saved first if this operation has not touched it yet.
+  AccountState& Enter(AccountId account);
+  void BeginOp();
+  void RollbackOp();
+  ErrorCode FlushLog(AccountId account, const std::map<LogKey, LogEntry>& log);
+
   sqlite::Db& db_;
   std::unordered_map<std::string, sqlite::Statement> statements_;
   std::map<AccountId, AccountState> touched_;
+  std::vector<SavedAccount> saved_accounts_;  // of the current operation
+  std::vector<SavedLogEntry> saved_log_;      // of the current operation
 };
 
 // Applies operations in batches on its own thread. See Store for the contract.
