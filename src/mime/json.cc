@@ -19,7 +19,7 @@ json::array StringsToJson(const std::vector<std::string>& list) {
   return out;
 }
 
-json::object PartToJson(const Part& p) {
+json::object PartToJson(const Part& p, bool offsets) {
   json::object o{{"id", p.part_id},
                  {"type", p.type},
                  {"subtype", p.subtype},
@@ -39,9 +39,10 @@ json::object PartToJson(const Part& p) {
   optional("charset", p.charset);
   optional("language", p.language);
   optional("location", p.location);
+  if (offsets) o["o"] = json::array{p.header_offset, p.body_offset, p.end_offset};
   if (!p.children.empty()) {
     json::array children;
-    for (const auto& c : p.children) children.push_back(PartToJson(c));
+    for (const auto& c : p.children) children.push_back(PartToJson(c, offsets));
     o["parts"] = std::move(children);
   }
   return o;
@@ -84,7 +85,21 @@ std::vector<std::string> StringsFromJson(const json::object& o, std::string_view
   return out;
 }
 
-Part PartFromJson(const json::object& o, int depth = 0) {
+// Reads "o": [header, body, end]; false when it is missing or malformed.
+bool OffsetsFromJson(const json::object& o, Part& p) {
+  auto* a = GetArray(o, "o");
+  if (!a || a->size() != 3) return false;
+  for (const auto& v : *a) {
+    if (!v.is_int64()) return false;
+  }
+  p.header_offset = (*a)[0].get_int64();
+  p.body_offset = (*a)[1].get_int64();
+  p.end_offset = (*a)[2].get_int64();
+  return 0 <= p.header_offset && p.header_offset <= p.body_offset && p.body_offset <= p.end_offset;
+}
+
+// `offsets` becomes false when this part or one below it lacks offsets.
+Part PartFromJson(const json::object& o, bool& offsets, int depth = 0) {
   Part p;
   p.part_id = GetString(o, "id");
   p.type = GetString(o, "type");
@@ -107,9 +122,10 @@ Part PartFromJson(const json::object& o, int depth = 0) {
   p.charset = GetString(o, "charset");
   p.language = GetString(o, "language");
   p.location = GetString(o, "location");
+  if (!OffsetsFromJson(o, p)) offsets = false;
   if (auto* parts = GetArray(o, "parts"); parts && depth < 64) {
     for (const auto& c : *parts) {
-      if (c.is_object()) p.children.push_back(PartFromJson(c.get_object(), depth + 1));
+      if (c.is_object()) p.children.push_back(PartFromJson(c.get_object(), offsets, depth + 1));
     }
   }
   return p;
@@ -130,7 +146,7 @@ json::value ToJson(const Summary& s) {
                  {"bcc", AddressesToJson(s.bcc)},
                  {"preview", s.preview},
                  {"hasAttachment", s.has_attachment},
-                 {"body", PartToJson(s.body)}};
+                 {"body", PartToJson(s.body, s.offsets_known)}};
   if (s.sent_at) o["sentAt"] = *s.sent_at;
   return o;
 }
@@ -152,7 +168,11 @@ Summary FromJson(const json::value& value) {
   s.preview = GetString(o, "preview");
   if (auto* v = o.if_contains("hasAttachment"); v && v->is_bool()) s.has_attachment = v->get_bool();
   if (auto* v = o.if_contains("sentAt"); v && v->is_int64()) s.sent_at = v->get_int64();
-  if (auto* v = o.if_contains("body"); v && v->is_object()) s.body = PartFromJson(v->get_object());
+  if (auto* v = o.if_contains("body"); v && v->is_object()) {
+    bool offsets = true;
+    s.body = PartFromJson(v->get_object(), offsets);
+    s.offsets_known = offsets;
+  }
   return s;
 }
 

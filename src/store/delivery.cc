@@ -6,6 +6,8 @@
 #include <set>
 
 #include "store/blob_file.h"
+#include "store/keywords.h"
+#include "store/ops.h"
 #include "store/store.h"
 #include "store/writer.h"
 
@@ -64,19 +66,18 @@ ErrorCode RememberMessageId(Txn& txn, AccountId account, const std::string& mess
   return q.Run();
 }
 
-// Takes the next UID of the account's mailbox with `role`, and raises its HIGHESTMODSEQ.
-ErrorCode AllocateUid(Txn& txn, AccountId account, const std::string& role, ModSeq modseq,
-                      Delivered& out) {
-  auto& q = txn.Stmt(
-      "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = ? "
-      "WHERE account_id = ? AND role = ? RETURNING id, uidnext - 1");
-  q.Bind(1, modseq).Bind(2, account).Bind(3, role);
+// The mailbox of `account` a delivery lands in: the one asked for, else the one with the role.
+Result<MailboxId> TargetMailbox(Txn& txn, AccountId account, const Incoming& in) {
+  if (in.mailbox) {
+    if (auto ec = CheckMailbox(txn, account, *in.mailbox)) return ec;
+    return *in.mailbox;
+  }
+  auto& q = txn.Stmt("SELECT id FROM mailboxes WHERE account_id = ? AND role = ?");
+  q.Bind(1, account).Bind(2, in.mailbox_role);
   auto row = q.Step();
   if (!row) return row.error();
   if (!*row) return MakeError(Errc::kNotFound);
-  out.mailbox = q.Int(0);
-  out.uid = static_cast<Uid>(q.Int(1));
-  return q.Run();  // finish the statement
+  return q.Int(0);
 }
 
 ErrorCode InsertEmail(Txn& txn, const Incoming& in, const std::string& blob,
@@ -89,33 +90,32 @@ ErrorCode InsertEmail(Txn& txn, const Incoming& in, const std::string& blob,
   e.Bind(6, in.summary.message_id).Bind(7, summary_json).Bind(8, d.modseq);
   if (auto ec = e.Run()) return ec;
   d.email = txn.db().LastInsertRowId();
-  auto& m = txn.Stmt(
-      "INSERT INTO mailbox_emails (mailbox_id, uid, email_id, modseq) VALUES (?, ?, ?, ?)");
-  m.Bind(1, d.mailbox).Bind(2, static_cast<int64_t>(d.uid)).Bind(3, d.email).Bind(4, d.modseq);
-  return m.Run();
+  return AddMembership(txn, d.account, d.mailbox, d.uid, d.email, JoinKeywords(in.keywords),
+                       d.modseq);
 }
 
 ErrorCode DeliverOne(Txn& txn, const Incoming& in, const std::string& blob,
                      const std::string& summary_json, Delivered& d) {
-  constexpr DataTypes kTypes =
-      Bit(DataType::kEmail) | Bit(DataType::kMailbox) | Bit(DataType::kThread);
-  auto modseq = txn.Bump(d.account, kTypes);
+  auto modseq = BumpMessages(txn, d.account);
   if (!modseq) return modseq.error();
   d.modseq = *modseq;
   bool new_thread = false;
   auto thread = FindOrCreateThread(txn, d.account, in.summary, new_thread);
   if (!thread) return thread.error();
   d.thread = *thread;
-  if (auto ec = AllocateUid(txn, d.account, in.mailbox_role, d.modseq, d)) return ec;
+  auto mailbox = TargetMailbox(txn, d.account, in);
+  if (!mailbox) return mailbox.error();
+  d.mailbox = *mailbox;
+  auto uid = NextUid(txn, d.mailbox, d.modseq);
+  if (!uid) return uid.error();
+  d.uid = *uid;
   if (auto ec = InsertEmail(txn, in, blob, summary_json, d)) return ec;
   if (auto ec = RememberMessageId(txn, d.account, in.summary.message_id, d.thread)) return ec;
-  txn.Touch(d.account, d.mailbox);
   auto thread_op = new_thread ? ChangeOp::kCreated : ChangeOp::kUpdated;
   if (auto ec = txn.Log(d.account, DataType::kEmail, d.email, ChangeOp::kCreated, d.modseq)) {
     return ec;
   }
-  if (auto ec = txn.Log(d.account, DataType::kThread, d.thread, thread_op, d.modseq)) return ec;
-  return txn.Log(d.account, DataType::kMailbox, d.mailbox, ChangeOp::kUpdated, d.modseq);
+  return txn.Log(d.account, DataType::kThread, d.thread, thread_op, d.modseq);
 }
 
 }  // namespace

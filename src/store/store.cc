@@ -8,70 +8,12 @@
 #include "base/log.h"
 #include "store/blob_file.h"
 #include "store/password.h"
+#include "store/readers.h"
 #include "store/recipient_cache.h"
 #include "store/sqlite/schema.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
-
-// Read connections, lent one at a time to whichever thread reads. WAL lets them read while
-// the writer commits.
-class Store::Readers {
- public:
-  explicit Readers(std::string path) : path_(std::move(path)) {}
-
-  // A read connection with the statements it has prepared, kept for reuse.
-  struct Connection {
-    sqlite::Db db;
-    std::unordered_map<std::string, sqlite::Statement> statements;
-  };
-
-  class Lease {
-   public:
-    Lease(Readers& owner, Connection c) : owner_(owner), c_(std::move(c)) {}
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    ~Lease() { owner_.Return(std::move(c_)); }
-    sqlite::Db& db() { return c_.db; }
-    // A statement prepared once per connection, reset for this use; it is reset again when the
-    // lease ends, so no snapshot outlives the read.
-    sqlite::Statement& Prepare(const std::string& sql) {
-      auto it = c_.statements.find(sql);
-      if (it == c_.statements.end()) it = c_.statements.emplace(sql, c_.db.Prepare(sql)).first;
-      it->second.Reset();
-      return it->second;
-    }
-
-   private:
-    Readers& owner_;
-    Connection c_;
-  };
-
-  Result<std::unique_ptr<Lease>> Acquire() {
-    {
-      std::lock_guard lock(mu_);
-      if (!free_.empty()) {
-        auto lease = std::make_unique<Lease>(*this, std::move(free_.back()));
-        free_.pop_back();
-        return lease;
-      }
-    }
-    auto db = sqlite::Db::Open(path_, false);
-    if (!db) return db.error();
-    return std::make_unique<Lease>(*this, Connection{std::move(*db), {}});
-  }
-
- private:
-  void Return(Connection c) {
-    for (auto& [sql, statement] : c.statements) statement.Reset();
-    std::lock_guard lock(mu_);
-    if (free_.size() < kMaxIdle) free_.push_back(std::move(c));
-  }
-  static constexpr size_t kMaxIdle = 16;
-  std::string path_;
-  std::mutex mu_;
-  std::vector<Connection> free_;  // guarded by mu_
-};
 
 namespace {
 
@@ -137,46 +79,6 @@ Account ReadAccount(const sqlite::Statement& q) {
   a.push_seq = static_cast<uint64_t>(q.Int(7));
   return a;
 }
-
-Mailbox ReadMailbox(const sqlite::Statement& q) {
-  Mailbox m;
-  m.id = q.Int(0);
-  m.account = q.Int(1);
-  m.name = q.Text(2);
-  if (!q.IsNull(3)) m.parent = q.Int(3);
-  m.role = q.Text(4);
-  m.sort_order = q.Int(5);
-  m.subscribed = q.Int(6) != 0;
-  m.uidvalidity = static_cast<uint32_t>(q.Int(7));
-  m.uidnext = static_cast<Uid>(q.Int(8));
-  m.highest_modseq = q.Int(9);
-  return m;
-}
-
-constexpr const char* kMailboxColumns =
-    "SELECT id, account_id, name, parent_id, role, sort_order, subscribed, uidvalidity, uidnext, "
-    "highestmodseq FROM mailboxes ";
-
-// Runs `q` and returns the first row read by `read`, or kNotFound.
-template <class Read>
-auto FirstRow(sqlite::Statement& q, Read read) -> Result<decltype(read(q))> {
-  auto row = q.Step();
-  if (!row) return row.error();
-  if (!*row) return MakeError(Errc::kNotFound);
-  return read(q);
-}
-
-// Holds one read snapshot of `db` for its lifetime.
-class ReadTransaction {
- public:
-  explicit ReadTransaction(sqlite::Db& db) : db_(db) { db_.Exec("BEGIN"); }
-  ReadTransaction(const ReadTransaction&) = delete;
-  ReadTransaction& operator=(const ReadTransaction&) = delete;
-  ~ReadTransaction() { db_.Exec("COMMIT"); }
-
- private:
-  sqlite::Db& db_;
-};
 
 }  // namespace
 
@@ -259,7 +161,7 @@ Result<std::vector<Mailbox>> Store::ListMailboxes(AccountId account) {
     auto row = q.Step();
     if (!row) return row.error();
     if (!*row) return out;
-    out.push_back(ReadMailbox(q));
+    out.push_back(ReadMailboxRow(q));
   }
 }
 
@@ -271,7 +173,7 @@ Result<Mailbox> Store::FindMailbox(AccountId account, std::string_view name) {
       std::string(kMailboxColumns) +
       "WHERE account_id = ? AND (name = ? OR (name = 'INBOX' AND upper(?) = 'INBOX'))");
   q.Bind(1, account).Bind(2, name).Bind(3, name);
-  return FirstRow(q, ReadMailbox);
+  return FirstRow(q, ReadMailboxRow);
 }
 
 Result<Changes> Store::ChangesSince(AccountId account, DataType type, ModSeq since,

@@ -47,6 +47,9 @@ struct Incoming {
   int64_t received_at = 0;
   std::vector<AccountId> recipients;
   std::string mailbox_role = "inbox";  // where it lands in each account
+  // Instead of mailbox_role: this mailbox (of the only recipient). APPEND and drafts use it.
+  std::optional<MailboxId> mailbox;
+  Keywords keywords;  // set on the new memberships
 };
 
 class Writer;
@@ -101,6 +104,54 @@ class Store {
   // Calls `fn` for each message of `account` (of one mailbox when given) in mailbox, UID order.
   ErrorCode ForEachMessage(AccountId account, std::optional<MailboxId> mailbox,
                            const std::function<void(const StoredMessage&)>& fn);
+
+  // --- Mailboxes. Names are full hierarchy paths with "/" between levels ("Work/2026"); a
+  // mailbox's parent is the mailbox named by the path before its last "/", when it exists.
+
+  // Creates a mailbox. kAlreadyExists when the name is taken; kInvalidArgument for an empty
+  // name or one with an empty level.
+  Result<Mailbox> CreateMailbox(AccountId account, std::string_view name);
+  // Deletes a mailbox and the memberships in it (emails in no other mailbox go with them).
+  // kInvalidArgument for INBOX and for a mailbox with children (RFC 9051 6.3.5 leaves that to
+  // the server; refusing keeps the hierarchy whole).
+  ErrorCode DeleteMailbox(AccountId account, MailboxId mailbox);
+  // Renames a mailbox and every mailbox under it. Renaming INBOX moves its messages to a new
+  // mailbox of that name and leaves INBOX empty (RFC 9051 6.3.6).
+  ErrorCode RenameMailbox(AccountId account, MailboxId mailbox, std::string_view new_name);
+  ErrorCode SetSubscribed(AccountId account, MailboxId mailbox, bool subscribed);
+
+  // --- Messages in a mailbox (the IMAP view). Writes bump the account's modseq once, set the
+  // mailbox's HIGHESTMODSEQ, record the change log and publish like deliveries.
+
+  // The mailbox and all its messages from one snapshot.
+  Result<MailboxSnapshot> ReadMailbox(MailboxId mailbox);
+  // Messages whose membership changed (new or new keywords) after `since`, and the UIDs
+  // expunged after `since`, from one snapshot, with the mailbox as it is now.
+  struct MailboxDelta {
+    Mailbox mailbox;
+    std::vector<MailboxMessage> changed;  // by UID
+    std::vector<Uid> expunged;            // sorted
+  };
+  Result<MailboxDelta> ReadMailboxChanges(MailboxId mailbox, ModSeq since);
+  Result<MailboxCounts> CountMailbox(MailboxId mailbox);
+  Result<EmailRecord> GetEmail(EmailId email);
+  // The exact stored bytes of an email.
+  Result<std::string> ReadEmailBytes(EmailId email);
+
+  // Changes the keywords of the messages of `mailbox` with `uids`. With `unchanged_since`,
+  // a message whose modseq is above it is left alone and listed as modified (RFC 7162 3.1.3).
+  Result<KeywordUpdate> UpdateKeywords(AccountId account, MailboxId mailbox,
+                                       const std::vector<Uid>& uids, KeywordOp op,
+                                       const Keywords& keywords,
+                                       std::optional<ModSeq> unchanged_since = std::nullopt);
+  // Removes from `mailbox` its messages with $deleted (only those in `uids` when given) and
+  // returns their UIDs, sorted.
+  Result<std::vector<Uid>> Expunge(AccountId account, MailboxId mailbox,
+                                   const std::optional<std::vector<Uid>>& uids);
+  // Copies the messages with `uids` into `to` (new UIDs there, same keywords); with `move`,
+  // removes them from `from` in the same commit.
+  Result<CopyResult> Copy(AccountId account, MailboxId from, const std::vector<Uid>& uids,
+                          MailboxId to, bool move);
 
   StoreStats Stats() const;
 

@@ -92,6 +92,62 @@ struct Changes {
   std::vector<int64_t> created, updated, destroyed;  // row ids
 };
 
+// Keywords are JMAP keywords (RFC 8621 4.1.1): lower case, "$seen", "$flagged", "$answered",
+// "$draft", "$deleted" (IMAP's \Deleted), or any other atom. A set, kept sorted.
+using Keywords = std::vector<std::string>;
+
+// One message as a mailbox lists it: the IMAP view of a membership row.
+struct MailboxMessage {
+  Uid uid = 0;
+  EmailId email = 0;
+  ThreadId thread = 0;
+  ModSeq modseq = 0;  // last change of this membership (keywords) or of its creation
+  int64_t size = 0;
+  int64_t received_at = 0;
+  Keywords keywords;
+};
+
+// A mailbox and its messages, read in one snapshot.
+struct MailboxSnapshot {
+  Mailbox mailbox;
+  std::vector<MailboxMessage> messages;  // by UID
+};
+
+// A mailbox's counts (IMAP STATUS, JMAP Mailbox/get).
+struct MailboxCounts {
+  int64_t messages = 0;
+  int64_t unseen = 0;
+  int64_t deleted = 0;
+  int64_t size = 0;  // octets of all its messages
+};
+
+// An email with what readers need to serve it.
+struct EmailRecord {
+  EmailId id = 0;
+  AccountId account = 0;
+  ThreadId thread = 0;
+  int64_t size = 0;
+  int64_t received_at = 0;
+  ModSeq modseq = 0;
+  std::string summary_json;  // mime::ToJson of the parsed message
+};
+
+// How a keyword update applies (IMAP STORE FLAGS / +FLAGS / -FLAGS).
+enum class KeywordOp { kReplace, kAdd, kRemove };
+
+// The outcome of a keyword update for the messages it selected.
+struct KeywordUpdate {
+  std::vector<MailboxMessage> changed;  // with their new keywords and modseq
+  std::vector<Uid> unchanged;           // selected, already as asked: no new modseq
+  std::vector<Uid> modified;            // refused: changed after `unchanged_since` (RFC 7162)
+};
+
+// Where copies (or moved messages) landed: source and destination UIDs pair up.
+struct CopyResult {
+  uint32_t uidvalidity = 0;  // of the destination
+  std::vector<Uid> source, destination;
+};
+
 // One stored message as export sees it.
 struct StoredMessage {
   EmailId email = 0;

@@ -32,10 +32,12 @@ TEST(Writer, FailedOperationLeavesNoTraceInItsBatch) {
   // The first op holds the writer so that the next three are queued into one batch.
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  writer.Submit([released](Txn&) -> ErrorCode {
-    released.wait();
-    return {};
-  }, [](ErrorCode) {});
+  writer.Submit(
+      [released](Txn&) -> ErrorCode {
+        released.wait();
+        return {};
+      },
+      [](ErrorCode) {});
   auto op = [](int64_t object, bool fail) {
     return [object, fail](Txn& txn) -> ErrorCode {
       auto modseq = txn.Bump(1, Bit(DataType::kEmail));

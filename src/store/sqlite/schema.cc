@@ -101,6 +101,14 @@ CREATE TABLE changes (
   PRIMARY KEY (account_id, type, modseq, object_id)
 ) WITHOUT ROWID;
 )sql",
+    // 1 -> 2: the last UIDVALIDITY handed out per account, so that a mailbox made again under
+    // an earlier name never gets an earlier mailbox's UIDVALIDITY (RFC 9051 2.3.1.1).
+    R"sql(
+ALTER TABLE accounts ADD COLUMN last_uidvalidity INTEGER NOT NULL DEFAULT 0;
+UPDATE accounts SET last_uidvalidity =
+  (SELECT coalesce(max(uidvalidity), 0) FROM mailboxes WHERE account_id = accounts.id);
+CREATE INDEX mailboxes_parent ON mailboxes(parent_id);
+)sql",
 };
 
 int UserVersion(Db& db) {
