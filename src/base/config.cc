@@ -35,6 +35,24 @@ void ReadSmtp(const toml::table& t, SmtpLimits& s) {
   ReadDuration(t, "data_timeout_s", s.data_timeout);
 }
 
+void ReadImap(const toml::table& t, ImapLimits& s) {
+  auto unsigned_key = [&](std::string_view key, auto& out) {
+    auto n = static_cast<int64_t>(out);
+    Read(t, key, n);
+    if (n > 0) out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+  };
+  unsigned_key("max_line", s.max_line);
+  unsigned_key("max_literal", s.max_literal);
+  unsigned_key("max_bad_commands", s.max_bad_commands);
+  unsigned_key("max_commands_before_login", s.max_commands_before_login);
+  unsigned_key("max_connections_per_ip", s.max_connections_per_ip);
+  unsigned_key("auth_failures_before_delay", s.auth_failures_before_delay);
+  ReadDuration(t, "auth_failure_delay_ms", s.auth_failure_delay);
+  ReadDuration(t, "idle_keepalive_s", s.idle_keepalive);
+  ReadDuration(t, "autologout_s", s.autologout);
+  ReadDuration(t, "login_timeout_s", s.login_timeout);
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path, std::string* error) {
@@ -69,6 +87,7 @@ Result<Config> LoadConfig(const std::string& path, std::string* error) {
   Read(root, "workers", workers);
   if (workers > 0) config.workers = static_cast<unsigned>(workers);
   if (auto* smtp = root["smtp"].as_table()) ReadSmtp(*smtp, config.smtp);
+  if (auto* imap = root["imap"].as_table()) ReadImap(*imap, config.imap);
   if (auto* store = root["store"].as_table()) {
     int64_t batch = config.store.max_batch;
     Read(*store, "max_batch", batch);

@@ -23,6 +23,19 @@ struct SmtpLimits {
   std::chrono::seconds data_timeout{600};
 };
 
+struct ImapLimits {
+  size_t max_line = 64 * 1024;       // octets of a command line outside literals
+  size_t max_literal = 64ull << 20;  // advertised as APPENDLIMIT
+  unsigned max_bad_commands = 10;    // in a row, then BYE and close
+  unsigned max_commands_before_login = 30;
+  unsigned max_connections_per_ip = 200;    // concurrent
+  unsigned auth_failures_before_delay = 3;  // per IP, then every failed login is delayed
+  std::chrono::milliseconds auth_failure_delay{2000};
+  std::chrono::seconds idle_keepalive{120};  // "* OK Still here" during IDLE
+  std::chrono::seconds autologout{1800};     // RFC 9051 5.4: at least 30 minutes
+  std::chrono::seconds login_timeout{60};    // before authentication
+};
+
 struct StoreLimits {
   unsigned max_batch = 2048;  // writes that may share one commit (one fsync)
 };
@@ -41,6 +54,7 @@ struct Config {
   std::string tls_key;
   std::string log_level = "info";
   SmtpLimits smtp;
+  ImapLimits imap;
   StoreLimits store;
 };
 

@@ -37,20 +37,20 @@ void Stream::Cancel() {
 
 Stream::~Stream() { alive_.reset(); }
 
-void Stream::Arm(Duration timeout) {
-  deadline_ = SteadyClock::now() + timeout;
-  fired_ = false;
-  if (!watching_ || deadline_ < watchdog_.expiry()) Watch();
+void Stream::Arm(Direction d, Duration timeout) {
+  deadline_[d] = SteadyClock::now() + timeout;
+  if (deadline_[1 - d] == SteadyTime::max()) fired_ = false;
+  if (!watching_ || Deadline() < watchdog_.expiry()) Watch();
 }
 
 void Stream::Watch() {
   watching_ = true;
-  watchdog_.expires_at(deadline_);  // cancels an earlier wait, whose handler then does nothing
+  watchdog_.expires_at(Deadline());  // cancels an earlier wait, whose handler then does nothing
   watchdog_.async_wait([this, alive = std::weak_ptr<int>(alive_)](ErrorCode ec) {
     if (ec || alive.expired()) return;  // re-armed, or the stream is gone
     watching_ = false;
-    if (deadline_ == SteadyTime::max()) return;  // idle: the next Arm starts a wait
-    if (SteadyClock::now() < deadline_) {
+    if (Deadline() == SteadyTime::max()) return;  // idle: the next Arm starts a wait
+    if (SteadyClock::now() < Deadline()) {
       Watch();  // the deadline moved later since this wait began
       return;
     }
@@ -59,32 +59,32 @@ void Stream::Watch() {
   });
 }
 
-ErrorCode Stream::Outcome(ErrorCode ec) {
-  Disarm();
+ErrorCode Stream::Outcome(Direction d, ErrorCode ec) {
+  deadline_[d] = SteadyTime::max();
   if (ec == asio::error::operation_aborted && fired_) return asio::error::timed_out;
   return ec;
 }
 
 asio::awaitable<Result<size_t>> Stream::ReadSome(asio::mutable_buffer buffer, Duration timeout) {
-  Arm(timeout);
+  Arm(kRead, timeout);
   auto [ec, n] = tls_ ? co_await tls_->async_read_some(buffer, kTuple)
                       : co_await plain_.async_read_some(buffer, kTuple);
-  if (auto error = Outcome(ec)) co_return error;
+  if (auto error = Outcome(kRead, ec)) co_return error;
   co_return n;
 }
 
 asio::awaitable<ErrorCode> Stream::Write(asio::const_buffer data, Duration timeout) {
-  Arm(timeout);
+  Arm(kWrite, timeout);
   auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, data, kTuple)
                       : co_await asio::async_write(plain_, data, kTuple);
-  co_return Outcome(ec);
+  co_return Outcome(kWrite, ec);
 }
 
 asio::awaitable<ErrorCode> Stream::StartTls(asio::ssl::context& context, Duration timeout) {
   tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(plain_), context);
-  Arm(timeout);
+  Arm(kRead, timeout);
   auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kTuple);
-  co_return Outcome(ec);
+  co_return Outcome(kRead, ec);
 }
 
 std::string Stream::TlsDescription() const {

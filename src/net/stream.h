@@ -5,7 +5,9 @@
 //
 // Deadlines cost no timer operation per read: an operation only records its deadline, and one
 // watchdog timer per stream wakes at the earliest deadline it knows of, re-arms itself when the
-// deadline moved later, and cancels the socket's operations when it has passed.
+// deadline moved later, and cancels the socket's operations when it has passed. One read and
+// one write may be in flight at once (an IMAP IDLE reads DONE while pushes are written), each
+// with its own deadline; when either passes, both are cancelled.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -49,22 +51,23 @@ class Stream {
   void Cancel();
 
  private:
-  boost::asio::ip::tcp::socket& socket();
-  void Arm(Duration timeout);  // before an operation
-  void Disarm() { deadline_ = SteadyTime::max(); }
-  ErrorCode Outcome(ErrorCode ec);  // after it: a cancel by the watchdog becomes timed_out
-  void Watch();
-
   using SteadyTime = std::chrono::steady_clock::time_point;
+  boost::asio::ip::tcp::socket& socket();
+  enum Direction { kRead = 0, kWrite = 1 };
+  void Arm(Direction d, Duration timeout);  // before an operation
+  // After it: a cancel by the watchdog becomes timed_out.
+  ErrorCode Outcome(Direction d, ErrorCode ec);
+  SteadyTime Deadline() const { return std::min(deadline_[kRead], deadline_[kWrite]); }
+  void Watch();
 
   boost::asio::ip::tcp::socket plain_;
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
   boost::asio::ip::tcp::endpoint remote_;
   boost::asio::ip::tcp::endpoint local_;
   boost::asio::steady_timer watchdog_;
-  SteadyTime deadline_ = SteadyTime::max();                // of the operation in flight
-  bool watching_ = false;                                  // a watchdog wait is pending
-  bool fired_ = false;                                     // the watchdog cancelled the operation
+  SteadyTime deadline_[2] = {SteadyTime::max(), SteadyTime::max()};  // of the ops in flight
+  bool watching_ = false;                                            // a watchdog wait is pending
+  bool fired_ = false;                                     // the watchdog cancelled the operations
   std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // expires with the stream
 };
 

@@ -62,8 +62,7 @@ Result<uint32_t> NextUidvalidity(Txn& txn, AccountId account) {
 Result<std::optional<MailboxId>> EnsureParent(Txn& txn, AccountId account, std::string_view name,
                                               ModSeq modseq);
 
-Result<MailboxId> InsertMailbox(Txn& txn, AccountId account, std::string_view name,
-                                ModSeq modseq) {
+Result<MailboxId> InsertMailbox(Txn& txn, AccountId account, std::string_view name, ModSeq modseq) {
   auto parent = EnsureParent(txn, account, name, modseq);
   if (!parent) return parent.error();
   auto uidvalidity = NextUidvalidity(txn, account);

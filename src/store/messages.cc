@@ -57,8 +57,7 @@ ErrorCode SetKeywords(Txn& txn, AccountId account, MailboxId mailbox, Uid uid, E
 
 // An email already in `to` gets a second email row sharing its blob: a mailbox holds an email
 // once (JMAP mailboxIds is a set), but IMAP COPY may ask for a duplicate.
-Result<EmailId> EmailFor(Txn& txn, AccountId account, MailboxId to, EmailId email,
-                         ModSeq modseq) {
+Result<EmailId> EmailFor(Txn& txn, AccountId account, MailboxId to, EmailId email, ModSeq modseq) {
   auto& q = txn.Stmt("SELECT 1 FROM mailbox_emails WHERE mailbox_id = ? AND email_id = ?");
   q.Bind(1, to).Bind(2, email);
   auto row = q.Step();

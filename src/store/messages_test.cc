@@ -49,8 +49,8 @@ TEST_F(MessagesTest, KeywordsChangeOnceAndRespectUnchangedSince) {
   Deliver("a");
   Deliver("b");
   auto before = store_->ReadMailbox(inbox_).value();
-  auto update = store_->UpdateKeywords(account_, inbox_, {1, 2, 9}, KeywordOp::kAdd,
-                                       {"$Seen", "$flagged"});
+  auto update =
+      store_->UpdateKeywords(account_, inbox_, {1, 2, 9}, KeywordOp::kAdd, {"$Seen", "$flagged"});
   ASSERT_TRUE(update.has_value());
   ASSERT_EQ(update->changed.size(), 2u);  // UID 9 does not exist: nothing said of it
   EXPECT_EQ(update->changed[0].keywords, (Keywords{"$flagged", "$seen"}));

@@ -24,8 +24,7 @@ Result<Uid> NextUid(Txn& txn, MailboxId mailbox, ModSeq modseq) {
 }
 
 ErrorCode MailboxChanged(Txn& txn, AccountId account, MailboxId mailbox, ModSeq modseq) {
-  auto& q = txn.Stmt(
-      "UPDATE mailboxes SET highestmodseq = max(highestmodseq, ?) WHERE id = ?");
+  auto& q = txn.Stmt("UPDATE mailboxes SET highestmodseq = max(highestmodseq, ?) WHERE id = ?");
   q.Bind(1, modseq).Bind(2, mailbox);
   if (auto ec = q.Run()) return ec;
   txn.Touch(account, mailbox);
@@ -71,8 +70,8 @@ ErrorCode DestroyEmail(Txn& txn, AccountId account, EmailId email, ModSeq modseq
 
 }  // namespace
 
-ErrorCode RemoveMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid uid,
-                           EmailId email, ModSeq modseq) {
+ErrorCode RemoveMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid uid, EmailId email,
+                           ModSeq modseq) {
   auto& d = txn.Stmt("DELETE FROM mailbox_emails WHERE mailbox_id = ? AND uid = ?");
   d.Bind(1, mailbox).Bind(2, static_cast<int64_t>(uid));
   if (auto ec = d.Run()) return ec;

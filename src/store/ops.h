@@ -19,8 +19,8 @@ ErrorCode AddMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid uid,
                         const std::string& keywords, ModSeq modseq);
 // Takes the message at `uid` out of `mailbox`, remembering the UID for QRESYNC. An email left
 // in no mailbox is destroyed, with its thread when that was its last email.
-ErrorCode RemoveMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid uid,
-                           EmailId email, ModSeq modseq);
+ErrorCode RemoveMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid uid, EmailId email,
+                           ModSeq modseq);
 // Bumps the account's modseq for a change to messages (Email, Mailbox counts, Thread).
 Result<ModSeq> BumpMessages(Txn& txn, AccountId account);
 

@@ -71,7 +71,6 @@ class Store::Readers {
   std::vector<Connection> free_;  // guarded by mu_
 };
 
-
 inline Mailbox ReadMailboxRow(const sqlite::Statement& q) {
   Mailbox m;
   m.id = q.Int(0);
@@ -111,6 +110,5 @@ class ReadTransaction {
  private:
   sqlite::Db& db_;
 };
-
 
 }  // namespace pushmail::store

@@ -41,8 +41,8 @@ Result<MailboxSnapshot> Store::ReadMailbox(MailboxId mailbox) {
   auto box = MailboxById(db, mailbox);
   if (!box) return box.error();
   out.mailbox = std::move(*box);
-  auto& q = (*lease)->Prepare(std::string(kMessageColumns) +
-                              "WHERE me.mailbox_id = ? ORDER BY me.uid");
+  auto& q =
+      (*lease)->Prepare(std::string(kMessageColumns) + "WHERE me.mailbox_id = ? ORDER BY me.uid");
   q.Bind(1, mailbox);
   if (auto ec = ReadMessages(q, out.messages)) return ec;
   return out;
@@ -94,8 +94,8 @@ Result<EmailRecord> Store::GetEmail(EmailId email) {
       "WHERE id = ?");
   q.Bind(1, email);
   return FirstRow(q, [](const sqlite::Statement& s) {
-    return EmailRecord{s.Int(0), s.Int(1), s.Int(2), s.Int(3),
-                       s.Int(4), s.Int(5), std::string(s.Text(6))};
+    return EmailRecord{
+        s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5), std::string(s.Text(6))};
   });
 }
 

@@ -16,6 +16,8 @@ void AddServe(CLI::App& app, pe::ServeFlags& flags, std::string& config_file) {
   serve->add_option("--smtp", flags.config.smtp_addr, "inbound SMTP address (default :2525)");
   serve->add_option("--submission", flags.config.submission_addr,
                     "submission address (default :2587)");
+  serve->add_option("--imap", flags.config.imap_addr, "IMAP address, STARTTLS (default :1143)");
+  serve->add_option("--imaps", flags.config.imaps_addr, "IMAPS address (default :1993)");
   serve->add_option("--workers", flags.config.workers, "event loops (default: one per core)");
   serve->add_option("--tls-cert", flags.config.tls_cert, "PEM certificate chain");
   serve->add_option("--tls-key", flags.config.tls_key, "PEM private key");
@@ -77,6 +79,8 @@ int main(int argc, char** argv) {
       if (given("--hostname")) merged.config.hostname = flags.config.hostname;
       if (given("--smtp")) merged.config.smtp_addr = flags.config.smtp_addr;
       if (given("--submission")) merged.config.submission_addr = flags.config.submission_addr;
+      if (given("--imap")) merged.config.imap_addr = flags.config.imap_addr;
+      if (given("--imaps")) merged.config.imaps_addr = flags.config.imaps_addr;
       if (given("--workers")) merged.config.workers = flags.config.workers;
       if (given("--tls-cert")) merged.config.tls_cert = flags.config.tls_cert;
       if (given("--tls-key")) merged.config.tls_key = flags.config.tls_key;
@@ -85,7 +89,9 @@ int main(int argc, char** argv) {
       flags = std::move(merged);
     }
     flags.config.data_dir = data;
-    flags.any_listener = !flags.config.smtp_addr.empty() || !flags.config.submission_addr.empty();
+    const auto& c = flags.config;
+    flags.any_listener = !c.smtp_addr.empty() || !c.submission_addr.empty() ||
+                         !c.imap_addr.empty() || !c.imaps_addr.empty();
     return pe::Serve(std::move(flags));
   }
   if (add->parsed()) return pe::UserAdd(data, email, password_stdin);

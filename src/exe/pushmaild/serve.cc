@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "exe/pushmaild/commands.h"
 #include "hub/hub.h"
+#include "imap/server/server.h"
 #include "net/net.h"
 #include "smtp/smtp.h"
 #include "store/store.h"
@@ -53,6 +54,8 @@ void ApplyDefaults(ServeFlags& flags) {
   if (!flags.any_listener) {
     c.smtp_addr = "[::]:2525";
     c.submission_addr = "[::]:2587";
+    c.imap_addr = "[::]:1143";
+    c.imaps_addr = "[::]:1993";
   }
 }
 
@@ -80,18 +83,19 @@ std::shared_ptr<asio::ssl::context> LoadTls(const Config& c) {
   return *ctx;
 }
 
-// Opens one SMTP listener and prints its line for scripts and tests.
-bool Listen(smtp::Server& server, const char* name, const std::string& addr) {
+// Opens one listener with `bind` and prints its line for scripts and tests.
+template <class Bind>
+bool Listen(Bind bind, const char* name, const std::string& addr) {
   if (addr.empty()) return true;
   auto endpoint = net::ParseEndpoint(addr);
   if (!endpoint) {
     spdlog::critical("--{}: '{}' is not HOST:PORT", name, addr);
     return false;
   }
-  auto bound = server.Listen(*endpoint);
+  auto bound = bind(*endpoint);
   if (!bound && endpoint->address().is_v6() && endpoint->address().is_unspecified()) {
     // A host without IPv6: "all addresses" means all IPv4 ones.
-    bound = server.Listen({asio::ip::address_v4::any(), endpoint->port()});
+    bound = bind({asio::ip::address_v4::any(), endpoint->port()});
   }
   if (!bound) return false;
   std::printf("listening %s %s\n", name, net::FormatEndpoint(*bound).c_str());
@@ -116,12 +120,23 @@ class Signals {
   asio::signal_set set_;
 };
 
+// What the shutdown gate needs of a protocol server.
+struct Drainable {
+  std::function<void()> shutdown, abort;
+  std::function<size_t()> active;
+};
+
+template <class S>
+Drainable DrainableOf(S& server) {
+  return {[&server] { server.Shutdown(); }, [&server] { server.Abort(); },
+          [&server] { return server.ActiveSessions(); }};
+}
+
 // Waits until no session is left or `deadline` passes; returns how many are left.
-size_t WaitForSessions(std::initializer_list<smtp::Server*> servers,
-                       SteadyClock::time_point deadline) {
+size_t WaitForSessions(const std::vector<Drainable>& servers, SteadyClock::time_point deadline) {
   for (;;) {
     size_t n = 0;
-    for (auto* s : servers) n += s->ActiveSessions();
+    for (const auto& s : servers) n += s.active();
     if (n == 0 || SteadyClock::now() >= deadline) return n;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -129,12 +144,12 @@ size_t WaitForSessions(std::initializer_list<smtp::Server*> servers,
 
 // The shutdown gate: stop accepting, let sessions finish within a deadline, then close the
 // rest. True when every session is gone, so none outlives its server.
-bool Drain(std::initializer_list<smtp::Server*> servers) {
-  for (auto* s : servers) s->Shutdown();
+bool Drain(const std::vector<Drainable>& servers) {
+  for (const auto& s : servers) s.shutdown();
   size_t left = WaitForSessions(servers, SteadyClock::now() + kDrainDeadline);
   if (left == 0) return true;
   spdlog::warn("closing {} sessions still open after {} s", left, kDrainDeadline.count());
-  for (auto* s : servers) s->Abort();
+  for (const auto& s : servers) s.abort();
   return WaitForSessions(servers, SteadyClock::now() + kForceDeadline) == 0;
 }
 
@@ -168,9 +183,20 @@ int Serve(ServeFlags flags) {
   smtp::Context context{config, **store, workers, blocking, tls};
   smtp::Server inbound(smtp::Mode::kInbound, context);
   smtp::Server submission(smtp::Mode::kSubmission, context);
+  imap::Server imap_server({config, **store, hub, workers, blocking, tls});
   workers.Start();
-  if (!Listen(inbound, "smtp", config.smtp_addr) ||
-      !Listen(submission, "submission", config.submission_addr)) {
+  auto smtp_bind = [](smtp::Server& s) {
+    return [&s](const asio::ip::tcp::endpoint& e) { return s.Listen(e); };
+  };
+  auto imap_bind = [&imap_server](bool implicit_tls) {
+    return [&imap_server, implicit_tls](const asio::ip::tcp::endpoint& e) {
+      return imap_server.Listen(e, implicit_tls);
+    };
+  };
+  if (!Listen(smtp_bind(inbound), "smtp", config.smtp_addr) ||
+      !Listen(smtp_bind(submission), "submission", config.submission_addr) ||
+      !Listen(imap_bind(false), "imap", config.imap_addr) ||
+      !Listen(imap_bind(true), "imaps", config.imaps_addr)) {
     workers.Stop();
     return 1;
   }
@@ -178,7 +204,7 @@ int Serve(ServeFlags flags) {
                fmt::join(config.domains, ", "));
 
   signals.Wait();
-  bool drained = Drain({&inbound, &submission});
+  bool drained = Drain({DrainableOf(inbound), DrainableOf(submission), DrainableOf(imap_server)});
   workers.Stop();
   workers.Join();
   blocking.join();

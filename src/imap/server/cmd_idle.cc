@@ -1,0 +1,54 @@
+// IDLE (RFC 2177, RFC 9051 6.3.13): changes are written the moment the hub reports a commit.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "imap/server/session.h"
+
+namespace pushmail::imap {
+
+namespace asio = boost::asio;
+
+asio::awaitable<void> Session::Idle(const Request& r) {
+  Send("+ idling\r\n");
+  // Registered with the hub since login; now resync, then wait: a change that lands between
+  // the two is seen by the resync or wakes OnNotify, never neither.
+  co_await Sync(true);
+  if (!co_await Flush()) co_return;
+  idling_ = true;
+  asio::co_spawn(stream_.executor(), IdleKeepalive(), asio::detached);
+  reader_.SetLineMode(true);
+  auto line = co_await NextLine(context_.config.imap.autologout);
+  reader_.SetLineMode(false);
+  idling_ = false;
+  keepalive_.cancel();
+  while (syncing_) {
+    wakeup_.expires_at(std::chrono::steady_clock::time_point::max());
+    boost::system::error_code ignored;
+    co_await wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+  if (!line) {
+    state_ = State::kLogout;
+    co_return;
+  }
+  if (!IsIdleDone(*line)) {
+    Tagged(r, "BAD", "Expected DONE");
+    co_return;
+  }
+  Tagged(r, "OK", "IDLE terminated");
+}
+
+asio::awaitable<void> Session::IdleKeepalive() {
+  auto self = shared_from_this();
+  while (idling_) {
+    keepalive_.expires_after(context_.config.imap.idle_keepalive);
+    boost::system::error_code ec;
+    co_await keepalive_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (!idling_) co_return;
+    Send("* OK Still here\r\n");
+    if (!co_await Flush()) co_return;
+  }
+}
+
+}  // namespace pushmail::imap

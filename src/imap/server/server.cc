@@ -1,0 +1,83 @@
+#include "imap/server/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "base/log.h"
+#include "imap/server/session.h"
+
+namespace pushmail::imap {
+
+namespace asio = boost::asio;
+
+Server::Server(Context context)
+    : context_(std::move(context)),
+      limiter_(context_.config.imap.max_connections_per_ip),
+      auth_failures_(std::chrono::minutes(15)) {}
+
+Server::~Server() = default;
+
+Result<asio::ip::tcp::endpoint> Server::Listen(const asio::ip::tcp::endpoint& endpoint,
+                                               bool implicit_tls) {
+  auto listener = net::Listener::Open(
+      endpoint, context_.workers, [this, implicit_tls](asio::ip::tcp::socket s, size_t worker) {
+        Accept(std::move(s), worker, implicit_tls);
+      });
+  if (!listener) return listener.error();
+  (*listener)->Start();
+  auto local = (*listener)->local();
+  listeners_.push_back(std::move(*listener));
+  return local;
+}
+
+void Server::Accept(asio::ip::tcp::socket socket, size_t worker, bool implicit_tls) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  auto session = std::make_shared<Session>(context_, auth_failures_, std::move(socket), worker,
+                                           limiter_.Acquire(remote.address()), implicit_tls);
+  {
+    std::lock_guard lock(mu_);
+    sessions_.emplace(session.get(), session);
+    if (stopping_) session->RequestStop();
+  }
+  asio::co_spawn(
+      session->executor(),
+      [this, session]() -> asio::awaitable<void> {
+        try {
+          co_await session->Run();
+        } catch (const std::exception& e) {
+          spdlog::error("imap: session ended by exception: {}", e.what());
+        }
+        Unregister(session.get());
+      },
+      asio::detached);
+}
+
+void Server::Unregister(Session* session) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(session);
+}
+
+size_t Server::ActiveSessions() {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+void Server::Abort() {
+  std::lock_guard lock(mu_);
+  for (auto& [raw, weak] : sessions_) {
+    if (auto session = weak.lock()) session->Abort();
+  }
+}
+
+void Server::Shutdown() {
+  for (auto& l : listeners_) l->Stop();
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  for (auto& [raw, weak] : sessions_) {
+    if (auto session = weak.lock()) session->RequestStop();
+  }
+}
+
+}  // namespace pushmail::imap

@@ -1,0 +1,390 @@
+#include "imap/server/session.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/log.h"
+#include "net/blocking.h"
+
+namespace pushmail::imap {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+
+namespace {
+
+constexpr net::Duration kWriteTimeout = std::chrono::seconds(60);
+constexpr size_t kReadChunk = 4096;
+
+Limits LimitsOf(const Config& config) {
+  Limits l;
+  l.max_line = config.imap.max_line;
+  l.max_literal = config.imap.max_literal;
+  return l;
+}
+
+}  // namespace
+
+Session::Session(const Context& context, net::FailureCounter& auth_failures,
+                 asio::ip::tcp::socket socket, size_t worker,
+                 std::optional<net::IpLimiter::Slot> slot, bool implicit_tls)
+    : context_(context),
+      auth_failures_(auth_failures),
+      stream_(std::move(socket)),
+      slot_(std::move(slot)),
+      implicit_tls_(implicit_tls),
+      limits_(LimitsOf(context.config)),
+      reader_(limits_),
+      wakeup_(stream_.executor()),
+      keepalive_(stream_.executor()),
+      worker_(worker) {}
+
+Session::~Session() {
+  if (link_) context_.hub.Unsubscribe(link_.get());
+}
+
+void Session::RequestStop() {
+  asio::post(stream_.executor(), [self = shared_from_this()] {
+    self->stop_requested_ = true;
+    if (self->reading_) self->stream_.Cancel();
+  });
+}
+
+void Session::Abort() {
+  asio::post(stream_.executor(), [self = shared_from_this()] { self->stream_.Close(); });
+}
+
+std::string Session::Capabilities() const {
+  std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT";
+  caps += " UIDPLUS MOVE CONDSTORE LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH OBJECTID";
+  caps += " UTF8=ACCEPT APPENDLIMIT=" + std::to_string(limits_.max_literal);
+  if (state_ == State::kNotAuthenticated) {
+    bool can_tls = context_.tls && !stream_.tls();
+    if (can_tls) caps += " STARTTLS";
+    if (stream_.tls() || stream_.remote().address().is_loopback()) {
+      caps += " AUTH=PLAIN";
+    } else {
+      caps += " LOGINDISABLED";
+    }
+  }
+  return caps;
+}
+
+void Session::Tagged(const Request& r, std::string_view condition, std::string_view text) {
+  out_ += r.tag;
+  out_ += ' ';
+  out_ += condition;
+  out_ += ' ';
+  out_ += text;
+  out_ += "\r\n";
+}
+
+// One write at a time: a Flush that finds another in progress leaves its output to that one,
+// which writes until nothing is queued.
+awaitable<bool> Session::Flush() {
+  if (writing_) co_return true;
+  writing_ = true;
+  bool ok = true;
+  while (ok && !out_.empty()) {
+    std::string data = std::move(out_);
+    out_.clear();
+    ok = !co_await stream_.Write(asio::buffer(data), kWriteTimeout);
+  }
+  writing_ = false;
+  if (out_.capacity() > kReadChunk) std::string().swap(out_);
+  co_return ok;
+}
+
+awaitable<bool> Session::Fill(net::Duration timeout) {
+  if (!co_await Flush()) co_return false;
+  if (stop_requested_ && reading_) co_return false;
+  if (in_.empty()) reader_.ReleaseMemory();  // an idle session holds no buffers
+  size_t old = in_.size();
+  in_.resize(old + kReadChunk);
+  auto n = co_await stream_.ReadSome(asio::buffer(in_.data() + old, kReadChunk), timeout);
+  in_.resize(old + (n ? *n : 0));
+  if (in_.empty()) std::string().swap(in_);
+  if (!n) {
+    if (n.error() == asio::error::timed_out) {
+      Send("* BYE Autologout; idle for too long\r\n");
+      co_await Flush();
+    }
+    co_return false;
+  }
+  co_return true;
+}
+
+awaitable<std::optional<std::string>> Session::NextCommand() {
+  for (;;) {
+    auto event = reader_.Feed(in_);
+    in_.erase(0, event.consumed);
+    switch (event.kind) {
+      case CommandReader::Kind::kCommand:
+        co_return std::string(event.text);
+      case CommandReader::Kind::kContinue:
+        Send("+ Ready for literal data\r\n");
+        continue;
+      case CommandReader::Kind::kTooBig:
+      case CommandReader::Kind::kLineTooLong:
+        Send(RefusalFor(event));
+        if (event.close || ++bad_commands_ > context_.config.imap.max_bad_commands) {
+          co_return std::nullopt;
+        }
+        continue;
+      case CommandReader::Kind::kLine:
+      case CommandReader::Kind::kNeedMore:
+        break;
+    }
+    if (stop_requested_) {
+      Send("* BYE Server shutting down\r\n");
+      co_return std::nullopt;
+    }
+    auto timeout = state_ == State::kNotAuthenticated ? context_.config.imap.login_timeout
+                                                       : context_.config.imap.autologout;
+    reading_ = true;
+    bool ok = co_await Fill(timeout);
+    reading_ = false;
+    if (!ok) {
+      if (stop_requested_) Send("* BYE Server shutting down\r\n");
+      co_return std::nullopt;
+    }
+  }
+}
+
+awaitable<std::optional<std::string>> Session::NextLine(net::Duration timeout) {
+  for (;;) {
+    auto event = reader_.Feed(in_);
+    in_.erase(0, event.consumed);
+    if (event.kind == CommandReader::Kind::kLine) co_return std::string(event.text);
+    if (event.kind != CommandReader::Kind::kNeedMore) co_return std::nullopt;
+    reading_ = true;
+    bool ok = co_await Fill(timeout);
+    reading_ = false;
+    if (!ok) co_return std::nullopt;
+  }
+}
+
+awaitable<void> Session::Run() {
+  if (!slot_) {
+    Send("* BYE Too many connections from your address\r\n");
+    co_await Flush();
+    stream_.Close();
+    co_return;
+  }
+  if (implicit_tls_) {
+    net::Duration timeout = context_.config.imap.login_timeout;
+    ErrorCode failed = MakeError(Errc::kUnavailable);
+    if (context_.tls) failed = co_await stream_.StartTls(*context_.tls, timeout);
+    if (failed) {
+      stream_.Close();
+      co_return;
+    }
+  }
+  Send("* OK [CAPABILITY " + Capabilities() + "] pushmail ready\r\n");
+  while (state_ != State::kLogout) {
+    auto text = co_await NextCommand();
+    if (!text) break;
+    auto request = ParseRequest(*text, parse_options());
+    if (!request) {
+      Send(request.error().Format());
+      if (++bad_commands_ > context_.config.imap.max_bad_commands) {
+        Send("* BYE Too many bad commands\r\n");
+        break;
+      }
+      continue;
+    }
+    if (!Allowed(*request)) continue;
+    bad_commands_ = 0;
+    co_await Execute(*request);
+  }
+  co_await Flush();
+  stream_.Close();
+}
+
+// Refuses a command the session's state does not allow; true when it may run.
+bool Session::Allowed(const Request& r) {
+  if (state_ == State::kNotAuthenticated &&
+      ++commands_before_login_ > context_.config.imap.max_commands_before_login) {
+    Send("* BYE Too many commands before login\r\n");
+    state_ = State::kLogout;
+    return false;
+  }
+  switch (r.verb) {
+    case Verb::kCapability:
+    case Verb::kNoop:
+    case Verb::kLogout:
+    case Verb::kId:
+      return true;
+    case Verb::kStartTls:
+    case Verb::kAuthenticate:
+    case Verb::kLogin:
+      if (state_ == State::kNotAuthenticated) return true;
+      Tagged(r, "BAD", "Already authenticated");
+      return false;
+    case Verb::kCheck:
+    case Verb::kClose:
+    case Verb::kUnselect:
+    case Verb::kExpunge:
+    case Verb::kSearch:
+    case Verb::kFetch:
+    case Verb::kStore:
+    case Verb::kCopy:
+    case Verb::kMove:
+      if (state_ == State::kSelected) return true;
+      Tagged(r, "BAD", "No mailbox selected");
+      return false;
+    default:
+      if (state_ != State::kNotAuthenticated) return true;
+      Tagged(r, "BAD", "Log in first");
+      return false;
+  }
+}
+
+awaitable<void> Session::Execute(const Request& r) {
+  switch (r.verb) {
+    case Verb::kCapability:
+      Send("* CAPABILITY " + Capabilities() + "\r\n");
+      Tagged(r, "OK", "CAPABILITY completed");
+      break;
+    case Verb::kNoop:
+    case Verb::kCheck:
+      co_await Sync(true);
+      Tagged(r, "OK", std::string(VerbName(r.verb)) + " completed");
+      co_return;
+      break;
+    case Verb::kLogout:
+      Send("* BYE Logging out\r\n");
+      Tagged(r, "OK", "LOGOUT completed");
+      state_ = State::kLogout;
+      break;
+    case Verb::kStartTls:
+      co_await StartTls(r);
+      break;
+    case Verb::kLogin:
+      co_await Login(r);
+      break;
+    case Verb::kAuthenticate:
+      co_await Authenticate(r);
+      break;
+    case Verb::kEnable:
+      Enable(r);
+      break;
+    case Verb::kId:
+      Id(r);
+      break;
+    case Verb::kCompress:
+      Tagged(r, "NO", "COMPRESS is not offered yet");
+      break;
+    case Verb::kNotify:
+      Tagged(r, "NO", "NOTIFY is not offered yet");
+      break;
+    case Verb::kNamespace:
+      Send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
+      Tagged(r, "OK", "NAMESPACE completed");
+      break;
+    case Verb::kSelect:
+    case Verb::kExamine:
+      co_await Select(r);
+      break;
+    case Verb::kClose:
+    case Verb::kUnselect:
+      co_await Unselect(r);
+      break;
+    case Verb::kList:
+    case Verb::kLsub:
+      co_await List(r);
+      break;
+    case Verb::kStatus:
+      co_await Status(r);
+      break;
+    case Verb::kCreate:
+    case Verb::kDelete:
+    case Verb::kRename:
+    case Verb::kSubscribe:
+    case Verb::kUnsubscribe:
+      co_await MailboxCommand(r);
+      break;
+    case Verb::kAppend:
+      co_await Append(r);
+      break;
+    case Verb::kFetch:
+      co_await Fetch(r);
+      break;
+    case Verb::kStore:
+      co_await Store(r);
+      break;
+    case Verb::kSearch:
+      co_await Search(r);
+      break;
+    case Verb::kCopy:
+    case Verb::kMove:
+      co_await Copy(r);
+      break;
+    case Verb::kExpunge:
+      co_await Expunge(r);
+      break;
+    case Verb::kIdle:
+      co_await Idle(r);
+      break;
+  }
+  // Changes by others go out between commands, never inside FETCH, STORE or SEARCH, whose
+  // sequence numbers must not move (RFC 9051 7.5.1); the next command after them says them.
+  bool numbers_fixed = r.verb == Verb::kFetch || r.verb == Verb::kStore ||
+                       (r.verb == Verb::kSearch && !r.uid);
+  if (!numbers_fixed) co_await Sync(false);
+}
+
+void Session::OnNotify() {
+  dirty_ = true;
+  if (!idling_ || syncing_) return;
+  // During IDLE the changes go out at once, from a coroutine of their own: the session's own
+  // coroutine is waiting for DONE.
+  asio::co_spawn(
+      stream_.executor(),
+      [self = shared_from_this()]() -> awaitable<void> {
+        while (self->idling_ && self->dirty_) {
+          co_await self->Sync(false);
+          if (!co_await self->Flush()) break;
+        }
+      },
+      asio::detached);
+}
+
+void Session::OnOverflow() {
+  link_.reset();  // the hub has dropped it already
+  spdlog::warn("imap: {} fell behind its change queue; closing", login_);
+  stream_.Close();
+}
+
+awaitable<void> Session::Sync(bool force) {
+  if (link_) link_->TakePending();  // the events only say "look"; the store says what changed
+  if (!selected_ || syncing_ || (!dirty_ && !force)) co_return;
+  syncing_ = true;
+  dirty_ = false;
+  store::MailboxId mailbox = selected_->mailbox().id;
+  store::ModSeq since = selected_->known_modseq();
+  auto delta = co_await Blocking(
+      [this, mailbox, since] { return context_.store.ReadMailboxChanges(mailbox, since); });
+  syncing_ = false;
+  if (!delta) {
+    // The mailbox is gone (deleted by another session): RFC 9051 7.1 BYE is too harsh; the
+    // client finds out with its next command.
+    if (delta.error() == MakeError(Errc::kNotFound)) co_return;
+    spdlog::warn("imap: cannot read changes of mailbox {}: {}", mailbox, delta.error().message());
+    co_return;
+  }
+  if (selected_ && selected_->mailbox().id == mailbox) {
+    Send(selected_->Apply(*delta, {condstore_, qresync_}));
+  }
+  wakeup_.cancel();  // Idle may be waiting for this sync to end
+}
+
+Result<store::MailboxId> Session::FindMailboxId(std::string_view name) {
+  auto box = context_.store.FindMailbox(account_, name);
+  if (!box) return box.error();
+  return box->id;
+}
+
+}  // namespace pushmail::imap

@@ -1,0 +1,136 @@
+#pragma once
+// One IMAP connection. Lives on one worker as a coroutine; every member is touched only there,
+// except RequestStop and Abort, which post to it.
+//
+// Output goes through one queue and one writer at a time. During IDLE the session waits for
+// the client's DONE while hub notifications, handled by a second coroutine on the same worker,
+// bring the selected mailbox up to date and write the untagged responses.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "hub/hub.h"
+#include "imap/protocol/command.h"
+#include "imap/protocol/reader.h"
+#include "imap/server/selected.h"
+#include "imap/server/server.h"
+#include "net/blocking.h"
+#include "net/listener.h"
+#include "net/stream.h"
+
+namespace pushmail::imap {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(const Context& context, net::FailureCounter& auth_failures,
+          boost::asio::ip::tcp::socket socket, size_t worker,
+          std::optional<net::IpLimiter::Slot> slot, bool implicit_tls);
+  ~Session();
+
+  boost::asio::awaitable<void> Run();
+  void RequestStop();  // thread-safe
+  void Abort();        // thread-safe
+  boost::asio::any_io_executor executor() { return stream_.executor(); }
+
+ private:
+  enum class State { kNotAuthenticated, kAuthenticated, kSelected, kLogout };
+
+  // I/O (session.cc).
+  void Send(std::string_view text) { out_ += text; }
+  void Tagged(const Request& r, std::string_view condition, std::string_view text);
+  boost::asio::awaitable<bool> Flush();
+  // The next framed command, or nullopt when the connection is over.
+  boost::asio::awaitable<std::optional<std::string>> NextCommand();
+  boost::asio::awaitable<std::optional<std::string>> NextLine(net::Duration timeout);
+  boost::asio::awaitable<bool> Fill(net::Duration timeout);
+  boost::asio::awaitable<void> Execute(const Request& r);
+  bool Allowed(const Request& r);
+  std::string Capabilities() const;
+  // Runs store work (and password checks) on the blocking pool; resumes on this worker.
+  template <class F>
+  auto Blocking(F&& f) -> boost::asio::awaitable<std::invoke_result_t<F>> {
+    co_return co_await net::OnPool(context_.blocking, std::forward<F>(f));
+  }
+
+  // Hub: the subscription made at login.
+  class HubLink : public hub::Subscriber {
+   public:
+    HubLink(Session& session, size_t worker, store::AccountId account)
+        : Subscriber(worker, account), session_(session) {}
+
+   private:
+    void OnNotify() override { session_.OnNotify(); }
+    void OnOverflow() override { session_.OnOverflow(); }
+    Session& session_;
+  };
+  void OnNotify();
+  void OnOverflow();
+  // Brings the selected view up to date and queues what changed: when the hub said something
+  // changed, or always with `force` (NOOP, CHECK, the start of IDLE).
+  boost::asio::awaitable<void> Sync(bool force);
+
+  // Commands: one file each.
+  boost::asio::awaitable<void> Login(const Request& r);         // cmd_login.cc
+  boost::asio::awaitable<void> Authenticate(const Request& r);  // cmd_authenticate.cc
+  boost::asio::awaitable<void> LoggedIn(const Request& r, Result<store::AccountId> account,
+                                        std::string login);  // cmd_login.cc
+  boost::asio::awaitable<void> StartTls(const Request& r);    // cmd_starttls.cc
+  void Enable(const Request& r);                              // cmd_enable.cc
+  void Id(const Request& r);                                  // cmd_id.cc
+  boost::asio::awaitable<void> Select(const Request& r);      // cmd_select.cc
+  boost::asio::awaitable<void> Unselect(const Request& r);    // cmd_select.cc (CLOSE too)
+  boost::asio::awaitable<void> List(const Request& r);        // cmd_list.cc (LSUB too)
+  boost::asio::awaitable<void> Status(const Request& r);      // cmd_status.cc
+  boost::asio::awaitable<void> MailboxCommand(const Request& r);  // cmd_create.cc and others
+  boost::asio::awaitable<void> Append(const Request& r);      // cmd_append.cc
+  boost::asio::awaitable<void> Fetch(const Request& r);       // cmd_fetch.cc
+  boost::asio::awaitable<void> Store(const Request& r);       // cmd_store.cc
+  boost::asio::awaitable<void> Search(const Request& r);      // cmd_search.cc
+  boost::asio::awaitable<void> Copy(const Request& r);        // cmd_copy.cc (MOVE too)
+  boost::asio::awaitable<void> Expunge(const Request& r);     // cmd_expunge.cc
+  boost::asio::awaitable<void> Idle(const Request& r);        // cmd_idle.cc
+  boost::asio::awaitable<void> IdleKeepalive();               // cmd_idle.cc
+
+  // Helpers shared by commands.
+  Result<store::MailboxId> FindMailboxId(std::string_view name);  // blocking
+  bool utf8() const { return utf8_; }
+  ParseOptions parse_options() const { return {limits_, utf8_}; }
+
+  const Context& context_;
+  net::FailureCounter& auth_failures_;
+  net::Stream stream_;
+  std::optional<net::IpLimiter::Slot> slot_;
+  bool implicit_tls_;
+  Limits limits_;
+  CommandReader reader_;
+  boost::asio::steady_timer wakeup_;     // cancelled to wake a coroutine waiting on it
+  boost::asio::steady_timer keepalive_;  // IDLE's "* OK Still here"
+
+  std::string in_;   // received, not yet framed
+  std::string out_;  // responses not yet written
+  unsigned bad_commands_ = 0;
+  unsigned commands_before_login_ = 0;
+  bool stop_requested_ = false;
+  bool reading_ = false;  // waiting for a command: safe to stop at once
+  bool writing_ = false;  // a Flush is writing; others leave their output to it
+
+  State state_ = State::kNotAuthenticated;
+  store::AccountId account_ = 0;
+  std::string login_;
+  size_t worker_;
+  std::unique_ptr<HubLink> link_;  // from login on
+  bool utf8_ = false;        // UTF8=ACCEPT or IMAP4rev2 enabled
+  bool condstore_ = false;   // CONDSTORE enabled (ENABLE, SELECT (CONDSTORE), or implied)
+  bool qresync_ = false;     // QRESYNC enabled
+  std::optional<SelectedView> selected_;
+
+  // IDLE.
+  bool idling_ = false;
+  bool syncing_ = false;  // a Sync is running; Idle waits for it before answering DONE
+  bool dirty_ = false;    // the hub said something changed since the last Sync
+};
+
+}  // namespace pushmail::imap

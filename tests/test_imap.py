@@ -1,0 +1,203 @@
+"""The IMAP server against python3's imaplib, raw sockets for IDLE, and curl."""
+import imaplib
+import re
+import smtplib
+import socket
+import ssl
+import subprocess
+import time
+import unittest
+
+from harness import DOMAIN, ServerTest
+
+ALICE = "alice@" + DOMAIN
+BOB = "bob@" + DOMAIN
+
+
+def message(subject, body="hello\r\n", extra=""):
+    return (f"From: Bob <{BOB}>\r\nTo: {ALICE}\r\nSubject: {subject}\r\n{extra}"
+            f"Message-ID: <{subject.replace(' ', '.')}@test>\r\n\r\n{body}")
+
+
+class ImapTest(ServerTest):
+    server_args = {"listeners": ("smtp", "imap", "imaps")}
+
+    def deliver(self, subject, body="hello\r\n", to=ALICE):
+        with smtplib.SMTP("127.0.0.1", self.port("smtp"), timeout=15) as c:
+            c.sendmail(BOB, [to], message(subject, body).encode())
+
+    def login(self, user=ALICE, password="alice-pw"):
+        m = imaplib.IMAP4("127.0.0.1", self.port("imap"), timeout=15)
+        m.login(user, password)
+        self.addCleanup(self._logout, m)
+        return m
+
+    @staticmethod
+    def _logout(m):
+        try:
+            m.logout()
+        except (imaplib.IMAP4.error, OSError):
+            pass
+
+    def test_login_refuses_wrong_password_and_other_users_mail_is_invisible(self):
+        m = imaplib.IMAP4("127.0.0.1", self.port("imap"), timeout=15)
+        with self.assertRaises(imaplib.IMAP4.error):
+            m.login(ALICE, "wrong")
+        m.login(ALICE, "alice-pw")
+        m.logout()
+        self.deliver("for alice")
+        bob = self.login(BOB, "bob-pw")
+        self.assertEqual(bob.select("INBOX"), ("OK", [b"0"]))
+
+    def test_fetch_store_search_copy_expunge(self):
+        self.deliver("first")
+        self.deliver("second", body="needle in the body\r\n")
+        m = self.login()
+        typ, data = m.select("INBOX")
+        self.assertEqual(data, [b"2"])
+        typ, data = m.fetch("1:2", "(UID FLAGS RFC822.SIZE ENVELOPE)")
+        self.assertEqual(typ, "OK")
+        self.assertIn(b'"first"', data[0])
+        self.assertIn(b"UID 2", data[1])
+        typ, data = m.uid("FETCH", "2", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        self.assertEqual(data[0][1], b"Subject: second\r\n\r\n")
+        typ, data = m.fetch("2", "(BODY[TEXT])")
+        self.assertEqual(data[0][1], b"needle in the body\r\n")
+        self.assertEqual(m.fetch("2", "(FLAGS)")[1], [b"2 (FLAGS (\\Seen))"])
+        self.assertEqual(m.search(None, "BODY", "needle"), ("OK", [b"2"]))
+        self.assertEqual(m.search(None, "UNSEEN"), ("OK", [b"1"]))
+        self.assertEqual(m.uid("SEARCH", "SUBJECT", "first"), ("OK", [b"1"]))
+        typ, data = m.store("1", "+FLAGS", "(\\Flagged $Work)")
+        self.assertIn(b"\\Flagged", data[0])
+        self.assertIn(b"$work", data[0])
+        typ, data = m.copy("1:2", "Archive")
+        self.assertEqual(typ, "OK")
+        self.assertRegex(data[0], rb"\[COPYUID \d+ 1:2|\[COPYUID \d+ 1,2 1,2\]")
+        self.assertEqual(m.status("Archive", "(MESSAGES UNSEEN)")[1],
+                         [b"Archive (MESSAGES 2 UNSEEN 1)"])
+        m.store("1", "+FLAGS", "(\\Deleted)")
+        typ, data = m.expunge()
+        self.assertEqual(data, [b"1"])
+        self.assertEqual(m.select("INBOX")[1], [b"1"])
+        self.assertIn(b"second", m.fetch("1", "(ENVELOPE)")[1][0])
+
+    def test_append_create_rename_delete(self):
+        m = self.login()
+        self.assertEqual(m.create("Work/2026")[0], "OK")
+        self.assertEqual(m.create("Work/2026")[0], "NO")
+        typ, data = m.append("Work/2026", "(\\Seen)", None, b"Subject: kept\r\n\r\nexact bytes\r\n")
+        self.assertEqual(typ, "OK")
+        self.assertRegex(data[0], rb"\[APPENDUID \d+ 1\]")
+        self.assertEqual(m.rename("Work", "Jobs")[0], "OK")
+        names = b" ".join(m.list()[1])
+        self.assertIn(b"Jobs/2026", names)
+        self.assertNotIn(b"Work", names)
+        m.select("Jobs/2026")
+        typ, data = m.fetch("1", "(FLAGS BODY.PEEK[])")
+        self.assertEqual(data[0][1], b"Subject: kept\r\n\r\nexact bytes\r\n")
+        self.assertIn(b"\\Seen", data[0][0])
+        self.assertEqual(m.delete("Jobs")[0], "NO")  # has children
+        m.close()
+        self.assertEqual(m.delete("Jobs/2026")[0], "OK")
+        self.assertEqual(m.select("Nope")[0], "NO")
+
+    def test_idle_sees_delivery_flag_change_and_expunge_from_another_session(self):
+        self.deliver("before")
+        s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
+        f = s.makefile("rb")
+
+        def until(tag):
+            lines = []
+            while True:
+                line = f.readline()
+                self.assertTrue(line, "connection closed")
+                lines.append(line)
+                if line.startswith(tag):
+                    return lines
+
+        f.readline()  # greeting
+        s.sendall(b"a LOGIN alice@example.test alice-pw\r\n")
+        until(b"a OK")
+        s.sendall(b"b SELECT INBOX\r\n")
+        self.assertIn(b"* 1 EXISTS\r\n", until(b"b OK"))
+        s.sendall(b"c IDLE\r\n")
+        self.assertTrue(f.readline().startswith(b"+"))
+        self.deliver("during idle")
+        self.assertEqual(f.readline(), b"* 2 EXISTS\r\n")
+        other = self.login()
+        other.select("INBOX")
+        other.store("1", "+FLAGS", "(\\Deleted)")
+        self.assertRegex(f.readline(), rb"^\* 1 FETCH \(UID 1 FLAGS \(\\Deleted\)\)\r\n$")
+        other.expunge()
+        self.assertEqual(f.readline(), b"* 1 EXPUNGE\r\n")
+        s.sendall(b"DONE\r\n")
+        self.assertEqual(until(b"c "), [b"c OK IDLE terminated\r\n"])
+        s.sendall(b"d FETCH 1 (UID)\r\n")
+        self.assertEqual(until(b"d OK"), [b"* 1 FETCH (UID 2)\r\n", b"d OK FETCH completed\r\n"])
+        s.close()
+
+    def test_bad_input_gets_bad_and_session_goes_on(self):
+        s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
+        f = s.makefile("rb")
+        f.readline()
+        cases = [
+            (b"a1 FROB\r\n", b"a1 BAD"),
+            (b"a2 SELECT INBOX\r\n", b"a2 BAD"),          # not logged in
+            (b"a3 LOGIN \"unterminated\r\n", b"a3 BAD"),
+            (b"a4 APPEND INBOX {99999999999}\r\n", b"a4 NO [TOOBIG]"),
+            (b"a5 NOOP\r\n", b"a5 OK"),
+        ]
+        for command, expected in cases:
+            s.sendall(command)
+            line = f.readline()
+            while line.startswith(b"* "):
+                line = f.readline()
+            self.assertTrue(line.startswith(expected), (command, line))
+        s.sendall(b"x" * 70000 + b"\r\n")
+        self.assertIn(b"BAD", f.readline())
+        s.sendall(b"a6 LOGIN alice@example.test alice-pw\r\n")
+        self.assertTrue(f.readline().startswith(b"a6 OK"))
+        s.close()
+
+    def test_curl_fetches_by_uid(self):
+        self.deliver("via curl", body="curl body\r\n")
+        out = subprocess.run(
+            ["curl", "-s", "--max-time", "15", "-u", ALICE + ":alice-pw",
+             f"imap://127.0.0.1:{self.port('imap')}/INBOX;UID=1"],
+            check=True, capture_output=True).stdout
+        self.assertIn(b"Subject: via curl", out)
+        self.assertIn(b"curl body", out)
+
+    def test_starttls_then_login(self):
+        m = imaplib.IMAP4("127.0.0.1", self.port("imap"), timeout=15)
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        m.starttls(ssl_context=ctx)
+        m.login(ALICE, "alice-pw")
+        self.assertEqual(m.select("INBOX")[0], "OK")
+        m.logout()
+        s = imaplib.IMAP4_SSL("127.0.0.1", self.port("imaps"), ssl_context=ctx, timeout=15)
+        s.login(ALICE, "alice-pw")
+        self.assertEqual(s.select("INBOX")[0], "OK")
+        s.logout()
+
+
+class KeepaliveTest(ServerTest):
+    server_args = {"listeners": ("imap",), "config": "[imap]\nidle_keepalive_s = 1\n"}
+
+    def test_idle_keepalive_and_done_in_any_case(self):
+        s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b"a LOGIN alice@example.test alice-pw\r\nb SELECT INBOX\r\nc IDLE\r\n")
+        while not f.readline().startswith(b"+"):
+            pass
+        self.assertEqual(f.readline(), b"* OK Still here\r\n")
+        s.sendall(b"done\r\n")
+        self.assertEqual(f.readline(), b"c OK IDLE terminated\r\n")
+        s.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
