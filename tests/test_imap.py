@@ -136,6 +136,35 @@ class ImapTest(ServerTest):
         self.assertEqual(until(b"d OK"), [b"* 1 FETCH (UID 2)\r\n", b"d OK FETCH completed\r\n"])
         s.close()
 
+    def test_condstore_and_qresync_resync(self):
+        for i in range(3):
+            self.deliver(f"m{i}")
+        m = self.login()
+        m.enable("QRESYNC")
+        typ, data = m.select("INBOX")
+        uidvalidity = int(m.untagged_responses["UIDVALIDITY"][0])
+        modseq = int(m.untagged_responses["HIGHESTMODSEQ"][0])
+        m.store("2", "+FLAGS", "(\\Seen)")
+        m.store("3", "+FLAGS", "(\\Deleted)")
+        m.expunge()
+        m.close()
+        tag = m._new_tag().decode()
+        m.send(f"{tag} SELECT INBOX (QRESYNC ({uidvalidity} {modseq}))\r\n".encode())
+        lines = []
+        while True:
+            line = m.readline()
+            lines.append(line)
+            if line.startswith(tag.encode()):
+                break
+        text = b"".join(lines)
+        self.assertIn(b"* VANISHED (EARLIER) 3\r\n", text)
+        self.assertRegex(text, rb"\* 2 FETCH \(UID 2 FLAGS \(\\Seen\) MODSEQ \(\d+\)\)")
+        self.assertIn(tag.encode() + b" OK", lines[-1])
+        m.state = "SELECTED"  # the SELECT went around imaplib
+        typ, data = m.uid("FETCH", "1:*", f"(FLAGS) (CHANGEDSINCE {modseq})")
+        self.assertEqual(len([d for d in data if d]), 1)
+        self.assertIn(b"MODSEQ", data[0])
+
     def test_bad_input_gets_bad_and_session_goes_on(self):
         s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
         f = s.makefile("rb")

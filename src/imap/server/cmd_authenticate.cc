@@ -71,9 +71,8 @@ asio::awaitable<void> Session::Authenticate(const Request& r) {
     Tagged(r, "NO", "[AUTHENTICATIONFAILED] Malformed PLAIN response");
     co_return;
   }
-  auto account = co_await Blocking([this, &plain] {
-    return context_.store.Authenticate(plain->user, plain->password);
-  });
+  auto account = co_await Blocking(
+      [this, &plain] { return context_.store.Authenticate(plain->user, plain->password); });
   co_await LoggedIn(r, account, plain->user);
 }
 

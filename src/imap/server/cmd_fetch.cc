@@ -30,11 +30,25 @@ asio::awaitable<void> Session::Fetch(const Request& r) {
     });
   }
   // Fetching a body sets \Seen in a mailbox opened read-write (RFC 9051 6.4.5).
-  bool sets_seen = !selected_->read_only() &&
-                   std::any_of(args.items.begin(), args.items.end(),
-                               [](const FetchItem& i) { return i.SetsSeen(); });
+  bool sets_seen =
+      !selected_->read_only() && std::any_of(args.items.begin(), args.items.end(),
+                                             [](const FetchItem& i) { return i.SetsSeen(); });
   bool flags_asked = std::any_of(args.items.begin(), args.items.end(),
                                  [](const FetchItem& i) { return i.attr == FetchAttr::kFlags; });
+  if (args.vanished) {
+    // RFC 7162 3.2.6: the UIDs in the set expunged since CHANGEDSINCE.
+    auto id = selected_->mailbox().id;
+    auto since = static_cast<store::ModSeq>(*args.changed_since);
+    auto delta = co_await Blocking([&] { return context_.store.ReadMailboxChanges(id, since); });
+    if (delta) {
+      uint32_t max = selected_->uids().empty() ? 0 : selected_->uids().back();
+      std::vector<uint32_t> gone;
+      for (store::Uid uid : delta->expunged) {
+        if (args.set.Contains(uid, std::max(max, uid))) gone.push_back(uid);
+      }
+      if (!gone.empty()) Send("* VANISHED (EARLIER) " + FormatSequenceSet(gone) + "\r\n");
+    }
+  }
   std::vector<FetchItem> items = args.items;
   if (sets_seen) {
     std::vector<store::Uid> unseen;

@@ -12,7 +12,7 @@ namespace {
 
 std::string SpecialUse(std::string_view role) {
   static const std::pair<std::string_view, std::string_view> kRoles[] = {
-      {"sent", "\\Sent"}, {"drafts", "\\Drafts"}, {"trash", "\\Trash"},
+      {"sent", "\\Sent"}, {"drafts", "\\Drafts"},   {"trash", "\\Trash"},
       {"junk", "\\Junk"}, {"archive", "\\Archive"},
   };
   for (const auto& [r, attr] : kRoles) {
@@ -61,7 +61,8 @@ asio::awaitable<void> Session::List(const Request& r) {
     AppendMailbox(line, box.name, utf8_);
     Send(line + "\r\n");
     if (!args.return_status.empty()) {
-      auto counts = co_await Blocking([this, id = box.id] { return context_.store.CountMailbox(id); });
+      auto counts =
+          co_await Blocking([this, id = box.id] { return context_.store.CountMailbox(id); });
       if (!counts) continue;
       std::string status = "* STATUS ";
       AppendMailbox(status, box.name, utf8_);

@@ -15,9 +15,8 @@ asio::awaitable<void> Session::Login(const Request& r) {
     co_return;
   }
   const auto& login = std::get<imap::Login>(r.args);
-  auto account = co_await Blocking([this, &login] {
-    return context_.store.Authenticate(login.user, login.password);
-  });
+  auto account = co_await Blocking(
+      [this, &login] { return context_.store.Authenticate(login.user, login.password); });
   co_await LoggedIn(r, account, login.user);
 }
 

@@ -42,8 +42,13 @@ asio::awaitable<void> Session::Search(const Request& r) {
     for (size_t i = 0; i < messages.size(); ++i) {
       std::optional<mime::Summary> summary;
       std::optional<std::string> bytes;
-      SearchSubject s{static_cast<uint32_t>(i + 1), static_cast<uint32_t>(messages.size()),
-                      max_uid, &messages[i], now, nullptr, nullptr};
+      SearchSubject s{static_cast<uint32_t>(i + 1),
+                      static_cast<uint32_t>(messages.size()),
+                      max_uid,
+                      &messages[i],
+                      now,
+                      nullptr,
+                      nullptr};
       if (content) {
         s.summary = [&]() -> const mime::Summary* {
           if (!summary) {

@@ -45,7 +45,8 @@ asio::awaitable<void> Session::Select(const Request& r) {
   Send("* OK [MAILBOXID (" + store::MailboxJmapId(box.id) + ")] Ok\r\n");
   if (args.qresync && args.qresync->uidvalidity == box.uidvalidity) {
     auto delta = co_await Blocking([this, &args, id = box.id] {
-      return context_.store.ReadMailboxChanges(id, static_cast<store::ModSeq>(args.qresync->modseq));
+      return context_.store.ReadMailboxChanges(id,
+                                               static_cast<store::ModSeq>(args.qresync->modseq));
     });
     if (delta) {
       std::vector<uint32_t> vanished(delta->expunged.begin(), delta->expunged.end());

@@ -1,7 +1,8 @@
 #include "imap/server/fetch_render.h"
 
-#include <boost/json/parse.hpp>
 #include <strings.h>
+
+#include <boost/json/parse.hpp>
 
 #include "imap/protocol/datetime.h"
 #include "imap/protocol/format.h"
@@ -16,9 +17,8 @@ bool IsStructural(FetchAttr a) {
 }
 
 bool IsContent(FetchAttr a) {
-  return a == FetchAttr::kBodySection || a == FetchAttr::kBinary ||
-         a == FetchAttr::kBinarySize || a == FetchAttr::kRfc822 ||
-         a == FetchAttr::kRfc822Header || a == FetchAttr::kRfc822Text;
+  return a == FetchAttr::kBodySection || a == FetchAttr::kBinary || a == FetchAttr::kBinarySize ||
+         a == FetchAttr::kRfc822 || a == FetchAttr::kRfc822Header || a == FetchAttr::kRfc822Text;
 }
 
 std::string PartPath(const std::vector<uint32_t>& part) {
@@ -101,8 +101,8 @@ std::string FilterHeader(std::string_view header, const std::vector<std::string>
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     bool listed = false;
     for (const auto& n : names) {
-      listed = listed || (n.size() == name.size() &&
-                          strncasecmp(n.data(), name.data(), name.size()) == 0);
+      listed = listed ||
+               (n.size() == name.size() && strncasecmp(n.data(), name.data(), name.size()) == 0);
     }
     if (listed != exclude) out += field;
   }
@@ -150,7 +150,8 @@ std::string RenderFetch(const FetchInput& in, const std::vector<FetchItem>& item
       case FetchAttr::kBodyStructure:
         out += item.attr == FetchAttr::kBody ? "BODY " : "BODYSTRUCTURE ";
         AppendBodyStructure(out, summary->body, item.attr == FetchAttr::kBodyStructure,
-                            options.utf8, [&](const mime::Part& part) -> std::optional<mime::Summary> {
+                            options.utf8,
+                            [&](const mime::Part& part) -> std::optional<mime::Summary> {
                               auto s = mime::FindSection(*summary, part.part_id);
                               if (!s || bytes.empty()) return std::nullopt;
                               return mime::Parse(mime::Slice(bytes, s->body));
@@ -163,16 +164,15 @@ std::string RenderFetch(const FetchInput& in, const std::vector<FetchItem>& item
       case FetchAttr::kRfc822Header:
       case FetchAttr::kRfc822Text: {
         Section s;
-        s.text = item.attr == FetchAttr::kRfc822Header ? Section::Text::kHeader
-                                                       : Section::Text::kText;
+        s.text =
+            item.attr == FetchAttr::kRfc822Header ? Section::Text::kHeader : Section::Text::kText;
         out += item.attr == FetchAttr::kRfc822Header ? "RFC822.HEADER " : "RFC822.TEXT ";
         AppendPartial(out, SectionBytes(*summary, bytes, s), std::nullopt, options.utf8);
         break;
       }
       case FetchAttr::kBodySection:
         out += item.ResponseName() + " ";
-        AppendPartial(out, SectionBytes(*summary, bytes, item.section), item.partial,
-                      options.utf8);
+        AppendPartial(out, SectionBytes(*summary, bytes, item.section), item.partial, options.utf8);
         break;
       case FetchAttr::kBinary:
       case FetchAttr::kBinarySize: {

@@ -110,8 +110,9 @@ bool Matches(const SearchKey& key, const SearchSubject& s) {
       const mime::Summary* summary = s.summary();
       if (!bytes || !summary) return false;
       int64_t body = summary->body.body_offset > 0 ? summary->body.body_offset : 0;
-      std::string_view text = key.kind == Kind::kText ? std::string_view(*bytes)
-                                                      : mime::Slice(*bytes, {body, int64_t(bytes->size())});
+      std::string_view text = key.kind == Kind::kText
+                                  ? std::string_view(*bytes)
+                                  : mime::Slice(*bytes, {body, int64_t(bytes->size())});
       return ContainsNoCase(text, key.text);
     }
     case Kind::kBefore:

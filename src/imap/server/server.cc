@@ -19,10 +19,10 @@ Server::~Server() = default;
 
 Result<asio::ip::tcp::endpoint> Server::Listen(const asio::ip::tcp::endpoint& endpoint,
                                                bool implicit_tls) {
-  auto listener = net::Listener::Open(
-      endpoint, context_.workers, [this, implicit_tls](asio::ip::tcp::socket s, size_t worker) {
-        Accept(std::move(s), worker, implicit_tls);
-      });
+  auto listener = net::Listener::Open(endpoint, context_.workers,
+                                      [this, implicit_tls](asio::ip::tcp::socket s, size_t worker) {
+                                        Accept(std::move(s), worker, implicit_tls);
+                                      });
   if (!listener) return listener.error();
   (*listener)->Start();
   auto local = (*listener)->local();

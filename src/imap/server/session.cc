@@ -58,7 +58,7 @@ void Session::Abort() {
 
 std::string Session::Capabilities() const {
   std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT";
-  caps += " UIDPLUS MOVE CONDSTORE LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH OBJECTID";
+  caps += " UIDPLUS MOVE CONDSTORE QRESYNC LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH OBJECTID";
   caps += " UTF8=ACCEPT APPENDLIMIT=" + std::to_string(limits_.max_literal);
   if (state_ == State::kNotAuthenticated) {
     bool can_tls = context_.tls && !stream_.tls();
@@ -142,7 +142,7 @@ awaitable<std::optional<std::string>> Session::NextCommand() {
       co_return std::nullopt;
     }
     auto timeout = state_ == State::kNotAuthenticated ? context_.config.imap.login_timeout
-                                                       : context_.config.imap.autologout;
+                                                      : context_.config.imap.autologout;
     reading_ = true;
     bool ok = co_await Fill(timeout);
     reading_ = false;
@@ -331,8 +331,8 @@ awaitable<void> Session::Execute(const Request& r) {
   }
   // Changes by others go out between commands, never inside FETCH, STORE or SEARCH, whose
   // sequence numbers must not move (RFC 9051 7.5.1); the next command after them says them.
-  bool numbers_fixed = r.verb == Verb::kFetch || r.verb == Verb::kStore ||
-                       (r.verb == Verb::kSearch && !r.uid);
+  bool numbers_fixed =
+      r.verb == Verb::kFetch || r.verb == Verb::kStore || (r.verb == Verb::kSearch && !r.uid);
   if (!numbers_fixed) co_await Sync(false);
 }
 

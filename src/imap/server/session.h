@@ -76,23 +76,23 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> Login(const Request& r);         // cmd_login.cc
   boost::asio::awaitable<void> Authenticate(const Request& r);  // cmd_authenticate.cc
   boost::asio::awaitable<void> LoggedIn(const Request& r, Result<store::AccountId> account,
-                                        std::string login);  // cmd_login.cc
-  boost::asio::awaitable<void> StartTls(const Request& r);    // cmd_starttls.cc
-  void Enable(const Request& r);                              // cmd_enable.cc
-  void Id(const Request& r);                                  // cmd_id.cc
-  boost::asio::awaitable<void> Select(const Request& r);      // cmd_select.cc
-  boost::asio::awaitable<void> Unselect(const Request& r);    // cmd_select.cc (CLOSE too)
-  boost::asio::awaitable<void> List(const Request& r);        // cmd_list.cc (LSUB too)
-  boost::asio::awaitable<void> Status(const Request& r);      // cmd_status.cc
+                                        std::string login);       // cmd_login.cc
+  boost::asio::awaitable<void> StartTls(const Request& r);        // cmd_starttls.cc
+  void Enable(const Request& r);                                  // cmd_enable.cc
+  void Id(const Request& r);                                      // cmd_id.cc
+  boost::asio::awaitable<void> Select(const Request& r);          // cmd_select.cc
+  boost::asio::awaitable<void> Unselect(const Request& r);        // cmd_select.cc (CLOSE too)
+  boost::asio::awaitable<void> List(const Request& r);            // cmd_list.cc (LSUB too)
+  boost::asio::awaitable<void> Status(const Request& r);          // cmd_status.cc
   boost::asio::awaitable<void> MailboxCommand(const Request& r);  // cmd_create.cc and others
-  boost::asio::awaitable<void> Append(const Request& r);      // cmd_append.cc
-  boost::asio::awaitable<void> Fetch(const Request& r);       // cmd_fetch.cc
-  boost::asio::awaitable<void> Store(const Request& r);       // cmd_store.cc
-  boost::asio::awaitable<void> Search(const Request& r);      // cmd_search.cc
-  boost::asio::awaitable<void> Copy(const Request& r);        // cmd_copy.cc (MOVE too)
-  boost::asio::awaitable<void> Expunge(const Request& r);     // cmd_expunge.cc
-  boost::asio::awaitable<void> Idle(const Request& r);        // cmd_idle.cc
-  boost::asio::awaitable<void> IdleKeepalive();               // cmd_idle.cc
+  boost::asio::awaitable<void> Append(const Request& r);          // cmd_append.cc
+  boost::asio::awaitable<void> Fetch(const Request& r);           // cmd_fetch.cc
+  boost::asio::awaitable<void> Store(const Request& r);           // cmd_store.cc
+  boost::asio::awaitable<void> Search(const Request& r);          // cmd_search.cc
+  boost::asio::awaitable<void> Copy(const Request& r);            // cmd_copy.cc (MOVE too)
+  boost::asio::awaitable<void> Expunge(const Request& r);         // cmd_expunge.cc
+  boost::asio::awaitable<void> Idle(const Request& r);            // cmd_idle.cc
+  boost::asio::awaitable<void> IdleKeepalive();                   // cmd_idle.cc
 
   // Helpers shared by commands.
   Result<store::MailboxId> FindMailboxId(std::string_view name);  // blocking
@@ -122,9 +122,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string login_;
   size_t worker_;
   std::unique_ptr<HubLink> link_;  // from login on
-  bool utf8_ = false;        // UTF8=ACCEPT or IMAP4rev2 enabled
-  bool condstore_ = false;   // CONDSTORE enabled (ENABLE, SELECT (CONDSTORE), or implied)
-  bool qresync_ = false;     // QRESYNC enabled
+  bool utf8_ = false;              // UTF8=ACCEPT or IMAP4rev2 enabled
+  bool condstore_ = false;         // CONDSTORE enabled (ENABLE, SELECT (CONDSTORE), or implied)
+  bool qresync_ = false;           // QRESYNC enabled
   std::optional<SelectedView> selected_;
 
   // IDLE.
