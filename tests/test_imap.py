@@ -7,6 +7,7 @@ import ssl
 import subprocess
 import time
 import unittest
+import zlib
 
 from harness import DOMAIN, ServerTest
 
@@ -186,6 +187,26 @@ class ImapTest(ServerTest):
         self.assertIn(b"BAD", f.readline())
         s.sendall(b"a6 LOGIN alice@example.test alice-pw\r\n")
         self.assertTrue(f.readline().startswith(b"a6 OK"))
+        s.close()
+
+    def test_compress_deflate(self):
+        self.deliver("squeezed", body="compressible text\r\n" * 200)
+        s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
+        f = s.makefile("rb")
+        f.readline()
+        s.sendall(b"a LOGIN alice@example.test alice-pw\r\nb COMPRESS DEFLATE\r\n")
+        while not f.readline().startswith(b"b OK"):
+            pass
+        out, inp = zlib.compressobj(wbits=-15), zlib.decompressobj(wbits=-15)
+        s.sendall(out.compress(b"c SELECT INBOX\r\nd FETCH 1 BODY[TEXT]\r\n") +
+                  out.flush(zlib.Z_SYNC_FLUSH))
+        plain = b""
+        deadline = time.monotonic() + 15
+        while b"d OK" not in plain and time.monotonic() < deadline:
+            plain += inp.decompress(s.recv(65536))
+        self.assertIn(b"* 1 EXISTS", plain)
+        self.assertIn(b"compressible text\r\n" * 200, plain)
+        self.assertIn(b"d OK FETCH completed", plain)
         s.close()
 
     def test_curl_fetches_by_uid(self):

@@ -1,4 +1,4 @@
-// STARTTLS (RFC 9051 6.2.1), ENABLE (RFC 5161) and ID (RFC 2971).
+// STARTTLS (RFC 9051 6.2.1), COMPRESS (RFC 4978), ENABLE (RFC 5161) and ID (RFC 2971).
 #include "imap/server/session.h"
 
 namespace pushmail::imap {
@@ -23,6 +23,25 @@ asio::awaitable<void> Session::StartTls(const Request& r) {
     state_ = State::kLogout;
     stream_.Close();
   }
+}
+
+asio::awaitable<void> Session::Compress(const Request& r) {
+  if (deflate_) {
+    Tagged(r, "NO", "[COMPRESSIONACTIVE] Already compressing");
+    co_return;
+  }
+  if (std::get<imap::Compress>(r.args).mechanism != "DEFLATE") {
+    Tagged(r, "BAD", "Only DEFLATE is offered");
+    co_return;
+  }
+  auto deflate = std::make_unique<Deflate>();
+  if (!deflate->ok()) {
+    Tagged(r, "NO", "[SERVERBUG] Cannot start compression");
+    co_return;
+  }
+  Tagged(r, "OK", "DEFLATE active");
+  if (!co_await Flush()) co_return;  // the OK goes out uncompressed
+  deflate_ = std::move(deflate);
 }
 
 void Session::Enable(const Request& r) {

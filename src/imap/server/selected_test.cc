@@ -55,8 +55,7 @@ TEST(SelectedView, FlagChangesOnceAndNotForOwnStore) {
 TEST(SelectedView, ResolvesSetsAgainstSequenceAndUid) {
   auto view = View({Msg(3, 1), Msg(7, 1), Msg(9, 1)}, 1);
   Limits limits;
-  EXPECT_EQ(view.Resolve(*ParseSequenceSet("2:*", limits), false),
-            (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(view.Resolve(*ParseSequenceSet("2:*", limits), false), (std::vector<uint32_t>{2, 3}));
   EXPECT_EQ(view.Resolve(*ParseSequenceSet("5:9", limits), true), (std::vector<uint32_t>{2, 3}));
   EXPECT_EQ(view.Resolve(*ParseSequenceSet("100:*", limits), true), (std::vector<uint32_t>{3}));
   EXPECT_TRUE(view.Resolve(*ParseSequenceSet("4", limits), false).empty());

@@ -59,7 +59,7 @@ void Session::Abort() {
 std::string Session::Capabilities() const {
   std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT";
   caps += " UIDPLUS MOVE CONDSTORE QRESYNC LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH OBJECTID";
-  caps += " UTF8=ACCEPT APPENDLIMIT=" + std::to_string(limits_.max_literal);
+  caps += " UTF8=ACCEPT COMPRESS=DEFLATE APPENDLIMIT=" + std::to_string(limits_.max_literal);
   if (state_ == State::kNotAuthenticated) {
     bool can_tls = context_.tls && !stream_.tls();
     if (can_tls) caps += " STARTTLS";
@@ -88,7 +88,7 @@ awaitable<bool> Session::Flush() {
   writing_ = true;
   bool ok = true;
   while (ok && !out_.empty()) {
-    std::string data = std::move(out_);
+    std::string data = deflate_ ? deflate_->Compress(out_) : std::move(out_);
     out_.clear();
     ok = !co_await stream_.Write(asio::buffer(data), kWriteTimeout);
   }
@@ -101,10 +101,15 @@ awaitable<bool> Session::Fill(net::Duration timeout) {
   if (!co_await Flush()) co_return false;
   if (stop_requested_ && reading_) co_return false;
   if (in_.empty()) reader_.ReleaseMemory();  // an idle session holds no buffers
-  size_t old = in_.size();
-  in_.resize(old + kReadChunk);
-  auto n = co_await stream_.ReadSome(asio::buffer(in_.data() + old, kReadChunk), timeout);
-  in_.resize(old + (n ? *n : 0));
+  std::string compressed;
+  std::string& target = deflate_ ? compressed : in_;
+  size_t old = target.size();
+  target.resize(old + kReadChunk);
+  auto n = co_await stream_.ReadSome(asio::buffer(target.data() + old, kReadChunk), timeout);
+  target.resize(old + (n ? *n : 0));
+  if (deflate_ && n && !deflate_->Decompress(compressed, in_)) {
+    co_return false;  // a corrupt stream: nothing sensible can be said to the client
+  }
   if (in_.empty()) std::string().swap(in_);
   if (!n) {
     if (n.error() == asio::error::timed_out) {
@@ -275,7 +280,7 @@ awaitable<void> Session::Execute(const Request& r) {
       Id(r);
       break;
     case Verb::kCompress:
-      Tagged(r, "NO", "COMPRESS is not offered yet");
+      co_await Compress(r);
       break;
     case Verb::kNotify:
       Tagged(r, "NO", "NOTIFY is not offered yet");

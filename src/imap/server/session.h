@@ -15,6 +15,7 @@
 #include "hub/hub.h"
 #include "imap/protocol/command.h"
 #include "imap/protocol/reader.h"
+#include "imap/server/compress.h"
 #include "imap/server/selected.h"
 #include "imap/server/server.h"
 #include "net/blocking.h"
@@ -78,8 +79,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> LoggedIn(const Request& r, Result<store::AccountId> account,
                                         std::string login);       // cmd_login.cc
   boost::asio::awaitable<void> StartTls(const Request& r);        // cmd_starttls.cc
-  void Enable(const Request& r);                                  // cmd_enable.cc
-  void Id(const Request& r);                                      // cmd_id.cc
+  void Enable(const Request& r);                                  // cmd_starttls.cc
+  void Id(const Request& r);                                      // cmd_starttls.cc
+  boost::asio::awaitable<void> Compress(const Request& r);        // cmd_starttls.cc
   boost::asio::awaitable<void> Select(const Request& r);          // cmd_select.cc
   boost::asio::awaitable<void> Unselect(const Request& r);        // cmd_select.cc (CLOSE too)
   boost::asio::awaitable<void> List(const Request& r);            // cmd_list.cc (LSUB too)
@@ -126,6 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool condstore_ = false;         // CONDSTORE enabled (ENABLE, SELECT (CONDSTORE), or implied)
   bool qresync_ = false;           // QRESYNC enabled
   std::optional<SelectedView> selected_;
+  std::unique_ptr<Deflate> deflate_;  // COMPRESS=DEFLATE is on
 
   // IDLE.
   bool idling_ = false;
