@@ -166,6 +166,42 @@ class ImapTest(ServerTest):
         self.assertEqual(len([d for d in data if d]), 1)
         self.assertIn(b"MODSEQ", data[0])
 
+    def test_notify_pushes_every_mailbox_between_commands(self):
+        self.deliver("before")
+        s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
+        f = s.makefile("rb")
+
+        def until(prefix):
+            while True:
+                line = f.readline()
+                self.assertTrue(line, "connection closed")
+                if line.startswith(prefix):
+                    return line
+
+        f.readline()
+        s.sendall(b"a LOGIN alice@example.test alice-pw\r\nb SELECT INBOX\r\n")
+        until(b"b OK")
+        s.sendall(b"c NOTIFY SET STATUS (SELECTED (MessageNew MessageExpunge FlagChange)) "
+                  b"(PERSONAL (MessageNew MessageExpunge MailboxName))\r\n")
+        status = until(b"* STATUS")
+        self.assertRegex(status, rb"MESSAGES 0")
+        until(b"c OK")
+        # No command is pending: each change must arrive on its own.
+        self.deliver("new in inbox")
+        self.assertEqual(until(b"* "), b"* 2 EXISTS\r\n")
+        other = self.login()
+        other.append("Archive", None, None, b"Subject: archived\r\n\r\nx\r\n")
+        self.assertRegex(until(b"* STATUS"), rb'^\* STATUS Archive \(MESSAGES 1 UIDNEXT 2 ')
+        other.create("Projects")
+        self.assertEqual(until(b"* LIST"), b'* LIST (\\Subscribed) "/" Projects\r\n')
+        other.delete("Projects")
+        self.assertEqual(until(b"* LIST"), b'* LIST (\\NonExistent) "/" Projects\r\n')
+        s.sendall(b"d NOTIFY NONE\r\n")
+        until(b"d OK")
+        s.sendall(b"e LOGOUT\r\n")
+        until(b"e OK")
+        s.close()
+
     def test_bad_input_gets_bad_and_session_goes_on(self):
         s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
         f = s.makefile("rb")

@@ -112,8 +112,11 @@ Parsed<Notify> ParseNotify(Cursor& in, const ParseOptions& options) {
     return notify;
   }
   if (!in.TakeAtom("SET")) return Bad("NOTIFY takes SET or NONE");
-  if (const Token* t = in.Peek();
-      t && t->IsList() && t->children.size() == 1 && t->children[0].IsAtom("STATUS")) {
+  // RFC 5465 8: status-indicator = SP "STATUS"; "(STATUS)" is taken too.
+  if (in.TakeAtom("STATUS")) {
+    notify.status = true;
+  } else if (const Token* t = in.Peek();
+             t && t->IsList() && t->children.size() == 1 && t->children[0].IsAtom("STATUS")) {
     in.Next();
     notify.status = true;
   }

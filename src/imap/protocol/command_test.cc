@@ -225,6 +225,10 @@ TEST(ParseRequest, Notify) {
   auto d = As<Notify>(Parse("a NOTIFY SET (selected-delayed (MessageNew MessageExpunge))"));
   EXPECT_EQ(d.groups[0].filter, Notify::Filter::kSelectedDelayed);
   EXPECT_FALSE(d.status);
+  // RFC 5465 8: the status indicator is a bare atom (the form of the RFC's own examples).
+  auto bare = As<Notify>(Parse("a notify set status (selected (MessageNew MessageExpunge))"));
+  EXPECT_TRUE(bare.status);
+  EXPECT_EQ(bare.groups.size(), 1u);
 }
 
 struct BadCase {

@@ -17,17 +17,14 @@ asio::awaitable<void> Session::Idle(const Request& r) {
   co_await Sync(true);
   if (!co_await Flush()) co_return;
   idling_ = true;
+  if (dirty_) OnNotify();  // a change that came during the resync
   asio::co_spawn(stream_.executor(), IdleKeepalive(), asio::detached);
   reader_.SetLineMode(true);
   auto line = co_await NextLine(context_.config.imap.autologout);
   reader_.SetLineMode(false);
   idling_ = false;
   keepalive_.cancel();
-  while (syncing_) {
-    wakeup_.expires_at(std::chrono::steady_clock::time_point::max());
-    boost::system::error_code ignored;
-    co_await wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
+  co_await WaitForPushes();
   if (!line) {
     state_ = State::kLogout;
     co_return;

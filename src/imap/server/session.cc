@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/log.h"
@@ -58,7 +59,9 @@ void Session::Abort() {
 
 std::string Session::Capabilities() const {
   std::string caps = "IMAP4rev1 IMAP4rev2 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT";
-  caps += " UIDPLUS MOVE CONDSTORE QRESYNC LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH OBJECTID";
+  caps +=
+      " UIDPLUS MOVE NOTIFY CONDSTORE QRESYNC LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH "
+      "OBJECTID";
   caps += " UTF8=ACCEPT COMPRESS=DEFLATE APPENDLIMIT=" + std::to_string(limits_.max_literal);
   if (state_ == State::kNotAuthenticated) {
     bool can_tls = context_.tls && !stream_.tls();
@@ -202,7 +205,10 @@ awaitable<void> Session::Run() {
     }
     if (!Allowed(*request)) continue;
     bad_commands_ = 0;
+    co_await WaitForPushes();  // a NOTIFY push in flight finishes before the command starts
+    executing_ = true;
     co_await Execute(*request);
+    executing_ = false;
   }
   co_await Flush();
   stream_.Close();
@@ -283,7 +289,7 @@ awaitable<void> Session::Execute(const Request& r) {
       co_await Compress(r);
       break;
     case Verb::kNotify:
-      Tagged(r, "NO", "NOTIFY is not offered yet");
+      co_await Notify(r);
       break;
     case Verb::kNamespace:
       Send("* NAMESPACE ((\"\" \"/\")) NIL NIL\r\n");
@@ -343,18 +349,43 @@ awaitable<void> Session::Execute(const Request& r) {
 
 void Session::OnNotify() {
   dirty_ = true;
-  if (!idling_ || syncing_) return;
-  // During IDLE the changes go out at once, from a coroutine of their own: the session's own
-  // coroutine is waiting for DONE.
+  if (!CanPushNow() || notifying_) return;
+  // Changes go out at once, from a coroutine of their own: the session's own coroutine is
+  // waiting for DONE (IDLE) or for the next command (NOTIFY).
+  notifying_ = true;
   asio::co_spawn(
       stream_.executor(),
       [self = shared_from_this()]() -> awaitable<void> {
-        while (self->idling_ && self->dirty_) {
+        while (self->dirty_ && self->CanPushNow()) {
           co_await self->Sync(false);
+          if (self->notify_) co_await self->NotifyOthers();
           if (!co_await self->Flush()) break;
         }
+        self->notifying_ = false;
+        self->wakeup_.cancel();  // a command or DONE may be waiting for this to end
       },
       asio::detached);
+}
+
+bool Session::CanPushNow() const {
+  if (idling_) return true;
+  return notify_ && !executing_ && state_ != State::kLogout;
+}
+
+asio::awaitable<void> Session::WaitForPushes() {
+  while (notifying_ || syncing_) {
+    wakeup_.expires_at(std::chrono::steady_clock::time_point::max());
+    boost::system::error_code ignored;
+    co_await wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
+void Session::Collect() {
+  if (!link_) return;
+  for (const auto& event : link_->TakePending()) {
+    for (store::MailboxId id : event->mailboxes) changed_boxes_.insert(id);
+    if (event->changed & store::Bit(store::DataType::kMailbox)) mailbox_list_changed_ = true;
+  }
 }
 
 void Session::OnOverflow() {
@@ -364,8 +395,9 @@ void Session::OnOverflow() {
 }
 
 awaitable<void> Session::Sync(bool force) {
-  if (link_) link_->TakePending();  // the events only say "look"; the store says what changed
+  Collect();  // the events only say where to look; the store says what changed
   if (!selected_ || syncing_ || (!dirty_ && !force)) co_return;
+  if (notify_ && !idling_ && !force && !notify_selected_ && !executing_) co_return;
   syncing_ = true;
   dirty_ = false;
   store::MailboxId mailbox = selected_->mailbox().id;
@@ -383,7 +415,7 @@ awaitable<void> Session::Sync(bool force) {
   if (selected_ && selected_->mailbox().id == mailbox) {
     Send(selected_->Apply(*delta, {condstore_, qresync_}));
   }
-  wakeup_.cancel();  // Idle may be waiting for this sync to end
+  wakeup_.cancel();  // a command or DONE may be waiting for this sync to end
 }
 
 Result<store::MailboxId> Session::FindMailboxId(std::string_view name) {

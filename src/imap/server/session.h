@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "hub/hub.h"
@@ -69,6 +70,13 @@ class Session : public std::enable_shared_from_this<Session> {
   };
   void OnNotify();
   void OnOverflow();
+  // Takes the hub's pending events: marks the session dirty and remembers which mailboxes
+  // changed (for NOTIFY) and whether the mailbox list may have.
+  void Collect();
+  // Whether changes may be written now, unasked: during IDLE, or with NOTIFY between commands.
+  bool CanPushNow() const;
+  // Waits until no push is being prepared or written.
+  boost::asio::awaitable<void> WaitForPushes();
   // Brings the selected view up to date and queues what changed: when the hub said something
   // changed, or always with `force` (NOOP, CHECK, the start of IDLE).
   boost::asio::awaitable<void> Sync(bool force);
@@ -95,6 +103,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> Expunge(const Request& r);         // cmd_expunge.cc
   boost::asio::awaitable<void> Idle(const Request& r);            // cmd_idle.cc
   boost::asio::awaitable<void> IdleKeepalive();                   // cmd_idle.cc
+  boost::asio::awaitable<void> Notify(const Request& r);          // cmd_notify.cc
+  // NOTIFY's events for mailboxes other than the selected one (cmd_notify.cc).
+  boost::asio::awaitable<void> NotifyOthers();
 
   // Helpers shared by commands.
   Result<store::MailboxId> FindMailboxId(std::string_view name);  // blocking
@@ -130,8 +141,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<SelectedView> selected_;
   std::unique_ptr<Deflate> deflate_;  // COMPRESS=DEFLATE is on
 
-  // IDLE.
+  // IDLE and NOTIFY.
   bool idling_ = false;
+  bool executing_ = false;              // a command is running: NOTIFY pushes wait for its end
+  bool notifying_ = false;              // a push coroutine is running
+  std::optional<imap::Notify> notify_;  // NOTIFY SET in force
+  bool notify_selected_ = false;        // it has a SELECTED group: push the selected mailbox
+  std::set<store::MailboxId> changed_boxes_;  // since the last NotifyOthers
+  bool mailbox_list_changed_ = false;
+  std::vector<store::Mailbox> known_boxes_;  // for MailboxName / SubscriptionChange
   bool syncing_ = false;  // a Sync is running; Idle waits for it before answering DONE
   bool dirty_ = false;    // the hub said something changed since the last Sync
 };
