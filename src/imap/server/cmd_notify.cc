@@ -52,9 +52,9 @@ std::string StatusLine(const store::Mailbox& box, const store::MailboxCounts& c,
   std::string line = "* STATUS ";
   AppendMailbox(line, box.name, utf8);
   line += " (MESSAGES " + std::to_string(c.messages) + " UIDNEXT " + std::to_string(box.uidnext) +
-          " UIDVALIDITY " + std::to_string(box.uidvalidity) + " UNSEEN " +
-          std::to_string(c.unseen);
-  if (condstore) line += " HIGHESTMODSEQ " + std::to_string(std::max<int64_t>(box.highest_modseq, 1));
+          " UIDVALIDITY " + std::to_string(box.uidvalidity) + " UNSEEN " + std::to_string(c.unseen);
+  if (condstore)
+    line += " HIGHESTMODSEQ " + std::to_string(std::max<int64_t>(box.highest_modseq, 1));
   return line + ")\r\n";
 }
 
@@ -91,8 +91,7 @@ asio::awaitable<void> Session::Notify(const Request& r) {
   notify_ = args;
   notify_selected_ = false;
   for (const auto& g : args.groups) {
-    notify_selected_ = notify_selected_ ||
-                       ((g.filter == Filter::kSelected) && (g.events != 0));
+    notify_selected_ = notify_selected_ || ((g.filter == Filter::kSelected) && (g.events != 0));
   }
   known_boxes_ = std::move(*boxes);
   changed_boxes_.clear();
@@ -104,7 +103,8 @@ asio::awaitable<void> Session::Notify(const Request& r) {
       if (!(EventsFor(args, box) & (imap::Notify::kMessageNew | imap::Notify::kMessageExpunge))) {
         continue;
       }
-      auto counts = co_await Blocking([this, id = box.id] { return context_.store.CountMailbox(id); });
+      auto counts =
+          co_await Blocking([this, id = box.id] { return context_.store.CountMailbox(id); });
       if (counts) Send(StatusLine(box, *counts, utf8_, condstore_));
     }
   }
