@@ -73,6 +73,14 @@ asio::awaitable<Result<size_t>> Stream::ReadSome(asio::mutable_buffer buffer, Du
   co_return n;
 }
 
+asio::awaitable<ErrorCode> Stream::WaitReadable(Duration timeout) {
+  // TLS may hold decrypted octets already read off the socket: then there is no waiting.
+  if (tls_ && SSL_pending(tls_->native_handle()) > 0) co_return ErrorCode();
+  Arm(kRead, timeout);
+  auto [ec] = co_await socket().async_wait(asio::socket_base::wait_read, kTuple);
+  co_return Outcome(kRead, ec);
+}
+
 asio::awaitable<ErrorCode> Stream::Write(asio::const_buffer data, Duration timeout) {
   Arm(kWrite, timeout);
   auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, data, kTuple)

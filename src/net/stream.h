@@ -33,6 +33,9 @@ class Stream {
   // boost::asio::error::timed_out; 0 with no error never happens.
   boost::asio::awaitable<Result<size_t>> ReadSome(boost::asio::mutable_buffer buffer,
                                                   Duration timeout);
+  // Waits until a read would find data (or the peer closed), without holding a buffer: an idle
+  // connection waits here, so it costs no read buffer (DESIGN.md principle 5).
+  boost::asio::awaitable<ErrorCode> WaitReadable(Duration timeout);
   // Writes all of `data`.
   boost::asio::awaitable<ErrorCode> Write(boost::asio::const_buffer data, Duration timeout);
   // Runs the server side of a TLS handshake over the connection; afterwards reads and writes

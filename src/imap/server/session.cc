@@ -103,7 +103,18 @@ awaitable<bool> Session::Flush() {
 awaitable<bool> Session::Fill(net::Duration timeout) {
   if (!co_await Flush()) co_return false;
   if (stop_requested_ && reading_) co_return false;
-  if (in_.empty()) reader_.ReleaseMemory();  // an idle session holds no buffers
+  if (in_.empty()) {
+    // An idle session holds no buffers: wait for data first, then take a buffer to read it.
+    reader_.ReleaseMemory();
+    std::string().swap(in_);
+    if (auto ec = co_await stream_.WaitReadable(timeout)) {
+      if (ec == asio::error::timed_out) {
+        Send("* BYE Autologout; idle for too long\r\n");
+        co_await Flush();
+      }
+      co_return false;
+    }
+  }
   std::string compressed;
   std::string& target = deflate_ ? compressed : in_;
   size_t old = target.size();
