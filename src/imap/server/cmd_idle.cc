@@ -10,7 +10,7 @@ namespace pushmail::imap {
 
 namespace asio = boost::asio;
 
-asio::awaitable<void> Session::Idle(const Request& r) {
+asio::awaitable<void> Session::Idle(std::string tag) {
   Send("+ idling\r\n");
   // Registered with the hub since login; now resync, then wait: a change that lands between
   // the two is seen by the resync or wakes OnNotify, never neither.
@@ -30,10 +30,10 @@ asio::awaitable<void> Session::Idle(const Request& r) {
     co_return;
   }
   if (!IsIdleDone(*line)) {
-    Tagged(r, "BAD", "Expected DONE");
+    Send(tag + " BAD Expected DONE\r\n");
     co_return;
   }
-  Tagged(r, "OK", "IDLE terminated");
+  Send(tag + " OK IDLE terminated\r\n");
 }
 
 asio::awaitable<void> Session::IdleKeepalive() {

@@ -202,27 +202,42 @@ awaitable<void> Session::Run() {
     }
   }
   Send("* OK [CAPABILITY " + Capabilities() + "] pushmail ready\r\n");
+  // Run's own frame stays small: it is what an idle connection keeps; a command's state lives
+  // in Handle's frame only while the command runs.
   while (state_ != State::kLogout) {
     auto text = co_await NextCommand();
     if (!text) break;
-    auto request = ParseRequest(*text, parse_options());
-    if (!request) {
-      Send(request.error().Format());
-      if (++bad_commands_ > context_.config.imap.max_bad_commands) {
-        Send("* BYE Too many bad commands\r\n");
-        break;
-      }
-      continue;
+    bool go_on = co_await Handle(*text);
+    if (!go_on) break;
+    if (!idle_tag_.empty()) {
+      // IDLE runs from here rather than inside Handle, so that a connection waiting in IDLE
+      // keeps only this frame and the read's, not the command's.
+      std::string tag = std::move(idle_tag_);
+      idle_tag_.clear();
+      co_await Idle(tag);
     }
-    if (!Allowed(*request)) continue;
-    bad_commands_ = 0;
-    co_await WaitForPushes();  // a NOTIFY push in flight finishes before the command starts
-    executing_ = true;
-    co_await Execute(*request);
-    executing_ = false;
   }
   co_await Flush();
   stream_.Close();
+}
+
+awaitable<bool> Session::Handle(const std::string& text) {
+  auto request = ParseRequest(text, parse_options());
+  if (!request) {
+    Send(request.error().Format());
+    if (++bad_commands_ > context_.config.imap.max_bad_commands) {
+      Send("* BYE Too many bad commands\r\n");
+      co_return false;
+    }
+    co_return true;
+  }
+  if (!Allowed(*request)) co_return true;
+  bad_commands_ = 0;
+  co_await WaitForPushes();  // a NOTIFY push in flight finishes before the command starts
+  executing_ = true;
+  co_await Execute(*request);
+  executing_ = false;
+  co_return true;
 }
 
 // Refuses a command the session's state does not allow; true when it may run.
@@ -348,8 +363,8 @@ awaitable<void> Session::Execute(const Request& r) {
       co_await Expunge(r);
       break;
     case Verb::kIdle:
-      co_await Idle(r);
-      break;
+      idle_tag_ = r.tag;  // Run starts it once this command's frames are gone
+      co_return;
   }
   // Changes by others go out between commands, never inside FETCH, STORE or SEARCH, whose
   // sequence numbers must not move (RFC 9051 7.5.1); the next command after them says them.

@@ -48,6 +48,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<std::optional<std::string>> NextCommand();
   boost::asio::awaitable<std::optional<std::string>> NextLine(net::Duration timeout);
   boost::asio::awaitable<bool> Fill(net::Duration timeout);
+  // Parses and runs one command; false when the session must end.
+  boost::asio::awaitable<bool> Handle(const std::string& text);
   boost::asio::awaitable<void> Execute(const Request& r);
   bool Allowed(const Request& r);
   std::string Capabilities() const;
@@ -101,7 +103,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> Search(const Request& r);          // cmd_search.cc
   boost::asio::awaitable<void> Copy(const Request& r);            // cmd_copy.cc (MOVE too)
   boost::asio::awaitable<void> Expunge(const Request& r);         // cmd_expunge.cc
-  boost::asio::awaitable<void> Idle(const Request& r);            // cmd_idle.cc
+  boost::asio::awaitable<void> Idle(std::string tag);             // cmd_idle.cc, started by Run
   boost::asio::awaitable<void> IdleKeepalive();                   // cmd_idle.cc
   boost::asio::awaitable<void> Notify(const Request& r);          // cmd_notify.cc
   // NOTIFY's events for mailboxes other than the selected one (cmd_notify.cc).
@@ -142,6 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<Deflate> deflate_;  // COMPRESS=DEFLATE is on
 
   // IDLE and NOTIFY.
+  std::string idle_tag_;  // set by the IDLE command; Run then idles
   bool idling_ = false;
   bool executing_ = false;              // a command is running: NOTIFY pushes wait for its end
   bool notifying_ = false;              // a push coroutine is running
