@@ -4,11 +4,8 @@
 // send messages back to back (MAIL, RCPT and DATA pipelined), and reports messages/s, the
 // latency from the end-of-data dot to the 250, and the store's mean group-commit batch (read
 // from the server's "store stats" line when it shuts down). Reports figures; asserts nothing.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -23,11 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
+
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
-
-extern char** environ;
+namespace bench = pushmail::bench;
 
 namespace {
 
@@ -117,79 +115,7 @@ asio::awaitable<void> Session(tcp::endpoint ep, int index, const Options& o,
   co_await asio::async_write(s, asio::buffer(std::string("QUIT\r\n")), asio::use_awaitable);
 }
 
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t i = std::min(v.size() - 1, static_cast<size_t>(p / 100.0 * v.size()));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(i), v.end());
-  return v[i];
-}
-
-// Runs a command to completion; returns its exit status.
-int Run(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-  std::string cmd;
-  for (const auto& a : args) cmd += "'" + a + "' ";
-  FILE* p = popen(cmd.c_str(), "w");
-  if (!p) return -1;
-  std::fputs(stdin_text.c_str(), p);
-  return pclose(p);
-}
-
-struct ServerProcess {
-  pid_t pid = 0;
-  std::string dir;
-  std::string log;
-  int port = 0;
-};
-
-ServerProcess StartServer(const Options& o) {
-  ServerProcess sp;
-  char tmpl[] = "/tmp/pushmail-bench-XXXXXX";
-  sp.dir = mkdtemp(tmpl);
-  sp.log = sp.dir + "/server.log";
-  Run({o.server, "user", "add", o.rcpt, "--password-stdin", "--data", sp.dir}, "bench-pw\n");
-  std::string out = sp.dir + "/stdout";
-  std::vector<std::string> args = {o.server,      "serve",        "--data", sp.dir,
-                                   "--domain",    "example.test", "--smtp", "127.0.0.1:0",
-                                   "--log-level", "info"};
-  if (o.workers > 0) {
-    args.push_back("--workers");
-    args.push_back(std::to_string(o.workers));
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&fa, 2, sp.log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn(&sp.pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  for (int i = 0; i < 200 && sp.port == 0; ++i) {
-    std::ifstream f(out);
-    std::string word, name, addr;
-    while (f >> word >> name >> addr) {
-      if (word == "listening" && name == "smtp")
-        sp.port = std::stoi(addr.substr(addr.rfind(':') + 1));
-    }
-    if (sp.port == 0) usleep(50000);
-  }
-  return sp;
-}
-
-// The server's CPU time so far (user + system), in seconds.
-double ServerCpuSeconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-std::string StopServer(const ServerProcess& sp) {
+std::string StopServer(const bench::ServerProcess& sp) {
   kill(sp.pid, SIGTERM);
   int status = 0;
   waitpid(sp.pid, &status, 0);
@@ -224,14 +150,20 @@ int main(int argc, char** argv) {
     std::cerr << "give exactly one of --server or --port\n";
     return 2;
   }
-  ServerProcess sp;
+  bench::ServerProcess sp;
   if (!o.server.empty()) {
-    sp = StartServer(o);
-    if (sp.port == 0) {
+    std::vector<std::string> args = {"--domain",    "example.test", "--smtp",
+                                     "127.0.0.1:0", "--log-level",  "info"};
+    if (o.workers > 0) {
+      args.push_back("--workers");
+      args.push_back(std::to_string(o.workers));
+    }
+    sp = bench::StartServer(o.server, o.rcpt, "bench-pw", args, {"smtp"});
+    if (sp.ports.count("smtp") == 0) {
       std::cerr << "pushmaild did not start; see " << sp.log << "\n";
       return 1;
     }
-    o.port = sp.port;
+    o.port = sp.ports["smtp"];
   }
   std::string body = MakeMessage(o.size);
   asio::io_context io(1);
@@ -245,7 +177,7 @@ int main(int argc, char** argv) {
                      if (e) ++st.errors;
                    });
   }
-  double cpu_before = o.server.empty() ? 0 : ServerCpuSeconds(sp.pid);
+  double cpu_before = o.server.empty() ? 0 : bench::CpuSeconds(sp.pid);
   auto start = Clock::now();
   io.run();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -261,10 +193,11 @@ int main(int argc, char** argv) {
   std::printf("delivered:   %zu messages in %.2f s, %d errors\n", all.size(), seconds, errors);
   std::printf("throughput:  %.0f messages/s (%.1f MB/s)\n", all.size() / seconds,
               all.size() * o.size / seconds / 1e6);
-  double p50 = Percentile(all, 50), p99 = Percentile(all, 99), p999 = Percentile(all, 99.9);
+  double p50 = bench::Percentile(all, 50), p99 = bench::Percentile(all, 99),
+         p999 = bench::Percentile(all, 99.9);
   std::printf("DATA-end -> 250: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms\n", p50, p99, p999);
   if (!o.server.empty()) {
-    double cpu = ServerCpuSeconds(sp.pid) - cpu_before;
+    double cpu = bench::CpuSeconds(sp.pid) - cpu_before;
     std::printf("server CPU:  %.1f us per message (%.0f%% of one core)\n",
                 cpu * 1e6 / static_cast<double>(all.size()), cpu / seconds * 100);
     std::string line = StopServer(sp);
