@@ -3,6 +3,7 @@
 #include "net/blocking.h"
 #include "net/endpoint.h"
 #include "net/listener.h"
+#include "net/sessions.h"
 #include "net/stream.h"
 #include "net/tls.h"
 #include "net/workers.h"

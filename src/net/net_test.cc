@@ -75,3 +75,44 @@ TEST(FailureCounter, CountsAndClears) {
 
 }  // namespace
 }  // namespace pushmail::net
+
+namespace {
+
+struct FakeSession {
+  explicit FakeSession(int& destroyed) : destroyed_(destroyed) {}
+  ~FakeSession() { ++destroyed_; }
+  void RequestStop() { ++stops; }
+  void Abort() { ++aborts; }
+  int& destroyed_;
+  int stops = 0, aborts = 0;
+};
+
+}  // namespace
+
+TEST(Sessions, ASessionCountsUntilItsLastHolderLetsGo) {
+  int destroyed = 0;
+  pushmail::net::Sessions<FakeSession> sessions;
+  auto a = sessions.Make(destroyed);
+  auto b = sessions.Make(destroyed);
+  EXPECT_EQ(sessions.Count(), 2u);
+  // b's main coroutine is over, but a timer still holds it: it still counts.
+  std::shared_ptr<FakeSession> timer = b;
+  b.reset();
+  EXPECT_EQ(sessions.Count(), 2u);
+  sessions.StopAll();
+  EXPECT_EQ(a->stops, 1);
+  EXPECT_EQ(timer->stops, 1);
+  timer.reset();
+  EXPECT_EQ(destroyed, 1);
+  EXPECT_EQ(sessions.Count(), 1u);
+  // Made after StopAll: told to stop at once.
+  auto late = sessions.Make(destroyed);
+  EXPECT_EQ(late->stops, 1);
+  sessions.AbortAll();
+  EXPECT_EQ(a->aborts, 1);
+  EXPECT_EQ(late->aborts, 1);
+  a.reset();
+  late.reset();
+  EXPECT_EQ(sessions.Count(), 0u);
+  EXPECT_EQ(destroyed, 3);
+}

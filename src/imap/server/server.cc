@@ -34,50 +34,25 @@ void Server::Accept(asio::ip::tcp::socket socket, size_t worker, bool implicit_t
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
-  auto session = std::make_shared<Session>(context_, auth_failures_, std::move(socket), worker,
-                                           limiter_.Acquire(remote.address()), implicit_tls);
-  {
-    std::lock_guard lock(mu_);
-    sessions_.emplace(session.get(), session);
-    if (stopping_) session->RequestStop();
-  }
+  auto session = sessions_.Make(context_, auth_failures_, std::move(socket), worker,
+                                limiter_.Acquire(remote.address()), implicit_tls);
   asio::co_spawn(
       session->executor(),
-      [this, session]() -> asio::awaitable<void> {
+      [session]() -> asio::awaitable<void> {
         try {
           co_await session->Run();
         } catch (const std::exception& e) {
           spdlog::error("imap: session ended by exception: {}", e.what());
         }
-        Unregister(session.get());
       },
       asio::detached);
 }
 
-void Server::Unregister(Session* session) {
-  std::lock_guard lock(mu_);
-  sessions_.erase(session);
-}
-
-size_t Server::ActiveSessions() {
-  std::lock_guard lock(mu_);
-  return sessions_.size();
-}
-
-void Server::Abort() {
-  std::lock_guard lock(mu_);
-  for (auto& [raw, weak] : sessions_) {
-    if (auto session = weak.lock()) session->Abort();
-  }
-}
+void Server::Abort() { sessions_.AbortAll(); }
 
 void Server::Shutdown() {
   for (auto& l : listeners_) l->Stop();
-  std::lock_guard lock(mu_);
-  stopping_ = true;
-  for (auto& [raw, weak] : sessions_) {
-    if (auto session = weak.lock()) session->RequestStop();
-  }
+  sessions_.StopAll();
 }
 
 }  // namespace pushmail::imap

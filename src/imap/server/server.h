@@ -7,12 +7,11 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 
 #include "base/config.h"
 #include "hub/hub.h"
 #include "net/listener.h"
+#include "net/sessions.h"
 #include "net/workers.h"
 #include "store/store.h"
 
@@ -42,19 +41,17 @@ class Server {
   void Shutdown();
   // Closes every session's connection now.
   void Abort();
-  size_t ActiveSessions();
+  // Sessions not yet destroyed.
+  size_t ActiveSessions() { return sessions_.Count(); }
 
  private:
   void Accept(boost::asio::ip::tcp::socket socket, size_t worker, bool implicit_tls);
-  void Unregister(Session* session);
 
   Context context_;
   net::IpLimiter limiter_;
   net::FailureCounter auth_failures_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
-  std::mutex mu_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
-  bool stopping_ = false;                                          // guarded by mu_
+  net::Sessions<Session> sessions_;
 };
 
 }  // namespace pushmail::imap

@@ -32,52 +32,25 @@ void Server::Accept(asio::ip::tcp::socket socket, size_t /*worker*/) {
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
-  auto session = std::make_shared<Session>(mode_, context_, *this, auth_failures_,
-                                           std::move(socket), limiter_.Acquire(remote.address()));
-  Register(session);
+  auto session = sessions_.Make(mode_, context_, auth_failures_, std::move(socket),
+                                limiter_.Acquire(remote.address()));
   asio::co_spawn(
       session->executor(),
-      [this, session]() -> asio::awaitable<void> {
+      [session]() -> asio::awaitable<void> {
         try {
           co_await session->Run();
         } catch (const std::exception& e) {
           spdlog::error("smtp: session ended by exception: {}", e.what());
         }
-        Unregister(session.get());
       },
       asio::detached);
 }
 
-void Server::Register(const std::shared_ptr<Session>& session) {
-  std::lock_guard lock(mu_);
-  sessions_.emplace(session.get(), session);
-  if (stopping_) session->RequestStop();
-}
-
-void Server::Unregister(Session* session) {
-  std::lock_guard lock(mu_);
-  sessions_.erase(session);
-}
-
-size_t Server::ActiveSessions() {
-  std::lock_guard lock(mu_);
-  return sessions_.size();
-}
-
-void Server::Abort() {
-  std::lock_guard lock(mu_);
-  for (auto& [raw, weak] : sessions_) {
-    if (auto session = weak.lock()) session->Abort();
-  }
-}
+void Server::Abort() { sessions_.AbortAll(); }
 
 void Server::Shutdown() {
   if (listener_) listener_->Stop();
-  std::lock_guard lock(mu_);
-  stopping_ = true;
-  for (auto& [raw, weak] : sessions_) {
-    if (auto session = weak.lock()) session->RequestStop();
-  }
+  sessions_.StopAll();
 }
 
 }  // namespace pushmail::smtp

@@ -6,11 +6,10 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 
 #include "base/config.h"
 #include "net/listener.h"
+#include "net/sessions.h"
 #include "net/workers.h"
 #include "store/store.h"
 
@@ -44,11 +43,8 @@ class Server {
   void Shutdown();
   // Closes every session's connection now (after Shutdown's grace period).
   void Abort();
-  size_t ActiveSessions();
-
-  // Called by sessions (any worker).
-  void Register(const std::shared_ptr<Session>& session);
-  void Unregister(Session* session);
+  // Sessions not yet destroyed.
+  size_t ActiveSessions() { return sessions_.Count(); }
 
  private:
   void Accept(boost::asio::ip::tcp::socket socket, size_t worker);
@@ -58,9 +54,7 @@ class Server {
   net::IpLimiter limiter_;
   net::FailureCounter auth_failures_;
   std::unique_ptr<net::Listener> listener_;
-  std::mutex mu_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by mu_
-  bool stopping_ = false;                                          // guarded by mu_
+  net::Sessions<Session> sessions_;
 };
 
 }  // namespace pushmail::smtp

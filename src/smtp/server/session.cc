@@ -25,12 +25,10 @@ std::string Lowercase(std::string_view s) {
 
 }  // namespace
 
-Session::Session(Mode mode, const Context& context, Server& server,
-                 net::FailureCounter& auth_failures, asio::ip::tcp::socket socket,
-                 std::optional<net::IpLimiter::Slot> slot)
+Session::Session(Mode mode, const Context& context, net::FailureCounter& auth_failures,
+                 asio::ip::tcp::socket socket, std::optional<net::IpLimiter::Slot> slot)
     : mode_(mode),
       context_(context),
-      server_(server),
       auth_failures_(auth_failures),
       stream_(std::move(socket)),
       slot_(std::move(slot)),

@@ -18,7 +18,7 @@ namespace pushmail::smtp {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Mode mode, const Context& context, Server& server, net::FailureCounter& auth_failures,
+  Session(Mode mode, const Context& context, net::FailureCounter& auth_failures,
           boost::asio::ip::tcp::socket socket, std::optional<net::IpLimiter::Slot> slot);
 
   // Runs the session to its end. Never throws for network input.
@@ -69,7 +69,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Mode mode_;
   const Context& context_;
-  Server& server_;
   net::FailureCounter& auth_failures_;
   net::Stream stream_;
   std::optional<net::IpLimiter::Slot> slot_;
