@@ -10,7 +10,8 @@
 
 namespace pushmail::bench {
 
-// Runs a command to completion with `stdin_text` on its standard input; returns its exit status.
+// Runs a command to completion with `stdin_text` on its standard input and its standard output
+// discarded; returns its exit status.
 int Run(const std::vector<std::string>& args, const std::string& stdin_text = "");
 
 // A pushmaild started by StartServer. Its standard output goes to DIR/stdout, its log to `log`.
@@ -21,10 +22,11 @@ struct ServerProcess {
   std::map<std::string, int> ports;  // from its "listening NAME HOST:PORT" lines, by NAME
 };
 
-// Makes a temp dir, adds `user` with `password` there, and starts
+// Makes a temp dir, adds `users` with `password` there (Argon2id at its minimum cost: the
+// benchmarks time connections and mail, not password hashing), and starts
 // `server serve --data DIR serve_args...`. Waits up to 10 s for a listening line naming each
 // of `wanted`; a listener that did not come up is missing from `ports`.
-ServerProcess StartServer(const std::string& server, const std::string& user,
+ServerProcess StartServer(const std::string& server, const std::vector<std::string>& users,
                           const std::string& password, const std::vector<std::string>& serve_args,
                           const std::vector<std::string>& wanted);
 

@@ -158,7 +158,7 @@ int main(int argc, char** argv) {
       args.push_back("--workers");
       args.push_back(std::to_string(o.workers));
     }
-    sp = bench::StartServer(o.server, o.rcpt, "bench-pw", args, {"smtp"});
+    sp = bench::StartServer(o.server, {o.rcpt}, "bench-pw", args, {"smtp"});
     if (sp.ports.count("smtp") == 0) {
       std::cerr << "pushmaild did not start; see " << sp.log << "\n";
       return 1;

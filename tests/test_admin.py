@@ -38,6 +38,30 @@ class UserTest(unittest.TestCase):
         self.assertEqual(gone.returncode, 1)
         self.assertIn(b"no account", gone.stderr)
 
+    def test_add_several_at_once_all_or_none(self):
+        s = self.server
+        s.admin("user", "add", "e1@" + DOMAIN, "e2@" + DOMAIN, "--password-stdin",
+                "--hash-cost", "minimum", input=b"cheap\n")
+        self.assertEqual(s.admin("user", "list").stdout.decode().split(),
+                         ["e1@example.test", "e2@example.test"])
+        clash = s.admin("user", "add", "e3@" + DOMAIN, "e2@" + DOMAIN, "--password-stdin",
+                        input=b"x\n", check=False)
+        self.assertEqual(clash.returncode, 1)
+        self.assertIn(b"e2@example.test already exists; none added", clash.stderr)
+        self.assertEqual(s.admin("user", "list").stdout.decode().split(),
+                         ["e1@example.test", "e2@example.test"])
+        wrong = s.admin("user", "add", "e4@" + DOMAIN, "--hash-cost", "cheap", "--password-stdin",
+                        input=b"x\n", check=False)
+        self.assertNotEqual(wrong.returncode, 0)
+        self.assertEqual(len(s.admin("user", "list").stdout.decode().split()), 2)
+        # A minimum-cost hash is still a real Argon2id hash: the right password only.
+        s.start()
+        with smtplib.SMTP("127.0.0.1", s.ports["submission"], timeout=15) as c:
+            with self.assertRaises(smtplib.SMTPAuthenticationError):
+                c.login("e2@example.test", "dear")
+            c.login("e2@example.test", "cheap")
+        s.stop()
+
     def test_bad_input_is_refused_clearly(self):
         s = self.server
         bad = s.admin("user", "add", "not-an-address", "--password-stdin", input=b"x\n", check=False)

@@ -42,18 +42,41 @@ ErrorCode InsertAccount(Txn& txn, std::string_view login, const std::string& has
 
 }  // namespace
 
-Result<AccountId> Store::CreateAccount(std::string_view login, std::string_view password) {
-  auto hash = HashPassword(password);
-  if (!hash) return hash.error();
-  AccountId id = 0;
+Result<AccountId> Store::CreateAccount(std::string_view login, std::string_view password,
+                                       HashCost cost) {
+  auto ids = CreateAccounts({std::string(login)}, password, cost);
+  if (!ids) return ids.error();
+  return ids->front();
+}
+
+Result<std::vector<AccountId>> Store::CreateAccounts(const std::vector<std::string>& logins,
+                                                     std::string_view password, HashCost cost,
+                                                     std::string* taken) {
+  std::vector<std::string> hashes;
+  hashes.reserve(logins.size());
+  for (size_t i = 0; i < logins.size(); ++i) {
+    auto hash = HashPassword(password, cost);
+    if (!hash) return hash.error();
+    hashes.push_back(std::move(*hash));
+  }
+  std::vector<AccountId> ids;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
-    if (auto ec = InsertAccount(txn, login, *hash, id)) return ec;
-    auto modseq = txn.Bump(id, Bit(DataType::kMailbox));
-    if (!modseq) return modseq.error();
-    return CreateDefaultMailboxes(txn, id, *modseq);
+    ids.clear();
+    for (size_t i = 0; i < logins.size(); ++i) {
+      AccountId id = 0;
+      if (auto ec = InsertAccount(txn, logins[i], hashes[i], id)) {
+        if (taken && ec == MakeError(Errc::kAlreadyExists)) *taken = logins[i];
+        return ec;
+      }
+      auto modseq = txn.Bump(id, Bit(DataType::kMailbox));
+      if (!modseq) return modseq.error();
+      if (auto ec = CreateDefaultMailboxes(txn, id, *modseq)) return ec;
+      ids.push_back(id);
+    }
+    return {};
   });
   if (ec) return ec;
-  return id;
+  return ids;
 }
 
 ErrorCode Store::DeleteAccount(std::string_view login) {
@@ -68,8 +91,8 @@ ErrorCode Store::DeleteAccount(std::string_view login) {
   });
 }
 
-ErrorCode Store::SetPassword(std::string_view login, std::string_view password) {
-  auto hash = HashPassword(password);
+ErrorCode Store::SetPassword(std::string_view login, std::string_view password, HashCost cost) {
+  auto hash = HashPassword(password, cost);
   if (!hash) return hash.error();
   return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     auto& q = txn.Stmt("UPDATE accounts SET password_hash = ? WHERE login = ?");

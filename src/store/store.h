@@ -19,6 +19,7 @@
 
 #include "base/result.h"
 #include "mime/mime.h"
+#include "store/password.h"
 #include "store/types.h"
 
 namespace pushmail::store {
@@ -77,9 +78,16 @@ class Store {
 
   // Creates an account whose login is also its first address, with the default mailboxes.
   // kAlreadyExists when the login is taken.
-  Result<AccountId> CreateAccount(std::string_view login, std::string_view password);
+  Result<AccountId> CreateAccount(std::string_view login, std::string_view password,
+                                  HashCost cost = HashCost::kInteractive);
+  // Creates several accounts with one password (each with its own salt) in one transaction:
+  // all or none. kAlreadyExists names nothing; `taken` then gets the first login in use.
+  Result<std::vector<AccountId>> CreateAccounts(const std::vector<std::string>& logins,
+                                                std::string_view password, HashCost cost,
+                                                std::string* taken = nullptr);
   ErrorCode DeleteAccount(std::string_view login);
-  ErrorCode SetPassword(std::string_view login, std::string_view password);
+  ErrorCode SetPassword(std::string_view login, std::string_view password,
+                        HashCost cost = HashCost::kInteractive);
 
   Result<Account> FindAccount(std::string_view login);
   Result<Account> GetAccount(AccountId id);

@@ -61,6 +61,32 @@ TEST_F(StoreTest, LoginIsUniqueAndPasswordChecked) {
   EXPECT_FALSE(store_->Authenticate("alice@example.test", "secret").has_value());
 }
 
+TEST_F(StoreTest, CreateAccountsIsAllOrNoneAndEveryCostVerifies) {
+  auto ids = store_->CreateAccounts({"a@example.test", "b@example.test"}, "pw", HashCost::kMinimum);
+  ASSERT_TRUE(ids.has_value());
+  ASSERT_EQ(ids->size(), 2u);
+  EXPECT_NE((*ids)[0], (*ids)[1]);
+  EXPECT_EQ(store_->Authenticate("b@example.test", "pw").value(), (*ids)[1]);
+  EXPECT_FALSE(store_->Authenticate("b@example.test", "pW").has_value());
+  EXPECT_EQ(store_->ListMailboxes((*ids)[1])->size(), 6u);
+
+  std::string taken;
+  auto clash = store_->CreateAccounts({"c@example.test", "a@example.test"}, "pw",
+                                      HashCost::kMinimum, &taken);
+  ASSERT_FALSE(clash.has_value());
+  EXPECT_EQ(clash.error(), MakeError(Errc::kAlreadyExists));
+  EXPECT_EQ(taken, "a@example.test");
+  EXPECT_FALSE(store_->FindAccount("c@example.test").has_value());  // none added
+  EXPECT_EQ(store_->ListAccounts()->size(), 2u);
+
+  // Hashes of different costs live side by side; each names its own.
+  ASSERT_FALSE(store_->SetPassword("a@example.test", "other", HashCost::kInteractive));
+  EXPECT_TRUE(store_->Authenticate("a@example.test", "other").has_value());
+  EXPECT_TRUE(store_->Authenticate("b@example.test", "pw").has_value());
+  EXPECT_FALSE(ParseHashCost("cheap").has_value());
+  EXPECT_EQ(ParseHashCost("minimum"), HashCost::kMinimum);
+}
+
 TEST_F(StoreTest, DeliveryToTwoAccountsSharesOneBlob) {
   AccountId a = *store_->CreateAccount("a@example.test", "p");
   AccountId b = *store_->CreateAccount("b@example.test", "p");

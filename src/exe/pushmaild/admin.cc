@@ -99,25 +99,32 @@ int Fail(const std::string& what, ErrorCode ec) {
 
 std::string StorePath(const std::string& data) { return data + "/pushmail.db"; }
 
-int UserAdd(const std::string& data, const std::string& email, bool password_stdin) {
-  auto address = NormaliseAddress(email);
-  if (!address) {
-    std::cerr << "pushmaild: '" << email << "' is not an email address\n";
-    return 2;
+int UserAdd(const std::string& data, const std::vector<std::string>& emails, bool password_stdin,
+            store::HashCost cost) {
+  std::vector<std::string> addresses;
+  for (const auto& email : emails) {
+    auto address = NormaliseAddress(email);
+    if (!address) {
+      std::cerr << "pushmaild: '" << email << "' is not an email address\n";
+      return 2;
+    }
+    addresses.push_back(std::move(*address));
   }
   auto password = ReadNewPassword(password_stdin);
   if (!password) return 2;
   auto s = OpenStore(data, true);
   if (!s) return 1;
-  auto id = s->CreateAccount(*address, *password);
-  if (!id) {
-    if (id.error() == MakeError(Errc::kAlreadyExists)) {
-      std::cerr << "pushmaild: " << *address << " already exists\n";
+  std::string taken;
+  auto ids = s->CreateAccounts(addresses, *password, cost, &taken);
+  if (!ids) {
+    std::string none = addresses.size() > 1 ? "; none added" : "";
+    if (ids.error() == MakeError(Errc::kAlreadyExists)) {
+      std::cerr << "pushmaild: " << taken << " already exists" << none << "\n";
       return 1;
     }
-    return Fail("cannot add " + *address, id.error());
+    return Fail("cannot add " + addresses.front() + none, ids.error());
   }
-  std::cout << "added " << *address << "\n";
+  for (const auto& address : addresses) std::cout << "added " << address << "\n";
   return 0;
 }
 
@@ -144,7 +151,8 @@ int UserList(const std::string& data) {
   return 0;
 }
 
-int UserPasswd(const std::string& data, const std::string& email, bool password_stdin) {
+int UserPasswd(const std::string& data, const std::string& email, bool password_stdin,
+               store::HashCost cost) {
   auto s = OpenStore(data, false);
   if (!s) return 1;
   if (!s->FindAccount(email)) {
@@ -153,7 +161,7 @@ int UserPasswd(const std::string& data, const std::string& email, bool password_
   }
   auto password = ReadNewPassword(password_stdin);
   if (!password) return 2;
-  if (auto ec = s->SetPassword(email, *password)) return Fail("cannot set password", ec);
+  if (auto ec = s->SetPassword(email, *password, cost)) return Fail("cannot set password", ec);
   std::cout << "password changed for " << email << "\n";
   return 0;
 }

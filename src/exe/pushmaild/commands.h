@@ -3,8 +3,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/config.h"
+#include "store/password.h"
 
 namespace pushmail::exe {
 
@@ -15,10 +17,13 @@ struct ServeFlags {
 
 int Serve(ServeFlags flags);
 
-int UserAdd(const std::string& data, const std::string& email, bool password_stdin);
+// Adds every address of `emails` with one password, or none of them.
+int UserAdd(const std::string& data, const std::vector<std::string>& emails, bool password_stdin,
+            store::HashCost cost);
 int UserDel(const std::string& data, const std::string& email);
 int UserList(const std::string& data);
-int UserPasswd(const std::string& data, const std::string& email, bool password_stdin);
+int UserPasswd(const std::string& data, const std::string& email, bool password_stdin,
+               store::HashCost cost);
 int Export(const std::string& data, const std::string& email,
            const std::optional<std::string>& mailbox);
 int Import(const std::string& data, const std::string& email, const std::string& file);

@@ -43,9 +43,16 @@ int main(int argc, char** argv) {
   auto* del = user->add_subcommand("del", "delete an account and its mail");
   auto* list = user->add_subcommand("list", "list accounts");
   auto* passwd = user->add_subcommand("passwd", "set an account's password");
+  std::vector<std::string> emails;
+  add->add_option("EMAIL", emails, "one or more addresses (all get the password)")->required();
+  passwd->add_option("EMAIL", email)->required();
+  std::string hash_cost = "interactive";
   for (auto* cmd : {add, passwd}) {
-    cmd->add_option("EMAIL", email)->required();
     cmd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+    cmd->add_option("--hash-cost", hash_cost,
+                    "Argon2id cost: interactive (default), moderate, or minimum (for test "
+                    "fixtures and benchmarks only)")
+        ->check(CLI::IsMember({"interactive", "moderate", "minimum"}));
   }
   del->add_option("EMAIL", email)->required();
 
@@ -94,10 +101,12 @@ int main(int argc, char** argv) {
                          !c.imap_addr.empty() || !c.imaps_addr.empty();
     return pe::Serve(std::move(flags));
   }
-  if (add->parsed()) return pe::UserAdd(data, email, password_stdin);
+  auto cost =
+      pushmail::store::ParseHashCost(hash_cost).value_or(pushmail::store::HashCost::kInteractive);
+  if (add->parsed()) return pe::UserAdd(data, emails, password_stdin, cost);
   if (del->parsed()) return pe::UserDel(data, email);
   if (list->parsed()) return pe::UserList(data);
-  if (passwd->parsed()) return pe::UserPasswd(data, email, password_stdin);
+  if (passwd->parsed()) return pe::UserPasswd(data, email, password_stdin, cost);
   if (exp->parsed()) return pe::Export(data, email, mailbox);
   if (imp->parsed()) return pe::Import(data, email, file);
   return 2;
