@@ -270,19 +270,63 @@ class ImapTest(ServerTest):
 
 
 class KeepaliveTest(ServerTest):
-    server_args = {"listeners": ("imap",), "config": "[imap]\nidle_keepalive_s = 1\n"}
+    # An idle session hibernates (no coroutine left) and each of these wakes it: a keepalive
+    # timeout, input, a push, a shutdown, the autologout.
+    server_args = {"listeners": ("smtp", "imap"),
+                   "config": "[imap]\nidle_keepalive_s = 1\nautologout_s = 3\n"}
 
-    def test_idle_keepalive_and_done_in_any_case(self):
+    def idle(self):
         s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
         f = s.makefile("rb")
         f.readline()
         s.sendall(b"a LOGIN alice@example.test alice-pw\r\nb SELECT INBOX\r\nc IDLE\r\n")
         while not f.readline().startswith(b"+"):
             pass
+        return s, f
+
+    def test_idle_keepalive_and_done_in_any_case(self):
+        s, f = self.idle()
         self.assertEqual(f.readline(), b"* OK Still here\r\n")
-        s.sendall(b"done\r\n")
-        self.assertEqual(f.readline(), b"c OK IDLE terminated\r\n")
+        self.assertEqual(f.readline(), b"* OK Still here\r\n")  # hibernated again, woke again
+        with smtplib.SMTP("127.0.0.1", self.port("smtp"), timeout=15) as c:
+            c.sendmail("x@remote.example", [ALICE], b"Subject: pushed\r\n\r\nhi\r\n")
+        line = f.readline()
+        while line == b"* OK Still here\r\n":
+            line = f.readline()
+        self.assertEqual(line, b"* 1 EXISTS\r\n")
+        s.sendall(b"do")  # DONE in two pieces: the session wakes with half a line
+        time.sleep(0.2)
+        s.sendall(b"ne\r\nd NOOP\r\n")
+        line = f.readline()
+        while line == b"* OK Still here\r\n":
+            line = f.readline()
+        self.assertEqual(line, b"c OK IDLE terminated\r\n")
+        self.assertEqual(f.readline(), b"d OK NOOP completed\r\n")
+        s.sendall(b"e IDLE\r\n")
+        self.assertTrue(f.readline().startswith(b"+"))
+        s.sendall(b"nonsense\r\n")
+        self.assertEqual(f.readline(), b"e BAD Expected DONE\r\n")
         s.close()
+
+    def test_autologout_ends_idle_with_bye(self):
+        s, f = self.idle()
+        lines = []
+        while True:
+            line = f.readline()
+            if not line:
+                break
+            lines.append(line)
+        self.assertGreaterEqual(lines.count(b"* OK Still here\r\n"), 1)
+        s.close()
+        self.assertEqual(lines[-1], b"* BYE Autologout; idle for too long\r\n")
+
+    def test_shutdown_during_idle_says_bye_and_exits_cleanly(self):
+        sessions = [self.idle() for _ in range(20)]
+        self.assertEqual(self.server.stop(), 0)
+        for s, f in sessions:
+            rest = f.read()
+            self.assertTrue(rest.endswith(b"* BYE Server shutting down\r\n"), rest)
+            s.close()
 
 
 if __name__ == "__main__":

@@ -73,9 +73,10 @@ asio::awaitable<Result<size_t>> Stream::ReadSome(asio::mutable_buffer buffer, Du
   co_return n;
 }
 
+bool Stream::HasPendingPlaintext() const { return tls_ && SSL_pending(tls_->native_handle()) > 0; }
+
 asio::awaitable<ErrorCode> Stream::WaitReadable(Duration timeout) {
-  // TLS may hold decrypted octets already read off the socket: then there is no waiting.
-  if (tls_ && SSL_pending(tls_->native_handle()) > 0) co_return ErrorCode();
+  if (HasPendingPlaintext()) co_return ErrorCode();
   Arm(kRead, timeout);
   auto [ec] = co_await socket().async_wait(asio::socket_base::wait_read, kTuple);
   co_return Outcome(kRead, ec);

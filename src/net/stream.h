@@ -11,6 +11,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -36,6 +37,19 @@ class Stream {
   // Waits until a read would find data (or the peer closed), without holding a buffer: an idle
   // connection waits here, so it costs no read buffer (DESIGN.md principle 5).
   boost::asio::awaitable<ErrorCode> WaitReadable(Duration timeout);
+  // The same for a callback, so that a waiting connection keeps no coroutine frame either.
+  // `done(ErrorCode)` runs on the stream's executor and must keep the stream's owner alive.
+  template <class Done>
+  void AsyncWaitReadable(Duration timeout, Done done) {
+    if (HasPendingPlaintext()) {
+      boost::asio::post(executor(), [done = std::move(done)]() mutable { done(ErrorCode()); });
+      return;
+    }
+    Arm(kRead, timeout);
+    socket().async_wait(
+        boost::asio::socket_base::wait_read,
+        [this, done = std::move(done)](ErrorCode ec) mutable { done(Outcome(kRead, ec)); });
+  }
   // Writes all of `data`.
   boost::asio::awaitable<ErrorCode> Write(boost::asio::const_buffer data, Duration timeout);
   // Runs the server side of a TLS handshake over the connection; afterwards reads and writes
@@ -56,6 +70,8 @@ class Stream {
  private:
   using SteadyTime = std::chrono::steady_clock::time_point;
   boost::asio::ip::tcp::socket& socket();
+  // TLS holds decrypted octets already read off the socket: a read finds data at once.
+  bool HasPendingPlaintext() const;
   enum Direction { kRead = 0, kWrite = 1 };
   void Arm(Direction d, Duration timeout);  // before an operation
   // After it: a cancel by the watchdog becomes timed_out.

@@ -1,51 +1,92 @@
 // IDLE (RFC 2177, RFC 9051 6.3.13): changes are written the moment the hub reports a commit.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
+//
+// A session waiting for DONE hibernates: its coroutines have all returned, and what is left is
+// the session object and one readiness wait on its socket, whose callback holds the session.
+// Input, the keepalive interval (the wait's own timeout) or a stop request wakes it; a new
+// coroutine then carries on from here, and back into the command loop after DONE. Hub pushes
+// run meanwhile from a coroutine of their own (Session::OnNotify).
 #include "imap/server/session.h"
 
 namespace pushmail::imap {
 
 namespace asio = boost::asio;
+using SteadyClock = std::chrono::steady_clock;
 
-asio::awaitable<void> Session::Idle(std::string tag) {
-  Send("+ idling\r\n");
-  // Registered with the hub since login; now resync, then wait: a change that lands between
-  // the two is seen by the resync or wakes OnNotify, never neither.
-  co_await Sync(true);
-  if (!co_await Flush()) co_return;
-  idling_ = true;
-  if (dirty_) OnNotify();  // a change that came during the resync
-  asio::co_spawn(stream_.executor(), IdleKeepalive(), asio::detached);
-  reader_.SetLineMode(true);
-  auto line = co_await NextLine(context_.config.imap.autologout);
+asio::awaitable<bool> Session::Idle(std::optional<ErrorCode> woke) {
+  const ImapLimits& config = context_.config.imap;
+  if (!woke) {
+    Send("+ idling\r\n");
+    // Registered with the hub since login; now resync, then wait: a change that lands between
+    // the two is seen by the resync or wakes OnNotify, never neither.
+    co_await Sync(true);
+    idling_ = true;
+    if (dirty_) OnNotify();  // a change that came during the resync
+    reader_.SetLineMode(true);
+    idle_give_up_ = SteadyClock::now() + config.autologout;
+    if (!co_await Flush()) woke = asio::error::broken_pipe;
+  }
+  std::optional<std::string> line;
+  for (;;) {
+    if (woke) {
+      ErrorCode ec = *std::exchange(woke, std::nullopt);
+      reading_ = false;
+      if (ec == asio::error::timed_out && SteadyClock::now() < idle_give_up_) {
+        Send("* OK Still here\r\n");
+        if (!co_await Flush()) break;
+      } else if (ec) {
+        if (ec == asio::error::timed_out) Send("* BYE Autologout; idle for too long\r\n");
+        break;
+      } else if (!co_await ReadIn(config.autologout)) {
+        break;
+      }
+    }
+    auto event = reader_.Feed(in_);
+    in_.erase(0, event.consumed);
+    if (event.kind == CommandReader::Kind::kLine) {
+      line = std::string(event.text);
+      break;
+    }
+    if (event.kind != CommandReader::Kind::kNeedMore || stop_requested_) break;
+    net::Duration left = idle_give_up_ - SteadyClock::now();
+    if (in_.empty()) {
+      Hibernate(std::min<net::Duration>(config.idle_keepalive, left));
+      co_return true;
+    }
+    // Part of a line is in hand: read the rest.
+    reading_ = true;
+    bool ok = co_await ReadIn(left);
+    reading_ = false;
+    if (!ok) break;
+  }
   reader_.SetLineMode(false);
   idling_ = false;
-  keepalive_.cancel();
+  std::string tag = std::exchange(idle_tag_, {});
   co_await WaitForPushes();
   if (!line) {
+    if (stop_requested_) Send("* BYE Server shutting down\r\n");
     state_ = State::kLogout;
-    co_return;
+    co_return false;
   }
   if (!IsIdleDone(*line)) {
     Send(tag + " BAD Expected DONE\r\n");
-    co_return;
+  } else {
+    Send(tag + " OK IDLE terminated\r\n");
   }
-  Send(tag + " OK IDLE terminated\r\n");
+  co_return false;
 }
 
-asio::awaitable<void> Session::IdleKeepalive() {
-  auto self = shared_from_this();
-  while (idling_) {
-    keepalive_.expires_after(context_.config.imap.idle_keepalive);
-    boost::system::error_code ec;
-    co_await keepalive_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (!idling_) co_return;
-    Send("* OK Still here\r\n");
-    if (!co_await Flush()) co_return;
-  }
+void Session::Hibernate(net::Duration wait) {
+  reader_.ReleaseMemory();
+  std::string().swap(in_);
+  reading_ = true;  // a stop request cancels the wait
+  stream_.AsyncWaitReadable(
+      wait, [self = shared_from_this()](ErrorCode ec) { self->Spawn(self->Resume(ec)); });
+}
+
+asio::awaitable<void> Session::Resume(ErrorCode woke) {
+  // Not `if (co_await Idle(woke)) co_return;`: GCC 12 destroys that awaitable twice.
+  bool hibernated = co_await Idle(woke);
+  if (!hibernated) co_await Serve();
 }
 
 }  // namespace pushmail::imap

@@ -36,16 +36,7 @@ void Server::Accept(asio::ip::tcp::socket socket, size_t worker, bool implicit_t
   if (ec) return;  // already gone
   auto session = sessions_.Make(context_, auth_failures_, std::move(socket), worker,
                                 limiter_.Acquire(remote.address()), implicit_tls);
-  asio::co_spawn(
-      session->executor(),
-      [session]() -> asio::awaitable<void> {
-        try {
-          co_await session->Run();
-        } catch (const std::exception& e) {
-          spdlog::error("imap: session ended by exception: {}", e.what());
-        }
-      },
-      asio::detached);
+  session->Start();
 }
 
 void Server::Abort() { sessions_.AbortAll(); }

@@ -39,7 +39,6 @@ Session::Session(const Context& context, net::FailureCounter& auth_failures,
       limits_(LimitsOf(context.config)),
       reader_(limits_),
       wakeup_(stream_.executor()),
-      keepalive_(stream_.executor()),
       worker_(worker) {}
 
 Session::~Session() {
@@ -104,10 +103,7 @@ awaitable<bool> Session::Fill(net::Duration timeout) {
   if (!co_await Flush()) co_return false;
   if (stop_requested_ && reading_) co_return false;
   if (in_.empty()) {
-    // An idle session holds no buffers: wait for data first, then take a buffer to read it.
-    reader_.ReleaseMemory();
-    std::string().swap(in_);
-    if (auto ec = co_await stream_.WaitReadable(timeout)) {
+    if (auto ec = co_await WaitForInput(timeout)) {
       if (ec == asio::error::timed_out) {
         Send("* BYE Autologout; idle for too long\r\n");
         co_await Flush();
@@ -115,6 +111,17 @@ awaitable<bool> Session::Fill(net::Duration timeout) {
       co_return false;
     }
   }
+  co_return co_await ReadIn(timeout);
+}
+
+awaitable<ErrorCode> Session::WaitForInput(net::Duration timeout) {
+  // An idle session holds no buffers: wait for data first, then take a buffer to read it.
+  reader_.ReleaseMemory();
+  std::string().swap(in_);
+  co_return co_await stream_.WaitReadable(timeout);
+}
+
+awaitable<bool> Session::ReadIn(net::Duration timeout) {
   std::string compressed;
   std::string& target = deflate_ ? compressed : in_;
   size_t old = target.size();
@@ -185,6 +192,21 @@ awaitable<std::optional<std::string>> Session::NextLine(net::Duration timeout) {
   }
 }
 
+void Session::Start() { Spawn(Run()); }
+
+void Session::Spawn(awaitable<void> work) {
+  // The completion handler holds the session until the coroutine is over.
+  asio::co_spawn(
+      stream_.executor(), std::move(work), [self = shared_from_this()](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          spdlog::error("imap: {} session ended by exception: {}", self->login_, x.what());
+        }
+      });
+}
+
 awaitable<void> Session::Run() {
   if (!slot_) {
     Send("* BYE Too many connections from your address\r\n");
@@ -202,20 +224,23 @@ awaitable<void> Session::Run() {
     }
   }
   Send("* OK [CAPABILITY " + Capabilities() + "] pushmail ready\r\n");
-  // Run's own frame stays small: it is what an idle connection keeps; a command's state lives
-  // in Handle's frame only while the command runs.
+  co_await Serve();
+}
+
+awaitable<void> Session::Serve() {
+  // A command's state lives in Handle's frame only while the command runs.
   while (state_ != State::kLogout) {
+    if (!idle_tag_.empty()) {
+      // IDLE runs from here rather than inside Handle: the command's frames are gone, and a
+      // session waiting for DONE hibernates with no coroutine frame at all.
+      bool hibernated = co_await Idle(std::nullopt);  // not in the if: see Resume
+      if (hibernated) co_return;
+      continue;
+    }
     auto text = co_await NextCommand();
     if (!text) break;
     bool go_on = co_await Handle(*text);
     if (!go_on) break;
-    if (!idle_tag_.empty()) {
-      // IDLE runs from here rather than inside Handle, so that a connection waiting in IDLE
-      // keeps only this frame and the read's, not the command's.
-      std::string tag = std::move(idle_tag_);
-      idle_tag_.clear();
-      co_await Idle(tag);
-    }
   }
   co_await Flush();
   stream_.Close();

@@ -32,13 +32,22 @@ class Session : public std::enable_shared_from_this<Session> {
           std::optional<net::IpLimiter::Slot> slot, bool implicit_tls);
   ~Session();
 
-  boost::asio::awaitable<void> Run();
+  // Starts the session's coroutine on its worker.
+  void Start();
   void RequestStop();  // thread-safe
   void Abort();        // thread-safe
   boost::asio::any_io_executor executor() { return stream_.executor(); }
 
  private:
   enum class State { kNotAuthenticated, kAuthenticated, kSelected, kLogout };
+
+  // Greets, then serves commands.
+  boost::asio::awaitable<void> Run();
+  // The command loop, from the start or after IDLE; returns when the session hibernates or
+  // ends (then it has closed the connection).
+  boost::asio::awaitable<void> Serve();
+  // Runs `work` as a coroutine of this session; an exception it throws is logged.
+  void Spawn(boost::asio::awaitable<void> work);
 
   // I/O (session.cc).
   void Send(std::string_view text) { out_ += text; }
@@ -47,7 +56,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // The next framed command, or nullopt when the connection is over.
   boost::asio::awaitable<std::optional<std::string>> NextCommand();
   boost::asio::awaitable<std::optional<std::string>> NextLine(net::Duration timeout);
+  // Waits for input when none is in hand, then reads; false when the connection is over.
   boost::asio::awaitable<bool> Fill(net::Duration timeout);
+  // Releases the input buffers and waits until the client sends something.
+  boost::asio::awaitable<ErrorCode> WaitForInput(net::Duration timeout);
+  // Reads what the client sent into in_ (inflating it under COMPRESS).
+  boost::asio::awaitable<bool> ReadIn(net::Duration timeout);
   // Parses and runs one command; false when the session must end.
   boost::asio::awaitable<bool> Handle(const std::string& text);
   boost::asio::awaitable<void> Execute(const Request& r);
@@ -103,9 +117,13 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<void> Search(const Request& r);          // cmd_search.cc
   boost::asio::awaitable<void> Copy(const Request& r);            // cmd_copy.cc (MOVE too)
   boost::asio::awaitable<void> Expunge(const Request& r);         // cmd_expunge.cc
-  boost::asio::awaitable<void> Idle(std::string tag);             // cmd_idle.cc, started by Run
-  boost::asio::awaitable<void> IdleKeepalive();                   // cmd_idle.cc
-  boost::asio::awaitable<void> Notify(const Request& r);          // cmd_notify.cc
+  // IDLE (cmd_idle.cc), started by Serve with idle_tag_ set (`woke` empty) or continued
+  // after hibernation with what woke the session. True when it hibernated again: then no
+  // coroutine of the session is left, and a wake-up (input, keepalive time, stop) continues.
+  boost::asio::awaitable<bool> Idle(std::optional<ErrorCode> woke);
+  void Hibernate(net::Duration wait);
+  boost::asio::awaitable<void> Resume(ErrorCode woke);    // Idle, then Serve
+  boost::asio::awaitable<void> Notify(const Request& r);  // cmd_notify.cc
   // NOTIFY's events for mailboxes other than the selected one (cmd_notify.cc).
   boost::asio::awaitable<void> NotifyOthers();
 
@@ -121,8 +139,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool implicit_tls_;
   Limits limits_;
   CommandReader reader_;
-  boost::asio::steady_timer wakeup_;     // cancelled to wake a coroutine waiting on it
-  boost::asio::steady_timer keepalive_;  // IDLE's "* OK Still here"
+  boost::asio::steady_timer wakeup_;  // cancelled to wake a coroutine waiting on it
 
   std::string in_;   // received, not yet framed
   std::string out_;  // responses not yet written
@@ -144,7 +161,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::unique_ptr<Deflate> deflate_;  // COMPRESS=DEFLATE is on
 
   // IDLE and NOTIFY.
-  std::string idle_tag_;  // set by the IDLE command; Run then idles
+  std::string idle_tag_;  // set by the IDLE command; Serve then idles until DONE
+  std::chrono::steady_clock::time_point idle_give_up_;  // autologout time of this IDLE
   bool idling_ = false;
   bool executing_ = false;              // a command is running: NOTIFY pushes wait for its end
   bool notifying_ = false;              // a push coroutine is running
