@@ -102,6 +102,24 @@ class ImapTest(ServerTest):
         self.assertEqual(m.delete("Jobs/2026")[0], "OK")
         self.assertEqual(m.select("Nope")[0], "NO")
 
+    def test_multiappend_stores_all_messages_in_one_go(self):
+        s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)
+        f = s.makefile("rb")
+        self.assertIn(b" MULTIAPPEND ", f.readline())
+        one, two = b"Subject: one\r\n\r\n1\r\n", b"Subject: two\r\n\r\n2\r\n"
+        s.sendall(b"a LOGIN alice@example.test alice-pw\r\n")
+        self.assertTrue(f.readline().startswith(b"a OK"))
+        s.sendall(b"b APPEND Archive (\\Seen) {%d+}\r\n%s {%d+}\r\n%s\r\n"
+                  % (len(one), one, len(two), two))
+        self.assertRegex(f.readline(), rb"^b OK \[APPENDUID \d+ 1,2\] APPEND completed\r\n$")
+        s.close()
+        m = self.login()
+        m.select("Archive")
+        typ, data = m.fetch("1:2", "(FLAGS BODY.PEEK[])")
+        self.assertEqual([d[1] for d in data if isinstance(d, tuple)], [one, two])
+        self.assertIn(b"\\Seen", data[0][0])
+        m.logout()
+
     def test_idle_sees_delivery_flag_change_and_expunge_from_another_session(self):
         self.deliver("before")
         s = socket.create_connection(("127.0.0.1", self.port("imap")), timeout=15)

@@ -118,42 +118,58 @@ ErrorCode DeliverOne(Txn& txn, const Incoming& in, const std::string& blob,
   return txn.Log(d.account, DataType::kThread, d.thread, thread_op, d.modseq);
 }
 
+// A message made ready off the writer thread: its blob written (not yet synced) and its
+// summary serialised.
+struct Prepared {
+  Incoming in;
+  std::string blob;
+  BlobLocation where;
+  std::string summary_json;
+};
+
+Result<Prepared> Prepare(BlobFile& blobs, Incoming incoming) {
+  Prepared p;
+  p.blob = BlobId(incoming.message);
+  auto where = blobs.Append(incoming.message);
+  if (!where) return where.error();
+  p.where = *where;
+  p.summary_json = boost::json::serialize(mime::ToJson(incoming.summary));
+  p.in = std::move(incoming);
+  return p;
+}
+
+// On the writer: the blob row and one email per distinct recipient, appended to `delivered`.
+ErrorCode Apply(Txn& txn, const Prepared& p, std::vector<Delivered>& delivered) {
+  if (auto ec = PutBlob(txn, p.blob, p.where)) return ec;
+  std::set<AccountId> seen;
+  for (AccountId account : p.in.recipients) {
+    if (!seen.insert(account).second) continue;
+    Delivered& d = delivered.emplace_back();
+    d.account = account;
+    if (auto ec = DeliverOne(txn, p.in, p.blob, p.summary_json, d)) return ec;
+  }
+  return {};
+}
+
 }  // namespace
 
 void Store::Deliver(Incoming incoming, std::function<void(Result<std::vector<Delivered>>)> done) {
-  struct State {
-    Incoming in;
-    std::string blob;
-    BlobLocation where;
-    std::string summary_json;
-    std::vector<Delivered> delivered;
-  };
   // Hashing, serialising and writing the bytes happen here, on the caller's thread and in
   // parallel with other deliveries; the writer only syncs the blob file before it commits.
-  auto state = std::make_shared<State>();
-  state->blob = BlobId(incoming.message);
-  auto where = blobs_->Append(incoming.message);
-  if (!where) {
-    done(where.error());
+  auto prepared = Prepare(*blobs_, std::move(incoming));
+  if (!prepared) {
+    done(prepared.error());
     return;
   }
-  state->where = *where;
-  state->summary_json = boost::json::serialize(mime::ToJson(incoming.summary));
-  state->in = std::move(incoming);
+  struct State {
+    Prepared p;
+    std::vector<Delivered> delivered;
+  };
+  auto state = std::make_shared<State>(State{std::move(*prepared), {}});
   writer_->Submit(
       [state](Txn& txn) -> ErrorCode {
         state->delivered.clear();
-        if (auto ec = PutBlob(txn, state->blob, state->where)) return ec;
-        std::set<AccountId> seen;
-        for (AccountId account : state->in.recipients) {
-          if (!seen.insert(account).second) continue;
-          Delivered& d = state->delivered.emplace_back();
-          d.account = account;
-          if (auto ec = DeliverOne(txn, state->in, state->blob, state->summary_json, d)) {
-            return ec;
-          }
-        }
-        return {};
+        return Apply(txn, state->p, state->delivered);
       },
       [state, done = std::move(done)](ErrorCode ec) {
         if (ec) {
@@ -162,6 +178,26 @@ void Store::Deliver(Incoming incoming, std::function<void(Result<std::vector<Del
           done(std::move(state->delivered));
         }
       });
+}
+
+Result<std::vector<Delivered>> Store::DeliverAll(std::vector<Incoming> messages) {
+  std::vector<Prepared> prepared;
+  prepared.reserve(messages.size());
+  for (auto& m : messages) {
+    auto p = Prepare(*blobs_, std::move(m));
+    if (!p) return p.error();
+    prepared.push_back(std::move(*p));
+  }
+  std::vector<Delivered> delivered;
+  ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
+    delivered.clear();
+    for (const auto& p : prepared) {
+      if (auto ec = Apply(txn, p, delivered)) return ec;
+    }
+    return {};
+  });
+  if (ec) return ec;
+  return delivered;
 }
 
 Result<std::vector<Delivered>> Store::DeliverSync(Incoming incoming) {

@@ -17,7 +17,7 @@ class MessagesTest : public ::testing::Test {
       std::lock_guard lock(mu_);
       published_.insert(published_.end(), changes.begin(), changes.end());
     });
-    account_ = store_->CreateAccount("alice@example.test", "pw").value();
+    account_ = store_->CreateAccount("alice@example.test", "pw", HashCost::kMinimum).value();
     inbox_ = store_->FindMailbox(account_, "INBOX").value().id;
     archive_ = store_->FindMailbox(account_, "Archive").value().id;
   }
@@ -44,6 +44,41 @@ class MessagesTest : public ::testing::Test {
   AccountId account_ = 0;
   MailboxId inbox_ = 0, archive_ = 0;
 };
+
+TEST_F(MessagesTest, DeliverAllIsAllOrNothing) {
+  auto message = [this](const std::string& id, MailboxId mailbox) {
+    Incoming in;
+    in.message = "Message-ID: <" + id + ">\r\nSubject: " + id + "\r\n\r\nbody\r\n";
+    in.summary = mime::Parse(in.message);
+    in.recipients = {account_};
+    in.mailbox = mailbox;
+    return in;
+  };
+  std::vector<Incoming> two;
+  two.push_back(message("m1", archive_));
+  two.push_back(message("m2", archive_));
+  auto done = store_->DeliverAll(std::move(two));
+  ASSERT_TRUE(done.has_value());
+  ASSERT_EQ(done->size(), 2u);
+  EXPECT_EQ((*done)[0].uid, 1u);
+  EXPECT_EQ((*done)[1].uid, 2u);
+  EXPECT_EQ(Uids(archive_), (std::vector<Uid>{1, 2}));
+
+  // The third message names a mailbox of nobody: the first two are not kept either.
+  std::vector<Incoming> three;
+  three.push_back(message("m3", archive_));
+  three.push_back(message("m4", archive_));
+  three.push_back(message("m5", 999999));
+  auto published = [this] {
+    std::lock_guard lock(mu_);
+    return published_.size();
+  };
+  size_t before = published();
+  EXPECT_FALSE(store_->DeliverAll(std::move(three)).has_value());
+  EXPECT_EQ(Uids(archive_), (std::vector<Uid>{1, 2}));
+  EXPECT_EQ(published(), before);
+  EXPECT_EQ(Deliver("m6", archive_), 3u);  // no UID was spent on the failed ones
+}
 
 TEST_F(MessagesTest, KeywordsChangeOnceAndRespectUnchangedSince) {
   Deliver("a");

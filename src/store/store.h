@@ -75,6 +75,9 @@ class Store {
   // per distinct recipient. Fails as a whole: either every recipient has it or none does.
   void Deliver(Incoming incoming, std::function<void(Result<std::vector<Delivered>>)> done);
   Result<std::vector<Delivered>> DeliverSync(Incoming incoming);
+  // Delivers every message of `messages` in one transaction, or none of them (IMAP
+  // MULTIAPPEND). The entries come in message order, each message's in recipient order.
+  Result<std::vector<Delivered>> DeliverAll(std::vector<Incoming> messages);
 
   // Creates an account whose login is also its first address, with the default mailboxes.
   // kAlreadyExists when the login is taken.

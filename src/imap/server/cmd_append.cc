@@ -23,8 +23,9 @@ asio::awaitable<void> Session::Append(const Request& r) {
     auto box = context_.store.FindMailbox(account_, args.mailbox);
     if (!box) return box.error();
     Appended out{box->uidvalidity, {}};
+    std::vector<store::Incoming> messages;
     for (const auto& m : args.messages) {
-      store::Incoming in;
+      store::Incoming& in = messages.emplace_back();
       in.message = std::string(m.data);
       in.summary = mime::Parse(in.message);
       in.received_at = m.internal_date ? m.internal_date->unix_seconds : UnixNow();
@@ -33,10 +34,11 @@ asio::awaitable<void> Session::Append(const Request& r) {
       for (const auto& flag : m.flags) {
         if (auto k = FlagToKeyword(flag)) in.keywords.push_back(*k);
       }
-      auto delivered = context_.store.DeliverSync(std::move(in));
-      if (!delivered) return delivered.error();
-      out.uids.push_back(delivered->at(0).uid);
     }
+    // MULTIAPPEND is all or nothing (RFC 3502 6.3.11): one transaction.
+    auto delivered = context_.store.DeliverAll(std::move(messages));
+    if (!delivered) return delivered.error();
+    for (const auto& d : *delivered) out.uids.push_back(d.uid);
     return out;
   });
   if (!result) {

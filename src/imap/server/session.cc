@@ -61,7 +61,8 @@ std::string Session::Capabilities() const {
   caps +=
       " UIDPLUS MOVE NOTIFY CONDSTORE QRESYNC LIST-EXTENDED LIST-STATUS SPECIAL-USE ESEARCH "
       "OBJECTID";
-  caps += " UTF8=ACCEPT COMPRESS=DEFLATE APPENDLIMIT=" + std::to_string(limits_.max_literal);
+  caps += " UTF8=ACCEPT COMPRESS=DEFLATE MULTIAPPEND APPENDLIMIT=" +
+          std::to_string(limits_.max_literal);
   if (state_ == State::kNotAuthenticated) {
     bool can_tls = context_.tls && !stream_.tls();
     if (can_tls) caps += " STARTTLS";
