@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "base/log.h"
+#include "imap/server/change_reads.h"
 #include "imap/server/session.h"
 
 namespace pushmail::imap {
@@ -13,9 +14,17 @@ namespace asio = boost::asio;
 Server::Server(Context context)
     : context_(std::move(context)),
       limiter_(context_.config.imap.max_connections_per_ip),
-      auth_failures_(std::chrono::minutes(15)) {}
+      auth_failures_(std::chrono::minutes(15)) {
+  for (size_t i = 0; i < context_.workers.size(); ++i) {
+    reads_.push_back(std::make_unique<ChangeReads>(context_.store, context_.blocking));
+  }
+}
 
-Server::~Server() = default;
+Server::~Server() {
+  uint64_t reads = 0;
+  for (const auto& r : reads_) reads += r->store_reads();
+  if (reads > 0) spdlog::info("imap: {} store reads of mailbox changes", reads);
+}
 
 Result<asio::ip::tcp::endpoint> Server::Listen(const asio::ip::tcp::endpoint& endpoint,
                                                bool implicit_tls) {
@@ -34,8 +43,8 @@ void Server::Accept(asio::ip::tcp::socket socket, size_t worker, bool implicit_t
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
-  auto session = sessions_.Make(context_, auth_failures_, std::move(socket), worker,
-                                limiter_.Acquire(remote.address()), implicit_tls);
+  auto session = sessions_.Make(context_, *reads_[worker], auth_failures_, std::move(socket),
+                                worker, limiter_.Acquire(remote.address()), implicit_tls);
   session->Start();
 }
 

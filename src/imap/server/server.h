@@ -28,6 +28,7 @@ struct Context {
 };
 
 class Session;
+class ChangeReads;
 
 class Server {
  public:
@@ -51,6 +52,7 @@ class Server {
   net::IpLimiter limiter_;
   net::FailureCounter auth_failures_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
+  std::vector<std::unique_ptr<ChangeReads>> reads_;  // one per worker
   net::Sessions<Session> sessions_;
 };
 

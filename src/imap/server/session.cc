@@ -28,10 +28,11 @@ Limits LimitsOf(const Config& config) {
 
 }  // namespace
 
-Session::Session(const Context& context, net::FailureCounter& auth_failures,
+Session::Session(const Context& context, ChangeReads& reads, net::FailureCounter& auth_failures,
                  asio::ip::tcp::socket socket, size_t worker,
                  std::optional<net::IpLimiter::Slot> slot, bool implicit_tls)
     : context_(context),
+      reads_(reads),
       auth_failures_(auth_failures),
       stream_(std::move(socket)),
       slot_(std::move(slot)),
@@ -435,6 +436,7 @@ asio::awaitable<void> Session::WaitForPushes() {
 void Session::Collect() {
   if (!link_) return;
   for (const auto& event : link_->TakePending()) {
+    heard_push_seq_ = std::max(heard_push_seq_, event->push_seq);
     for (store::MailboxId id : event->mailboxes) changed_boxes_.insert(id);
     if (event->changed & store::Bit(store::DataType::kMailbox)) mailbox_list_changed_ = true;
   }
@@ -454,8 +456,9 @@ awaitable<void> Session::Sync(bool force) {
   dirty_ = false;
   store::MailboxId mailbox = selected_->mailbox().id;
   store::ModSeq since = selected_->known_modseq();
-  auto delta = co_await Blocking(
-      [this, mailbox, since] { return context_.store.ReadMailboxChanges(mailbox, since); });
+  // Forced (NOOP, IDLE's start): the read must begin now, not merely after the last event.
+  uint64_t heard = force ? reads_.Tick() : reads_.Heard(account_, heard_push_seq_);
+  auto delta = co_await reads_.Read(mailbox, since, heard);
   syncing_ = false;
   if (!delta) {
     // The mailbox is gone (deleted by another session): RFC 9051 7.1 BYE is too harsh; the
@@ -465,7 +468,7 @@ awaitable<void> Session::Sync(bool force) {
     co_return;
   }
   if (selected_ && selected_->mailbox().id == mailbox) {
-    Send(selected_->Apply(*delta, {condstore_, qresync_}));
+    Send(selected_->Apply(**delta, {condstore_, qresync_}));
   }
   wakeup_.cancel();  // a command or DONE may be waiting for this sync to end
 }

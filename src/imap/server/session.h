@@ -16,6 +16,7 @@
 #include "hub/hub.h"
 #include "imap/protocol/command.h"
 #include "imap/protocol/reader.h"
+#include "imap/server/change_reads.h"
 #include "imap/server/compress.h"
 #include "imap/server/selected.h"
 #include "imap/server/server.h"
@@ -27,7 +28,7 @@ namespace pushmail::imap {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(const Context& context, net::FailureCounter& auth_failures,
+  Session(const Context& context, ChangeReads& reads, net::FailureCounter& auth_failures,
           boost::asio::ip::tcp::socket socket, size_t worker,
           std::optional<net::IpLimiter::Slot> slot, bool implicit_tls);
   ~Session();
@@ -133,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
   ParseOptions parse_options() const { return {limits_, utf8_}; }
 
   const Context& context_;
+  ChangeReads& reads_;  // this worker's
   net::FailureCounter& auth_failures_;
   net::Stream stream_;
   std::optional<net::IpLimiter::Slot> slot_;
@@ -171,8 +173,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::set<store::MailboxId> changed_boxes_;  // since the last NotifyOthers
   bool mailbox_list_changed_ = false;
   std::vector<store::Mailbox> known_boxes_;  // for MailboxName / SubscriptionChange
-  bool syncing_ = false;  // a Sync is running; Idle waits for it before answering DONE
-  bool dirty_ = false;    // the hub said something changed since the last Sync
+  bool syncing_ = false;         // a Sync is running; Idle waits for it before answering DONE
+  bool dirty_ = false;           // the hub said something changed since the last Sync
+  uint64_t heard_push_seq_ = 0;  // of the latest hub event taken
 };
 
 }  // namespace pushmail::imap
