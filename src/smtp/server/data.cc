@@ -139,12 +139,18 @@ awaitable<void> Session::Deliver(std::string body) {
 
   store::Incoming incoming;
   incoming.message = TraceHeaders(trace);
+  incoming.message.reserve(incoming.message.size() + body.size());
   incoming.message += body;
   body = std::string();
   incoming.received_at = trace.when;
   for (const auto& r : recipients_) incoming.recipients.push_back(r.account);
-  incoming.summary = co_await net::OnPool(context_.blocking,
-                                          [&incoming] { return mime::Parse(incoming.message); });
+  if (incoming.message.size() <= kInlineParseLimit) {
+    // Tens of microseconds: cheaper here than two thread hops to the blocking pool and back.
+    incoming.summary = mime::Parse(incoming.message);
+  } else {
+    incoming.summary = co_await net::OnPool(context_.blocking,
+                                            [&incoming] { return mime::Parse(incoming.message); });
+  }
   size_t size = incoming.message.size();
   size_t count = recipients_.size();
   auto start = SteadyClock::now();
