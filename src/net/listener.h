@@ -47,7 +47,7 @@ class IpLimiter {
     Slot(IpLimiter* owner, boost::asio::ip::address address)
         : owner_(owner), address_(std::move(address)) {}
     Slot(Slot&& other) noexcept
-        : owner_(std::exchange(other.owner_, nullptr)), address_(other.address_) {}
+        : owner_(std::exchange(other.owner_, nullptr)), address_(std::move(other.address_)) {}
     Slot(const Slot&) = delete;
     Slot& operator=(const Slot&) = delete;
     ~Slot() {
