@@ -21,7 +21,7 @@ Result<Mailbox> MailboxById(sqlite::Db& db, MailboxId mailbox) {
   return FirstRow(q, ReadMailboxRow);
 }
 
-ErrorCode ReadMessages(sqlite::Statement& q, std::vector<MailboxMessage>& out) {
+ErrorCode CollectMessages(sqlite::Statement& q, std::vector<MailboxMessage>& out) {
   for (;;) {
     auto row = q.Step();
     if (!row) return row.error();
@@ -44,7 +44,18 @@ Result<MailboxSnapshot> Store::ReadMailbox(MailboxId mailbox) {
   auto& q =
       (*lease)->Prepare(std::string(kMessageColumns) + "WHERE me.mailbox_id = ? ORDER BY me.uid");
   q.Bind(1, mailbox);
-  if (auto ec = ReadMessages(q, out.messages)) return ec;
+  if (auto ec = CollectMessages(q, out.messages)) return ec;
+  return out;
+}
+
+Result<std::vector<MailboxMessage>> Store::ReadMessages(MailboxId mailbox, Uid first, Uid last) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto& q = (*lease)->Prepare(std::string(kMessageColumns) +
+                              "WHERE me.mailbox_id = ? AND me.uid BETWEEN ? AND ? ORDER BY me.uid");
+  q.Bind(1, mailbox).Bind(2, first).Bind(3, last);
+  std::vector<MailboxMessage> out;
+  if (auto ec = CollectMessages(q, out)) return ec;
   return out;
 }
 
@@ -60,7 +71,7 @@ Result<Store::MailboxDelta> Store::ReadMailboxChanges(MailboxId mailbox, ModSeq 
   auto& q = (*lease)->Prepare(std::string(kMessageColumns) +
                               "WHERE me.mailbox_id = ? AND me.modseq > ? ORDER BY me.uid");
   q.Bind(1, mailbox).Bind(2, since);
-  if (auto ec = ReadMessages(q, out.changed)) return ec;
+  if (auto ec = CollectMessages(q, out.changed)) return ec;
   auto& x = (*lease)->Prepare(
       "SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid");
   x.Bind(1, mailbox).Bind(2, since);

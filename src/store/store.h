@@ -136,6 +136,8 @@ class Store {
 
   // The mailbox and all its messages from one snapshot.
   Result<MailboxSnapshot> ReadMailbox(MailboxId mailbox);
+  // The messages of `mailbox` with UIDs first..last, by UID.
+  Result<std::vector<MailboxMessage>> ReadMessages(MailboxId mailbox, Uid first, Uid last);
   // Messages whose membership changed (new or new keywords) after `since`, and the UIDs
   // expunged after `since`, from one snapshot, with the mailbox as it is now.
   struct MailboxDelta {

@@ -10,7 +10,7 @@ namespace {
 
 constexpr size_t kChunk = 128;  // messages rendered per trip to the pool
 
-bool Seen(const store::MailboxMessage& m) {
+bool Seen(const ViewedMessage& m) {
   return std::find(m.keywords.begin(), m.keywords.end(), "$seen") != m.keywords.end();
 }
 
@@ -69,10 +69,22 @@ asio::awaitable<void> Session::Fetch(const Request& r) {
   }
   FetchOptions options{utf8_, r.uid, condstore_};
   bool summary = NeedsSummary(items), bytes = NeedsBytes(items);
+  store::MailboxId mailbox = selected_->mailbox().id;
   for (size_t start = 0; start < seqs.size(); start += kChunk) {
+    size_t end = std::min(seqs.size(), start + kChunk);
+    // The view keeps UIDs and flags; ids, size and date come from the store, per chunk.
+    store::Uid first = selected_->at(seqs[start]).uid, last = selected_->at(seqs[end - 1]).uid;
+    auto rows =
+        co_await Blocking([&] { return context_.store.ReadMessages(mailbox, first, last); });
+    if (!rows) {
+      Tagged(r, "NO", "[SERVERBUG] Cannot read the mailbox");
+      co_return;
+    }
     std::vector<FetchInput> inputs;
-    for (size_t i = start; i < std::min(seqs.size(), start + kChunk); ++i) {
-      inputs.push_back({seqs[i], selected_->at(seqs[i]), nullptr, nullptr});
+    size_t next = start;  // rows and seqs both ascend: a merge keeps only the asked ones
+    for (auto& [seq, message] : selected_->AsTold(std::move(*rows))) {
+      while (next < end && seqs[next] < seq) ++next;
+      if (next < end && seqs[next] == seq) inputs.push_back({seq, std::move(message)});
     }
     bool unknown_cte = false;
     std::string rendered = co_await Blocking([&] {

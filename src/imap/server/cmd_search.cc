@@ -31,28 +31,30 @@ asio::awaitable<void> Session::Search(const Request& r) {
   }
   bool modseq = UsesModSeq(args.key);
   if (modseq) condstore_ = true;
-  std::vector<store::MailboxMessage> messages;
-  for (uint32_t seq = 1; seq <= selected_->size(); ++seq) messages.push_back(selected_->at(seq));
-  uint32_t max_uid = messages.empty() ? 0 : messages.back().uid;
+  uint32_t count = selected_->size();
+  uint32_t max_uid = selected_->uids().empty() ? 0 : selected_->uids().back();
+  store::MailboxId mailbox = selected_->mailbox().id;
   bool content = NeedsContent(args.key);
-  std::vector<uint32_t> hits;  // sequence numbers
+  std::vector<std::pair<uint32_t, store::MailboxMessage>> messages;  // (seq, as told)
+  std::vector<uint32_t> hits;                                        // sequence numbers
   store::ModSeq highest = 0;
+  auto rows = co_await Blocking([&] { return context_.store.ReadMessages(mailbox, 1, max_uid); });
+  if (!rows) {
+    Tagged(r, "NO", "[SERVERBUG] Cannot read the mailbox");
+    co_return;
+  }
+  messages = selected_->AsTold(std::move(*rows));
   co_await Blocking([&] {
     int64_t now = UnixNow();
     for (size_t i = 0; i < messages.size(); ++i) {
+      const store::MailboxMessage& m = messages[i].second;
       std::optional<mime::Summary> summary;
       std::optional<std::string> bytes;
-      SearchSubject s{static_cast<uint32_t>(i + 1),
-                      static_cast<uint32_t>(messages.size()),
-                      max_uid,
-                      &messages[i],
-                      now,
-                      nullptr,
-                      nullptr};
+      SearchSubject s{messages[i].first, count, max_uid, &m, now, nullptr, nullptr};
       if (content) {
         s.summary = [&]() -> const mime::Summary* {
           if (!summary) {
-            auto e = context_.store.GetEmail(messages[i].email);
+            auto e = context_.store.GetEmail(m.email);
             if (!e) return nullptr;
             boost::system::error_code ec;
             auto json = boost::json::parse(e->summary_json, ec);
@@ -62,7 +64,7 @@ asio::awaitable<void> Session::Search(const Request& r) {
         };
         s.bytes = [&]() -> const std::string* {
           if (!bytes) {
-            auto b = context_.store.ReadEmailBytes(messages[i].email);
+            auto b = context_.store.ReadEmailBytes(m.email);
             if (!b) return nullptr;
             bytes = std::move(*b);
           }
@@ -70,14 +72,14 @@ asio::awaitable<void> Session::Search(const Request& r) {
         };
       }
       if (Matches(args.key, s)) {
-        hits.push_back(static_cast<uint32_t>(i + 1));
-        highest = std::max(highest, messages[i].modseq);
+        hits.push_back(messages[i].first);
+        highest = std::max(highest, m.modseq);
       }
     }
     return 0;
   });
   std::vector<uint32_t> numbers;
-  for (uint32_t seq : hits) numbers.push_back(r.uid ? messages[seq - 1].uid : seq);
+  for (uint32_t seq : hits) numbers.push_back(r.uid ? selected_->at(seq).uid : seq);
   if (args.ret.present) {
     std::string line = "* ESEARCH (TAG \"" + r.tag + "\")";
     if (r.uid) line += " UID";

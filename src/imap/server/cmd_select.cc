@@ -52,7 +52,8 @@ asio::awaitable<void> Session::Select(const Request& r) {
       std::vector<uint32_t> vanished(delta->expunged.begin(), delta->expunged.end());
       if (!vanished.empty()) Send("* VANISHED (EARLIER) " + FormatSequenceSet(vanished) + "\r\n");
       for (const auto& m : delta->changed) {
-        if (auto seq = selected_->SeqOf(m.uid)) Send(FlagsResponse(*seq, m, true, true));
+        auto seq = selected_->SeqOf(m.uid);
+        if (seq) Send(FlagsResponse(*seq, selected_->at(*seq), true, true));
       }
     }
   }

@@ -1,10 +1,11 @@
 #pragma once
-// The session's view of its selected mailbox: the messages it has told the client of, in
-// sequence-number order. Sequence numbers only change when the session itself reports an
-// EXPUNGE, so the view is brought up to date from the store at the points where the protocol
-// lets the server speak (RFC 9051 7.5.1), and each difference becomes an untagged response.
-// Pure: no I/O, no store access; one per session, on its worker.
+// The session's view of its selected mailbox: the messages it has told the client of (UID,
+// modseq, flags), in sequence-number order. Sequence numbers only change when the session itself
+// reports an EXPUNGE, so the view is brought up to date from the store at the points where the
+// protocol lets the server speak (RFC 9051 7.5.1), and each difference becomes an untagged
+// response. Pure: no I/O, no store access; one per session, on its worker.
 
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -15,15 +16,24 @@
 
 namespace pushmail::imap {
 
+// What the view knows of one message: what the client has been told.
+struct ViewedMessage {
+  store::Uid uid;
+  store::ModSeq modseq;
+  const store::Keywords& keywords;
+};
+
 class SelectedView {
  public:
   SelectedView(store::MailboxSnapshot snapshot, bool read_only);
 
   const store::Mailbox& mailbox() const { return mailbox_; }
   bool read_only() const { return read_only_; }
-  uint32_t size() const { return static_cast<uint32_t>(messages_.size()); }
+  uint32_t size() const { return static_cast<uint32_t>(uids_.size()); }
   // 1-based.
-  const store::MailboxMessage& at(uint32_t seq) const { return messages_[seq - 1]; }
+  ViewedMessage at(uint32_t seq) const {
+    return {uids_[seq - 1], modseqs_[seq - 1], flag_sets_[flags_[seq - 1]]};
+  }
   std::optional<uint32_t> SeqOf(store::Uid uid) const;
   // The highest modseq whose changes the client has been told of.
   store::ModSeq known_modseq() const { return known_modseq_; }
@@ -43,18 +53,29 @@ class SelectedView {
   // Takes in the session's own keyword change (already reported by STORE).
   void Update(const store::MailboxMessage& changed);
 
+  // `rows` (read from the store, by UID) as the client knows them: only those still in the
+  // view, each with the view's flags and modseq, with their sequence numbers.
+  std::vector<std::pair<uint32_t, store::MailboxMessage>> AsTold(
+      std::vector<store::MailboxMessage> rows) const;
+
  private:
-  void Rebuild();
+  uint32_t Intern(const store::Keywords& keywords);
+  void Erase(uint32_t seq);
+  void Append(const store::MailboxMessage& m);
 
   store::Mailbox mailbox_;
   bool read_only_;
-  std::vector<store::MailboxMessage> messages_;  // by UID = by sequence number
-  std::vector<uint32_t> uids_;                   // the same order, for SequenceSet::Expand
+  // One entry per message in sequence-number order, in three arrays: 16 octets a message.
+  // The rest of a message (ids, size, date) is read from the store when a command needs it.
+  std::vector<uint32_t> uids_;
+  std::vector<store::ModSeq> modseqs_;
+  std::vector<uint32_t> flags_;             // index into flag_sets_
+  std::vector<store::Keywords> flag_sets_;  // each distinct set once
+  std::map<store::Keywords, uint32_t> flag_ids_;
   store::ModSeq known_modseq_;
 };
 
 // "* 3 FETCH (UID 7 FLAGS (\Seen) MODSEQ (12))" and the like.
-std::string FlagsResponse(uint32_t seq, const store::MailboxMessage& m, bool with_uid,
-                          bool with_modseq);
+std::string FlagsResponse(uint32_t seq, const ViewedMessage& m, bool with_uid, bool with_modseq);
 
 }  // namespace pushmail::imap

@@ -89,3 +89,37 @@ TEST(FilterHeader, Table) {
 
 }  // namespace
 }  // namespace pushmail::imap
+
+namespace pushmail::imap {
+namespace {
+
+TEST(SelectedView, RowsFromTheStoreAreShownAsTheClientKnowsThem) {
+  store::MailboxSnapshot s;
+  s.mailbox.id = 1;
+  s.mailbox.highest_modseq = 9;
+  s.messages = {{3, 30, 1, 5, 100, 0, {"$seen"}}, {7, 70, 1, 6, 200, 0, {}}};
+  SelectedView view(std::move(s), false);
+  ASSERT_EQ(view.size(), 2u);
+  EXPECT_EQ(view.at(1).keywords, (store::Keywords{"$seen"}));
+  // The store has moved on: 3 got \Flagged (not yet told), 9 arrived (not yet told).
+  std::vector<store::MailboxMessage> rows = {{3, 30, 1, 12, 100, 0, {"$flagged", "$seen"}},
+                                             {9, 90, 1, 13, 300, 0, {}}};
+  auto told = view.AsTold(rows);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].first, 1u);
+  EXPECT_EQ(told[0].second.email, 30);
+  EXPECT_EQ(told[0].second.size, 100);
+  EXPECT_EQ(told[0].second.keywords, (store::Keywords{"$seen"}));
+  EXPECT_EQ(told[0].second.modseq, 5);
+  // Flags that come back to an earlier set are told like any other change.
+  store::Store::MailboxDelta d;
+  d.mailbox.id = 1;
+  d.mailbox.highest_modseq = 14;
+  d.changed = {{7, 70, 1, 14, 200, 0, {"$seen"}}};
+  EXPECT_EQ(view.Apply(d, {}), "* 2 FETCH (UID 7 FLAGS (\\Seen))\r\n");
+  EXPECT_EQ(view.at(2).keywords, view.at(1).keywords);
+  EXPECT_EQ(&view.at(2).keywords, &view.at(1).keywords);  // one copy of each distinct set
+}
+
+}  // namespace
+}  // namespace pushmail::imap
