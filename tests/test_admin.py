@@ -15,6 +15,15 @@ class UserTest(unittest.TestCase):
         self.server = Server()
         self.addCleanup(self.server.cleanup)
 
+    def assert_password(self, login, wrong, right):
+        """Starts the server, checks that submission takes `right` and refuses `wrong`."""
+        self.server.start()
+        with smtplib.SMTP("127.0.0.1", self.server.ports["submission"], timeout=15) as c:
+            with self.assertRaises(smtplib.SMTPAuthenticationError):
+                c.login(login, wrong)
+            c.login(login, right)
+        self.server.stop()
+
     def test_add_list_passwd_del(self):
         s = self.server
         s.add_user("Carol@Example.Test", "pw1")
@@ -26,12 +35,7 @@ class UserTest(unittest.TestCase):
         self.assertEqual(again.returncode, 1)
         self.assertIn(b"already exists", again.stderr)
         s.admin("user", "passwd", "carol@example.test", "--password-stdin", input=b"new-pw\n")
-        s.start()
-        with smtplib.SMTP("127.0.0.1", s.ports["submission"], timeout=15) as c:
-            with self.assertRaises(smtplib.SMTPAuthenticationError):
-                c.login("carol@example.test", "pw1")
-            c.login("carol@example.test", "new-pw")
-        s.stop()
+        self.assert_password("carol@example.test", wrong="pw1", right="new-pw")
         s.admin("user", "del", "dave@" + DOMAIN)
         self.assertEqual(s.admin("user", "list").stdout.decode().split(), ["carol@example.test"])
         gone = s.admin("user", "del", "dave@" + DOMAIN, check=False)
@@ -55,12 +59,7 @@ class UserTest(unittest.TestCase):
         self.assertNotEqual(wrong.returncode, 0)
         self.assertEqual(len(s.admin("user", "list").stdout.decode().split()), 2)
         # A minimum-cost hash is still a real Argon2id hash: the right password only.
-        s.start()
-        with smtplib.SMTP("127.0.0.1", s.ports["submission"], timeout=15) as c:
-            with self.assertRaises(smtplib.SMTPAuthenticationError):
-                c.login("e2@example.test", "dear")
-            c.login("e2@example.test", "cheap")
-        s.stop()
+        self.assert_password("e2@example.test", wrong="dear", right="cheap")
 
     def test_bad_input_is_refused_clearly(self):
         s = self.server
