@@ -618,20 +618,24 @@ size_t DataReader::Consume(std::string_view input) {
     size_t end = lf == std::string_view::npos ? input.size() : lf + 1;
     std::string_view piece = input.substr(used, end - used);
     used = end;
-    if (line_.size() < keep) line_.append(piece.substr(0, keep - line_.size()));
+    // A whole line in hand (the usual case) is taken from the input without a copy.
+    bool whole = line_.empty() && lf != std::string_view::npos;
+    if (!whole && line_.size() < keep) line_.append(piece.substr(0, keep - line_.size()));
     line_length_ += piece.size();
     if (piece.find('\0') != std::string_view::npos) has_nul_ = true;
     // The octet before the LF may have come in an earlier call, and line_ may not hold it.
     char before_lf = piece.size() >= 2 ? piece[piece.size() - 2] : last_octet_;
     last_octet_ = piece.back();
-    if (lf != std::string_view::npos) FinishLine(before_lf == '\r');
+    if (lf != std::string_view::npos) {
+      FinishLine(whole ? piece.substr(0, keep) : std::string_view(line_), before_lf == '\r');
+    }
   }
   return used;
 }
 
-// Takes the complete line in line_ (its first octets when over-long), which ended in LF.
-void DataReader::FinishLine(bool crlf) {
-  if (crlf && prev_crlf_ && line_length_ == 3 && line_ == ".\r\n") {
+// Takes a complete line (its first octets when over-long), which ended in LF.
+void DataReader::FinishLine(std::string_view line, bool crlf) {
+  if (crlf && prev_crlf_ && line_length_ == 3 && line == ".\r\n") {
     done_ = true;
     return;
   }
@@ -639,13 +643,13 @@ void DataReader::FinishLine(bool crlf) {
   // RFC 5321 4.5.2: a leading period on a line with more on it was added for transparency, and
   // it does not count against the line limit (4.5.3.1.6). A lone "." that did not end the data
   // (after a bare LF, or ended by one) was not stuffed, so it stays.
-  const size_t stuffed = line_[0] == '.' && line_length_ > ending + 1 ? 1 : 0;
+  const size_t stuffed = line[0] == '.' && line_length_ > ending + 1 ? 1 : 0;
   const size_t text_length = line_length_ - ending - stuffed;
   if (line_length_ - stuffed > max_line_) too_long_ = true;
   if (!too_big_) size_ += text_length + 2;  // counted even when not stored, for the verdict
   if (size_ > max_size_) too_big_ = true;
   if (!too_big_ && !too_long_ && !has_nul_) {
-    message_.append(line_, stuffed, text_length);
+    message_.append(line.substr(stuffed, text_length));
     message_.append("\r\n");  // a bare LF is stored as CRLF
   }
   prev_crlf_ = crlf;

@@ -169,7 +169,7 @@ class DataReader {
   std::string& message() { return message_; }  // the decoded message, CRLF line ends
 
  private:
-  void FinishLine(bool crlf);
+  void FinishLine(std::string_view line, bool crlf);
 
   size_t max_size_;
   size_t max_line_;
