@@ -16,6 +16,16 @@ constexpr net::Duration kWriteTimeout = std::chrono::seconds(60);
 constexpr size_t kReadChunk = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// The target of the request line at the start of `data` ("POST /jmap/api HTTP/1.1"), for an
+// error found before the parser has the whole header.
+std::string_view RequestLineTarget(std::string_view data) {
+  size_t first = data.find(' ');
+  if (first == std::string_view::npos) return {};
+  size_t second = data.find(' ', first + 1);
+  if (second == std::string_view::npos) return {};
+  return data.substr(first + 1, second - first - 1);
+}
+
 }  // namespace
 
 Session::Session(Server& server, asio::ip::tcp::socket socket, size_t worker,
@@ -103,13 +113,13 @@ awaitable<std::optional<Request>> Session::ReadRequest() {
   for (;;) {
     if (!in_.empty()) {
       auto step = reader.Feed(in_);
+      bool api = RequestLineTarget(in_).starts_with("/jmap/api");
       in_.erase(0, step.used);
       if (step.state == RequestReader::State::kDone) co_return reader.Release();
       if (step.state == RequestReader::State::kError) {
         Request bare;
         bare.version(11);
         // Too big for the API is the JMAP limit maxSizeRequest (RFC 8620 3.6.1).
-        bool api = reader.Target().starts_with("/jmap/api");
         Response r = api && step.error == beast_http::status::payload_too_large
                          ? Problem(bare, step.error, "urn:ietf:params:jmap:error:limit",
                                    "the request is larger than maxSizeRequest", "maxSizeRequest")
