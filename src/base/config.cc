@@ -53,6 +53,29 @@ void ReadImap(const toml::table& t, ImapLimits& s) {
   ReadDuration(t, "login_timeout_s", s.login_timeout);
 }
 
+void ReadHttp(const toml::table& t, HttpLimits& s) {
+  auto unsigned_key = [&](std::string_view key, auto& out) {
+    auto n = static_cast<int64_t>(out);
+    Read(t, key, n);
+    if (n > 0) out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+  };
+  unsigned_key("max_header_size", s.max_header_size);
+  unsigned_key("max_size_request", s.max_size_request);
+  unsigned_key("max_size_upload", s.max_size_upload);
+  unsigned_key("max_concurrent_upload", s.max_concurrent_upload);
+  unsigned_key("max_concurrent_requests", s.max_concurrent_requests);
+  unsigned_key("max_calls_in_request", s.max_calls_in_request);
+  unsigned_key("max_objects_in_get", s.max_objects_in_get);
+  unsigned_key("max_objects_in_set", s.max_objects_in_set);
+  unsigned_key("max_connections_per_ip", s.max_connections_per_ip);
+  unsigned_key("auth_failures_before_delay", s.auth_failures_before_delay);
+  ReadDuration(t, "auth_failure_delay_ms", s.auth_failure_delay);
+  ReadDuration(t, "idle_timeout_s", s.idle_timeout);
+  ReadDuration(t, "request_timeout_s", s.request_timeout);
+  ReadDuration(t, "ping_min_s", s.ping_min);
+  ReadDuration(t, "ping_max_s", s.ping_max);
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path, std::string* error) {
@@ -88,6 +111,7 @@ Result<Config> LoadConfig(const std::string& path, std::string* error) {
   if (workers > 0) config.workers = static_cast<unsigned>(workers);
   if (auto* smtp = root["smtp"].as_table()) ReadSmtp(*smtp, config.smtp);
   if (auto* imap = root["imap"].as_table()) ReadImap(*imap, config.imap);
+  if (auto* http = root["http"].as_table()) ReadHttp(*http, config.http);
   if (auto* store = root["store"].as_table()) {
     int64_t batch = config.store.max_batch;
     Read(*store, "max_batch", batch);

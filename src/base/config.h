@@ -36,6 +36,25 @@ struct ImapLimits {
   std::chrono::seconds login_timeout{60};    // before authentication
 };
 
+// The HTTPS server (JMAP and push). The JMAP ones are advertised in the session resource.
+struct HttpLimits {
+  size_t max_header_size = 16 * 1024;       // request line and header fields; more: 431
+  size_t max_size_request = 10ull << 20;    // JMAP maxSizeRequest: request bodies; more: 413
+  size_t max_size_upload = 50ull << 20;     // JMAP maxSizeUpload (advertised)
+  unsigned max_concurrent_upload = 4;       // JMAP maxConcurrentUpload (advertised)
+  unsigned max_concurrent_requests = 8;     // JMAP maxConcurrentRequests, per account
+  unsigned max_calls_in_request = 64;       // JMAP maxCallsInRequest
+  unsigned max_objects_in_get = 1000;       // JMAP maxObjectsInGet
+  unsigned max_objects_in_set = 1000;       // JMAP maxObjectsInSet (advertised)
+  unsigned max_connections_per_ip = 500;    // concurrent; more are refused with 503
+  unsigned auth_failures_before_delay = 3;  // per IP, then every failed login is delayed
+  std::chrono::milliseconds auth_failure_delay{2000};
+  std::chrono::seconds idle_timeout{300};    // keep-alive connection with no request
+  std::chrono::seconds request_timeout{60};  // to read a request once it has begun
+  std::chrono::seconds ping_min{1};          // EventSource ping is clamped to [min, max]
+  std::chrono::seconds ping_max{3600};
+};
+
 struct StoreLimits {
   unsigned max_batch = 2048;  // writes that may share one commit (one fsync)
 };
@@ -55,6 +74,7 @@ struct Config {
   std::string log_level = "info";
   SmtpLimits smtp;
   ImapLimits imap;
+  HttpLimits http;
   StoreLimits store;
 };
 

@@ -44,6 +44,21 @@ TEST(Config, ReadsLimits) {
   std::remove(path.c_str());
 }
 
+TEST(Config, ReadsHttpLimits) {
+  std::string path = WriteTemp(
+      "[http]\nmax_size_request = 4096\nmax_calls_in_request = 3\nidle_timeout_s = 9\n"
+      "max_header_size = -1\n[listen]\nhttp = \"127.0.0.1:0\"\n");
+  std::string error;
+  auto config = LoadConfig(path, &error);
+  ASSERT_TRUE(config.has_value()) << error;
+  EXPECT_EQ(config->http.max_size_request, 4096u);
+  EXPECT_EQ(config->http.max_calls_in_request, 3u);
+  EXPECT_EQ(config->http.idle_timeout.count(), 9);
+  EXPECT_EQ(config->http.max_header_size, 16u * 1024);  // a negative value keeps the default
+  EXPECT_EQ(config->http_addr, "127.0.0.1:0");
+  std::remove(path.c_str());
+}
+
 TEST(Config, BadTomlNamesTheLine) {
   std::string path = WriteTemp("domains = [\n\nworkers = = 3\n");
   std::string error;

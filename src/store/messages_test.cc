@@ -154,6 +154,19 @@ TEST_F(MessagesTest, CopyAndMoveGiveNewUidsAndKeepKeywords) {
   EXPECT_EQ(Uids(archive_), (std::vector<Uid>{1, 2, 3, 5}));
 }
 
+TEST_F(MessagesTest, PlacementsListEveryMailboxOfAnEmail) {
+  Deliver("a");
+  store_->UpdateKeywords(account_, inbox_, {1}, KeywordOp::kAdd, {"$seen"}).value();
+  store_->Copy(account_, inbox_, {1}, archive_, false).value();
+  EmailId email = store_->ReadMailbox(inbox_).value().messages.at(0).email;
+  auto placed = store_->ReadPlacements(email).value();
+  ASSERT_EQ(placed.size(), 2u);
+  EXPECT_EQ(placed[0].mailbox, std::min(inbox_, archive_));
+  EXPECT_EQ(placed[1].mailbox, std::max(inbox_, archive_));
+  EXPECT_EQ(placed[0].keywords, Keywords{"$seen"});
+  EXPECT_TRUE(store_->ReadPlacements(email + 1000).value().empty());
+}
+
 TEST_F(MessagesTest, MailboxTreeCreateRenameDelete) {
   auto deep = store_->CreateMailbox(account_, "Work/2026/Q4");
   ASSERT_TRUE(deep.has_value());

@@ -110,6 +110,22 @@ Result<EmailRecord> Store::GetEmail(EmailId email) {
   });
 }
 
+Result<std::vector<EmailPlacement>> Store::ReadPlacements(EmailId email) {
+  auto lease = readers_->Acquire();
+  if (!lease) return lease.error();
+  auto& q = (*lease)->Prepare(
+      "SELECT mailbox_id, uid, modseq, keywords FROM mailbox_emails WHERE email_id = ? "
+      "ORDER BY mailbox_id");
+  q.Bind(1, email);
+  std::vector<EmailPlacement> out;
+  for (;;) {
+    auto row = q.Step();
+    if (!row) return row.error();
+    if (!*row) return out;
+    out.push_back({q.Int(0), static_cast<Uid>(q.Int(1)), q.Int(2), SplitKeywords(q.Text(3))});
+  }
+}
+
 Result<std::string> Store::ReadEmailBytes(EmailId email) {
   BlobLocation where;
   {

@@ -148,6 +148,8 @@ class Store {
   Result<MailboxDelta> ReadMailboxChanges(MailboxId mailbox, ModSeq since);
   Result<MailboxCounts> CountMailbox(MailboxId mailbox);
   Result<EmailRecord> GetEmail(EmailId email);
+  // The mailboxes that hold `email`, by mailbox id; empty when the email is gone or unknown.
+  Result<std::vector<EmailPlacement>> ReadPlacements(EmailId email);
   // The exact stored bytes of an email.
   Result<std::string> ReadEmailBytes(EmailId email);
 

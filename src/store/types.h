@@ -107,6 +107,14 @@ struct MailboxMessage {
   Keywords keywords;
 };
 
+// Where one email sits: one entry per mailbox holding it (JMAP mailboxIds and keywords).
+struct EmailPlacement {
+  MailboxId mailbox = 0;
+  Uid uid = 0;
+  ModSeq modseq = 0;
+  Keywords keywords;
+};
+
 // A mailbox and its messages, read in one snapshot.
 struct MailboxSnapshot {
   Mailbox mailbox;

@@ -18,6 +18,7 @@ void AddServe(CLI::App& app, pe::ServeFlags& flags, std::string& config_file) {
                     "submission address (default :2587)");
   serve->add_option("--imap", flags.config.imap_addr, "IMAP address, STARTTLS (default :1143)");
   serve->add_option("--imaps", flags.config.imaps_addr, "IMAPS address (default :1993)");
+  serve->add_option("--http", flags.config.http_addr, "HTTPS address: JMAP, push (default :8443)");
   serve->add_option("--workers", flags.config.workers, "event loops (default: one per core)");
   serve->add_option("--tls-cert", flags.config.tls_cert, "PEM certificate chain");
   serve->add_option("--tls-key", flags.config.tls_key, "PEM private key");
@@ -88,6 +89,7 @@ int main(int argc, char** argv) {
       if (given("--submission")) merged.config.submission_addr = flags.config.submission_addr;
       if (given("--imap")) merged.config.imap_addr = flags.config.imap_addr;
       if (given("--imaps")) merged.config.imaps_addr = flags.config.imaps_addr;
+      if (given("--http")) merged.config.http_addr = flags.config.http_addr;
       if (given("--workers")) merged.config.workers = flags.config.workers;
       if (given("--tls-cert")) merged.config.tls_cert = flags.config.tls_cert;
       if (given("--tls-key")) merged.config.tls_key = flags.config.tls_key;
@@ -98,7 +100,7 @@ int main(int argc, char** argv) {
     flags.config.data_dir = data;
     const auto& c = flags.config;
     flags.any_listener = !c.smtp_addr.empty() || !c.submission_addr.empty() ||
-                         !c.imap_addr.empty() || !c.imaps_addr.empty();
+                         !c.imap_addr.empty() || !c.imaps_addr.empty() || !c.http_addr.empty();
     return pe::Serve(std::move(flags));
   }
   auto cost =

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "exe/pushmaild/commands.h"
+#include "http/http.h"
 #include "hub/hub.h"
 #include "imap/server/server.h"
 #include "net/net.h"
@@ -56,6 +57,7 @@ void ApplyDefaults(ServeFlags& flags) {
     c.submission_addr = "[::]:2587";
     c.imap_addr = "[::]:1143";
     c.imaps_addr = "[::]:1993";
+    c.http_addr = "[::]:8443";
   }
 }
 
@@ -184,6 +186,14 @@ int Serve(ServeFlags flags) {
   smtp::Server inbound(smtp::Mode::kInbound, context);
   smtp::Server submission(smtp::Mode::kSubmission, context);
   imap::Server imap_server({config, **store, hub, workers, blocking, tls});
+  auto other_connections = [&imap_server, &inbound, &submission] {
+    return std::vector<http::Sample>{
+        {"pushmail_connections", "gauge", "", "kind=\"imap\"",
+         static_cast<double>(imap_server.ActiveSessions())},
+        {"pushmail_connections", "gauge", "", "kind=\"smtp\"",
+         static_cast<double>(inbound.ActiveSessions() + submission.ActiveSessions())}};
+  };
+  http::Server http_server({config, **store, hub, workers, blocking, tls, other_connections});
   workers.Start();
   auto smtp_bind = [](smtp::Server& s) {
     return [&s](const asio::ip::tcp::endpoint& e) { return s.Listen(e); };
@@ -196,7 +206,9 @@ int Serve(ServeFlags flags) {
   if (!Listen(smtp_bind(inbound), "smtp", config.smtp_addr) ||
       !Listen(smtp_bind(submission), "submission", config.submission_addr) ||
       !Listen(imap_bind(false), "imap", config.imap_addr) ||
-      !Listen(imap_bind(true), "imaps", config.imaps_addr)) {
+      !Listen(imap_bind(true), "imaps", config.imaps_addr) ||
+      !Listen([&http_server](const asio::ip::tcp::endpoint& e) { return http_server.Listen(e); },
+              "http", config.http_addr)) {
     workers.Stop();
     return 1;
   }
@@ -204,7 +216,8 @@ int Serve(ServeFlags flags) {
                fmt::join(config.domains, ", "));
 
   signals.Wait();
-  bool drained = Drain({DrainableOf(inbound), DrainableOf(submission), DrainableOf(imap_server)});
+  bool drained = Drain({DrainableOf(inbound), DrainableOf(submission), DrainableOf(imap_server),
+                        DrainableOf(http_server)});
   workers.Stop();
   workers.Join();
   blocking.join();

@@ -1,0 +1,25 @@
+#pragma once
+// The Authorization header (RFC 9110 11.6.2). Pure.
+
+#include <string>
+#include <string_view>
+
+namespace pushmail::http {
+
+struct Authorization {
+  enum class Scheme {
+    kNone,       // no header
+    kBasic,      // user and password are set (RFC 7617)
+    kBearer,     // token is set (RFC 6750); tokens are not issued yet, so none is valid
+    kMalformed,  // a known scheme with bad credentials, or an unknown scheme
+  };
+  Scheme scheme = Scheme::kNone;
+  std::string user, password, token;
+};
+
+Authorization ParseAuthorization(std::string_view header);
+
+// The challenge sent with 401.
+inline constexpr std::string_view kChallenge = "Basic realm=\"pushmail\", charset=\"UTF-8\"";
+
+}  // namespace pushmail::http

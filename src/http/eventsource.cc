@@ -1,0 +1,159 @@
+// EventSource push (RFC 8620 7.3). The stream subscribes to the hub before it answers, reads
+// the account's states, and sends them as its first event: a change that commits between the
+// subscription and the read is either in the states read or delivered by the hub afterwards,
+// never neither (events the first one already covers are skipped by push sequence).
+//
+// Then the connection hibernates: no coroutine frame and no read buffer, only a readiness wait
+// on the socket whose callback holds the session. The hub's notification spawns a short
+// coroutine that writes the events at once; the wait's timeout is the ping interval.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "base/log.h"
+#include "http/session.h"
+
+namespace pushmail::http {
+
+namespace asio = boost::asio;
+using asio::awaitable;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr net::Duration kNoPingWait = std::chrono::hours(1);  // just re-arms when it passes
+constexpr net::Duration kDrainTimeout = std::chrono::seconds(5);
+
+}  // namespace
+
+awaitable<Session::Next> Session::EventSource(const Request& request, std::string_view query) {
+  auto who = co_await Authenticate(request);
+  if (!who) co_return closed_ ? Next::kClose : Next::kContinue;
+  auto options = jmap::ParseEventSourceQuery(query, limits_.ping_min, limits_.ping_max);
+  if (!options) {
+    Response r = ErrorResponse(request, beast_http::status::bad_request);
+    r.body() = "types, closeafter (state or no) and ping (seconds) are required\n";
+    co_return co_await Reply(r, request);
+  }
+  options_ = std::move(*options);
+  link_ = std::make_unique<HubLink>(*this, worker_, who->account);
+  server_.context().hub.Subscribe(link_.get());
+  store::Store& store = server_.context().store;
+  store::AccountId id = who->account;
+  auto read = [&store, id] { return store.GetAccount(id); };
+  auto account = co_await net::OnPool(server_.context().blocking, read);
+  if (!account) {
+    Response r = ErrorResponse(request, beast_http::status::internal_server_error);
+    co_return co_await Reply(r, request);
+  }
+  server_.metrics().Closed(kind_);
+  kind_ = Metrics::Kind::kEventSource;
+  server_.metrics().Opened(kind_);
+  server_.metrics().Responded(200);
+  out_ = StreamHeader(request, "text/event-stream");
+  pushed_seq_ = account->push_seq;
+  if (!options_.close_after_state) {
+    // The current states, so the client knows where it stands from the first moment.
+    store::StateChange now{account->id,          account->push_seq,      account->modseq,
+                           account->email_state, account->mailbox_state, account->thread_state};
+    std::string json = jmap::StateChangeJson(now, options_, true);
+    if (!json.empty()) out_ += jmap::StateEvent(json);
+  }
+  last_event_ = SteadyClock::now();
+  bool sent = co_await Flush();
+  if (!sent) co_return Next::kClose;
+  streaming_ = true;
+  in_.clear();
+  std::string().swap(in_);
+  if (link_ && link_->HasPending()) OnNotify();  // came while the states were read
+  Hibernate();
+  co_return Next::kStreaming;
+}
+
+void Session::OnNotify() {
+  if (!streaming_ || pushing_ || closed_) return;
+  pushing_ = true;
+  notified_ = SteadyClock::now();
+  asio::co_spawn(
+      stream_.executor(), [self = shared_from_this()] { return self->Push(); }, asio::detached);
+}
+
+awaitable<void> Session::Push() {
+  while (link_ && link_->HasPending() && !closed_) {
+    unsigned events = 0;
+    for (const auto& event : link_->TakePending()) {
+      if (event->push_seq <= pushed_seq_) continue;  // covered by an earlier event
+      pushed_seq_ = event->push_seq;
+      std::string json = jmap::StateChangeJson(*event, options_);
+      if (json.empty()) continue;
+      out_ += jmap::StateEvent(json);
+      ++events;
+    }
+    if (events == 0) continue;
+    bool ok = co_await Flush();
+    if (!ok) break;
+    auto now = SteadyClock::now();
+    server_.metrics().Pushed(events, now - notified_);
+    notified_ = now;  // later rounds: events that came during the write
+    last_event_ = now;
+    if (options_.close_after_state) {
+      CloseStream();
+      break;
+    }
+  }
+  pushing_ = false;
+}
+
+void Session::OnOverflow() {
+  link_.reset();  // the hub has dropped it already
+  spdlog::warn("http: a push stream fell behind its change queue; closing");
+  CloseStream();
+}
+
+void Session::Hibernate() {
+  if (closed_ || stop_requested_) {
+    CloseStream();
+    return;
+  }
+  net::Duration wait = kNoPingWait;
+  if (options_.ping.count() > 0) {
+    wait = std::max<net::Duration>(last_event_ + options_.ping - SteadyClock::now(),
+                                   net::Duration::zero());
+  }
+  reading_ = true;  // a stop request cancels the wait
+  stream_.AsyncWaitReadable(
+      wait, [self = shared_from_this()](ErrorCode ec) { self->Spawn(self->Wake(ec)); });
+}
+
+awaitable<void> Session::Wake(ErrorCode woke) {
+  reading_ = false;
+  if (closed_ || stop_requested_) {
+    CloseStream();
+    co_return;
+  }
+  if (woke == asio::error::timed_out) {
+    bool due = options_.ping.count() > 0 && SteadyClock::now() >= last_event_ + options_.ping;
+    if (due) {
+      out_ += jmap::PingEvent(options_.ping);
+      last_event_ = SteadyClock::now();
+      bool ok = co_await Flush();
+      if (!ok) {
+        CloseStream();
+        co_return;
+      }
+    }
+  } else if (woke) {
+    CloseStream();
+    co_return;
+  } else {
+    // A client says nothing on an event stream: this is its close (or noise to drop).
+    char scratch[512];
+    auto n = co_await stream_.ReadSome(asio::buffer(scratch), kDrainTimeout);
+    if (!n) {
+      CloseStream();
+      co_return;
+    }
+  }
+  Hibernate();
+}
+
+}  // namespace pushmail::http

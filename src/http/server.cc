@@ -1,0 +1,79 @@
+#include "http/server.h"
+
+#include "base/log.h"
+#include "http/session.h"
+
+namespace pushmail::http {
+
+namespace asio = boost::asio;
+
+std::optional<AccountLimiter::Slot> AccountLimiter::Acquire(store::AccountId account) {
+  std::lock_guard lock(mu_);
+  unsigned& n = counts_[account];
+  if (n >= max_) return std::nullopt;
+  ++n;
+  return Slot(this, account);
+}
+
+void AccountLimiter::Release(store::AccountId account) {
+  std::lock_guard lock(mu_);
+  auto it = counts_.find(account);
+  if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+}
+
+Server::Server(Context context)
+    : context_(std::move(context)),
+      limiter_(context_.config.http.max_connections_per_ip),
+      auth_failures_(std::chrono::minutes(15)),
+      requests_(context_.config.http.max_concurrent_requests),
+      api_(context_.store, context_.config.http) {}
+
+Server::~Server() = default;
+
+Result<asio::ip::tcp::endpoint> Server::Listen(const asio::ip::tcp::endpoint& endpoint) {
+  auto listener =
+      net::Listener::Open(endpoint, context_.workers,
+                          [this](asio::ip::tcp::socket s, size_t w) { Accept(std::move(s), w); });
+  if (!listener) return listener.error();
+  (*listener)->Start();
+  auto local = (*listener)->local();
+  listeners_.push_back(std::move(*listener));
+  return local;
+}
+
+void Server::Accept(asio::ip::tcp::socket socket, size_t worker) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  auto session =
+      sessions_.Make(*this, std::move(socket), worker, limiter_.Acquire(remote.address()));
+  session->Start();
+}
+
+void Server::Shutdown() {
+  for (auto& l : listeners_) l->Stop();
+  sessions_.StopAll();
+}
+
+void Server::Abort() { sessions_.AbortAll(); }
+
+std::string Server::RenderMetrics() {
+  std::vector<Sample> extra;
+  if (context_.extra_metrics) extra = context_.extra_metrics();
+  hub::HubStats hub = context_.hub.Stats();
+  extra.push_back({"pushmail_hub_events_total", "counter", "StateChanges the hub published", "",
+                   static_cast<double>(hub.events)});
+  extra.push_back({"pushmail_hub_notifications_total", "counter",
+                   "StateChanges queued to subscribers", "",
+                   static_cast<double>(hub.notifications)});
+  extra.push_back({"pushmail_hub_overflows_total", "counter",
+                   "subscribers dropped for a full queue", "", static_cast<double>(hub.overflows)});
+  store::StoreStats store = context_.store.Stats();
+  extra.push_back({"pushmail_store_commits_total", "counter", "store transactions (fsyncs)", "",
+                   static_cast<double>(store.commits)});
+  extra.push_back({"pushmail_store_writes_total", "counter", "writes applied in them", "",
+                   static_cast<double>(store.writes)});
+  return metrics_.Render(extra);
+}
+
+}  // namespace pushmail::http

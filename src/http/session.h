@@ -1,0 +1,108 @@
+#pragma once
+// One HTTP connection. Lives on one worker; every member is touched only there, except
+// RequestStop and Abort, which post to it.
+//
+// Requests are served one at a time (HTTP/1.1 keep-alive; pipelined requests wait their turn).
+// Between requests the connection holds no read buffer. A GET of the event source turns the
+// connection into a push stream for the rest of its life: it subscribes to the hub, answers,
+// and hibernates; the hub's notification writes StateChange events (eventsource.cc).
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http/request_reader.h"
+#include "http/response.h"
+#include "http/server.h"
+#include "jmap/push.h"
+#include "net/blocking.h"
+#include "net/stream.h"
+
+namespace pushmail::http {
+
+enum class Endpoint { kHealth, kMetrics, kSession, kApi, kEventSource, kDownload, kUpload };
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Server& server, boost::asio::ip::tcp::socket socket, size_t worker,
+          std::optional<net::IpLimiter::Slot> slot);
+  ~Session();
+
+  void Start();
+  void RequestStop();  // thread-safe
+  void Abort();        // thread-safe
+
+ private:
+  // What a handled request leaves the connection to do.
+  enum class Next { kContinue, kClose, kStreaming };
+
+  boost::asio::awaitable<void> Run();
+  // The request loop; returns when the connection is closed or has become a push stream.
+  boost::asio::awaitable<void> Serve();
+  void Spawn(boost::asio::awaitable<void> work);
+
+  // I/O (session.cc).
+  // The next whole request, or nullopt when the connection is over (an error response for a
+  // bad request has been written by then).
+  boost::asio::awaitable<std::optional<Request>> ReadRequest();
+  boost::asio::awaitable<bool> ReadMore(net::Duration timeout);
+  // Writes `response`; false when the connection must close after it.
+  boost::asio::awaitable<bool> Send(Response& response, const Request& request);
+  boost::asio::awaitable<bool> Flush();  // writes out_; one write at a time
+
+  // Routing (routes.cc).
+  boost::asio::awaitable<Next> Handle(Request& request);
+  std::optional<Response> Route(const Request& request, Endpoint& endpoint, std::string& query);
+  // The authenticated account, or nullopt after answering 401.
+  boost::asio::awaitable<std::optional<jmap::Principal>> Authenticate(const Request& request);
+  boost::asio::awaitable<Next> SessionResource(const Request& request);
+  boost::asio::awaitable<Next> Api(Request& request);
+  boost::asio::awaitable<Next> Reply(Response& response, const Request& request);
+
+  // EventSource (eventsource.cc).
+  boost::asio::awaitable<Next> EventSource(const Request& request, std::string_view query);
+  class HubLink : public hub::Subscriber {
+   public:
+    HubLink(Session& session, size_t worker, store::AccountId account)
+        : Subscriber(worker, account), session_(session) {}
+
+   private:
+    void OnNotify() override { session_.OnNotify(); }
+    void OnOverflow() override { session_.OnOverflow(); }
+    Session& session_;
+  };
+  void OnNotify();
+  void OnOverflow();
+  boost::asio::awaitable<void> Push();  // writes the hub's pending events
+  // Waits for the client to close (or for the next ping) with no coroutine frame.
+  void Hibernate();
+  boost::asio::awaitable<void> Wake(ErrorCode woke);
+  void CloseStream();
+
+  Server& server_;
+  const HttpLimits& limits_;
+  net::Stream stream_;
+  std::optional<net::IpLimiter::Slot> slot_;
+  size_t worker_;
+  Metrics::Kind kind_ = Metrics::Kind::kHttp;
+
+  std::string in_;   // received, not yet parsed; released between requests
+  std::string out_;  // not yet written
+  bool writing_ = false;
+  bool reading_ = false;  // waiting for a request or hibernating: a stop may cancel at once
+  bool stop_requested_ = false;
+  bool closed_ = false;
+  bool first_request_ = true;
+
+  // Push stream state.
+  std::unique_ptr<HubLink> link_;
+  jmap::EventSourceOptions options_;
+  uint64_t pushed_seq_ = 0;  // the latest push sequence the stream has covered
+  bool streaming_ = false;   // the response header is written: events may follow
+  bool pushing_ = false;     // a Push coroutine is running
+  std::chrono::steady_clock::time_point notified_;    // when the hub's notification came
+  std::chrono::steady_clock::time_point last_event_;  // for ping
+};
+
+}  // namespace pushmail::http

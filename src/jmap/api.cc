@@ -1,0 +1,96 @@
+#include "jmap/api.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "base/log.h"
+
+namespace pushmail::jmap {
+
+namespace json = boost::json;
+
+namespace {
+
+using Method = MethodResult (*)(MethodContext&, const json::object&);
+
+struct MethodEntry {
+  std::string_view name;
+  bool needs_mail;  // else core only
+  Method run;
+};
+
+constexpr MethodEntry kMethods[] = {
+    {"Core/echo", false, CoreEcho},
+    {"Mailbox/get", true, MailboxGet},
+    {"Email/get", true, EmailGet},
+    {"Email/changes", true, EmailChanges},
+};
+
+const std::vector<std::string_view>& KnownCapabilities() {
+  static const std::vector<std::string_view> known = {kCoreCapability, kMailCapability};
+  return known;
+}
+
+json::array Wire(const Response& r) {
+  return json::array{json::string(r.name), r.arguments, json::string(r.call_id)};
+}
+
+}  // namespace
+
+ApiReply Api::Handle(std::string_view body, const Principal& who) const {
+  RequestLimits limits{limits_.max_size_request, limits_.max_calls_in_request};
+  auto parsed = ParseRequest(body, limits, KnownCapabilities());
+  if (auto* error = std::get_if<RequestError>(&parsed)) {
+    return {error->status, "application/problem+json", json::serialize(error->ToJson())};
+  }
+  json::object response = Run(std::get<Request>(parsed), who);
+  return {200, "application/json", json::serialize(response)};
+}
+
+json::object Api::Run(const Request& request, const Principal& who) const {
+  bool mail = false;
+  for (const auto& c : request.capabilities) mail = mail || c == kMailCapability;
+  MethodContext context{store_, limits_, who, mail};
+  std::vector<Response> responses;
+  for (const auto& call : request.calls) {
+    Invocation resolved = call;
+    MethodResult result;
+    if (auto error = ResolveReferences(resolved.arguments, responses)) {
+      result.error = std::move(error);
+    } else {
+      result = Call(resolved, context);
+    }
+    if (result.error) {
+      responses.push_back({"error", result.error->ToJson(), call.call_id});
+    } else {
+      responses.push_back({call.name, std::move(result.arguments), call.call_id});
+    }
+  }
+  json::array wire;
+  for (const auto& r : responses) wire.push_back(Wire(r));
+  json::object out{{"methodResponses", std::move(wire)}, {"sessionState", SessionState(who)}};
+  if (request.created_ids) out["createdIds"] = *request.created_ids;
+  return out;
+}
+
+MethodResult Api::Call(const Invocation& call, MethodContext& context) const {
+  for (const auto& m : kMethods) {
+    if (m.name != call.name) continue;
+    // A method whose capability the request did not ask for is unknown (RFC 8620 3.3).
+    if (m.needs_mail && !context.mail) break;
+    try {
+      return m.run(context, call.arguments);
+    } catch (const std::exception& e) {
+      // Invariant failures of our own code; the request goes on with the other calls.
+      spdlog::error("jmap: {} failed: {}", call.name, e.what());
+      return MethodResult::Error("serverFail", "internal error");
+    }
+  }
+  return MethodResult::Error("unknownMethod", "unknown method '" + call.name + "'");
+}
+
+std::string SessionState(const Principal& who) {
+  // The session resource changes only when the account set does: one account per login.
+  return "s" + std::to_string(who.account);
+}
+
+}  // namespace pushmail::jmap

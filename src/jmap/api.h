@@ -1,0 +1,74 @@
+#pragma once
+// The JMAP API endpoint (RFC 8620 3): parses a request, runs its method calls in order with
+// back-references resolved, and answers with the Response object or a request-level error.
+//
+// Every object a method touches is checked against the authenticated account: an id of
+// another account's object is "notFound", another account id is "accountNotFound".
+// Handle blocks on the store: call it from the blocking pool, never from a network worker.
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+
+#include "base/config.h"
+#include "jmap/request.h"
+#include "jmap/result_reference.h"
+#include "store/store.h"
+
+namespace pushmail::jmap {
+
+// Who is asking: the account its credentials name.
+struct Principal {
+  store::AccountId account = 0;
+  std::string login;
+};
+
+// What a method call sees.
+struct MethodContext {
+  store::Store& store;
+  const HttpLimits& limits;
+  const Principal& who;
+  bool mail = false;  // the request uses urn:ietf:params:jmap:mail
+};
+
+// A method's result: its response arguments or a method-level error.
+struct MethodResult {
+  boost::json::object arguments;
+  std::optional<MethodError> error;
+  static MethodResult Error(std::string type, std::string description = {}) {
+    return {{}, MethodError{std::move(type), std::move(description)}};
+  }
+};
+
+// The HTTP answer to a POST on the API endpoint.
+struct ApiReply {
+  int status = 200;
+  std::string content_type;  // application/json or application/problem+json
+  std::string body;
+};
+
+class Api {
+ public:
+  Api(store::Store& store, const HttpLimits& limits) : store_(store), limits_(limits) {}
+
+  ApiReply Handle(std::string_view body, const Principal& who) const;
+  // The Response object for a parsed request (for tests and the fuzzer's dispatch).
+  boost::json::object Run(const Request& request, const Principal& who) const;
+
+ private:
+  MethodResult Call(const Invocation& call, MethodContext& context) const;
+
+  store::Store& store_;
+  const HttpLimits& limits_;
+};
+
+// The session resource's state string for `who` (also sent as every response's sessionState).
+std::string SessionState(const Principal& who);
+
+// Methods (one file per data type).
+MethodResult CoreEcho(MethodContext& c, const boost::json::object& args);      // core.cc
+MethodResult MailboxGet(MethodContext& c, const boost::json::object& args);    // mailbox.cc
+MethodResult EmailGet(MethodContext& c, const boost::json::object& args);      // email.cc
+MethodResult EmailChanges(MethodContext& c, const boost::json::object& args);  // email.cc
+
+}  // namespace pushmail::jmap

@@ -1,0 +1,66 @@
+#include "jmap/arguments.h"
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+
+#include "jmap/ids.h"
+
+namespace pushmail::jmap {
+
+namespace json = boost::json;
+
+std::optional<MethodError> CheckAccount(const MethodContext& c, const json::object& args) {
+  const auto* id = args.if_contains("accountId");
+  if (!id || !id->is_string()) return InvalidArguments("accountId must be a string");
+  if (id->get_string() != AccountJmapId(c.who.account)) {
+    return MethodError{"accountNotFound", "no such account"};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<std::string>> ReadIds(const MethodContext& c, const json::object& args,
+                                                std::optional<MethodError>& error) {
+  const auto* ids = args.if_contains("ids");
+  if (!ids || ids->is_null()) return std::nullopt;
+  if (!ids->is_array()) {
+    error = InvalidArguments("ids must be an array or null");
+    return std::nullopt;
+  }
+  if (ids->get_array().size() > c.limits.max_objects_in_get) {
+    error = MethodError{"requestTooLarge", "more ids than maxObjectsInGet"};
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (const auto& id : ids->get_array()) {
+    if (!id.is_string()) {
+      error = InvalidArguments("ids must be strings");
+      return std::nullopt;
+    }
+    out.emplace_back(id.get_string());
+  }
+  return out;
+}
+
+std::vector<std::string> ReadProperties(const json::object& args,
+                                        const std::vector<std::string>& all,
+                                        std::optional<MethodError>& error) {
+  const auto* p = args.if_contains("properties");
+  if (!p || p->is_null()) return all;
+  if (!p->is_array()) {
+    error = InvalidArguments("properties must be an array or null");
+    return {};
+  }
+  std::vector<std::string> out = {"id"};
+  for (const auto& v : p->get_array()) {
+    if (!v.is_string() || std::find(all.begin(), all.end(), v.get_string()) == all.end()) {
+      error = InvalidArguments("unknown property " + json::serialize(v));
+      return {};
+    }
+    if (std::find(out.begin(), out.end(), v.get_string()) == out.end()) {
+      out.emplace_back(v.get_string());
+    }
+  }
+  return out;
+}
+
+}  // namespace pushmail::jmap

@@ -1,0 +1,22 @@
+#pragma once
+// JMAP ids and state strings for store objects. Pure.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/types.h"
+
+namespace pushmail::jmap {
+
+std::string AccountJmapId(store::AccountId id);  // "A7"
+// A blob id for an email's raw bytes: "B" and the email's row number.
+std::string EmailBlobId(store::EmailId id);
+// State strings are the decimal modseq of the data type.
+std::string StateString(store::ModSeq modseq);
+// The modseq of a state string we made; nullopt for anything else.
+std::optional<store::ModSeq> ParseState(std::string_view state);
+// "2026-11-23T05:58:16Z" (RFC 3339 UTCDate).
+std::string UtcDate(int64_t unix_seconds);
+
+}  // namespace pushmail::jmap

@@ -1,0 +1,39 @@
+#pragma once
+// Push over EventSource (RFC 8620 7.3): the query of the event source URL and the events
+// written to the stream. Pure.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/types.h"
+
+namespace pushmail::jmap {
+
+struct EventSourceOptions {
+  std::vector<std::string> types;  // data type names; empty means all ("*")
+  bool close_after_state = false;  // closeafter=state
+  std::chrono::seconds ping{0};    // 0: no pings
+};
+
+// Parses "types=...&closeafter=...&ping=..." (the part after "?", percent-encoded). All three
+// are required (RFC 8620 7.3); ping is clamped to [ping_min, ping_max] unless 0. nullopt for
+// anything malformed.
+std::optional<EventSourceOptions> ParseEventSourceQuery(std::string_view query,
+                                                        std::chrono::seconds ping_min,
+                                                        std::chrono::seconds ping_max);
+
+// The StateChange object for `change` as JSON text: the new state of each type it changed and
+// that `options` asks for, plus the account's push sequence ("pushSeq", an extension: a gap
+// tells the client it missed a push). With `all_types`, every type is listed whether it
+// changed or not (the first event of a stream). Empty when no wanted type changed.
+std::string StateChangeJson(const store::StateChange& change, const EventSourceOptions& options,
+                            bool all_types = false);
+
+// Whole EventSource events, ready for the wire.
+std::string StateEvent(std::string_view state_change_json);
+std::string PingEvent(std::chrono::seconds interval);
+
+}  // namespace pushmail::jmap

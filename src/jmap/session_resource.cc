@@ -1,0 +1,62 @@
+#include "jmap/session_resource.h"
+
+#include "jmap/ids.h"
+#include "jmap/request.h"
+
+namespace pushmail::jmap {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object CoreCapability(const HttpLimits& l) {
+  return {{"maxSizeUpload", l.max_size_upload},
+          {"maxConcurrentUpload", l.max_concurrent_upload},
+          {"maxSizeRequest", l.max_size_request},
+          {"maxConcurrentRequests", l.max_concurrent_requests},
+          {"maxCallsInRequest", l.max_calls_in_request},
+          {"maxObjectsInGet", l.max_objects_in_get},
+          {"maxObjectsInSet", l.max_objects_in_set},
+          {"collationAlgorithms", json::array{"i;ascii-casemap", "i;octet"}}};
+}
+
+json::object MailAccountCapability(const HttpLimits& l) {
+  return {{"maxMailboxesPerEmail", nullptr},
+          {"maxMailboxDepth", nullptr},
+          {"maxSizeMailboxName", 490},
+          {"maxSizeAttachmentsPerEmail", l.max_size_upload},
+          {"emailQuerySortOptions", json::array{"receivedAt"}},
+          {"mayCreateTopLevelMailbox", true}};
+}
+
+}  // namespace
+
+json::object SessionResource(const Principal& who, const HttpLimits& limits,
+                             const std::string& base) {
+  std::string account = AccountJmapId(who.account);
+  json::object accounts{
+      {account, json::object{{"name", who.login},
+                             {"isPersonal", true},
+                             {"isReadOnly", false},
+                             {"accountCapabilities",
+                              json::object{{kCoreCapability, json::object()},
+                                           {kMailCapability, MailAccountCapability(limits)}}}}}};
+  auto url = [&base](std::string_view path, std::string_view rest = {}) {
+    return base + std::string(path) + std::string(rest);
+  };
+  return {
+      {"capabilities",
+       json::object{{kCoreCapability, CoreCapability(limits)}, {kMailCapability, json::object()}}},
+      {"accounts", std::move(accounts)},
+      {"primaryAccounts", json::object{{kCoreCapability, account}, {kMailCapability, account}}},
+      {"username", who.login},
+      {"apiUrl", url(kApiPath)},
+      {"downloadUrl", url(kDownloadPath, "{accountId}/{blobId}/{name}?accept={type}")},
+      {"uploadUrl", url(kUploadPath, "{accountId}/")},
+      {"eventSourceUrl",
+       url(kEventSourcePath, "?types={types}&closeafter={closeafter}&ping={ping}")},
+      {"state", SessionState(who)},
+  };
+}
+
+}  // namespace pushmail::jmap
