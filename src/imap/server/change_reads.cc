@@ -70,7 +70,8 @@ asio::awaitable<Result<ChangeReads::Delta>> ChangeReads::Read(store::MailboxId m
     read->result = result.error();
   }
   read->done = true;
-  read->finished->cancel();  // wakes the waiters
+  read->finished->cancel();  // wakes the waiters: their handlers are queued already
+  read->finished.reset();    // a finished read holds no timer (nor its executor)
   co_return read->result;
 }
 

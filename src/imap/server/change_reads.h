@@ -47,7 +47,7 @@ class ChangeReads {
     uint64_t began = 0;  // Tick() when it started
     bool done = false;
     Result<Delta> result = Delta();
-    std::unique_ptr<boost::asio::steady_timer> finished;  // cancelled when done
+    std::unique_ptr<boost::asio::steady_timer> finished;  // cancelled and freed when done
   };
 
   std::shared_ptr<Pending> Start(store::MailboxId mailbox, store::ModSeq since,
