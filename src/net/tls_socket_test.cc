@@ -472,6 +472,11 @@ TEST_F(TlsTest, AReadThatFinishesAHandshakeWakesTheWaitingWrite) {
   std::string reply;
   peer.Run([&](Peer& p) {
     if (!p.Handshake()) return;
+    // Answers the server's hello late, so that the server's read stops in mid-handshake.
+    SSL_set_verify(p.ssl(), SSL_VERIFY_PEER, [](int ok, X509_STORE_CTX*) {
+      std::this_thread::sleep_for(milliseconds(200));
+      return ok;
+    });
     EXPECT_EQ(SSL_renegotiate(p.ssl()), 1);
     EXPECT_EQ(SSL_do_handshake(p.ssl()), 1);
     reply = p.Receive(1);
@@ -490,7 +495,7 @@ TEST_F(TlsTest, AReadThatFinishesAHandshakeWakesTheWaitingWrite) {
     server.async_read_some(asio::buffer(buffer), [&](ErrorCode ec, size_t) { read = ec; });
   };
   start_read();
-  ASSERT_TRUE(RunUntil([&] { return SSL_in_init(ssl) == 1; }));
+  ASSERT_TRUE(RunUntil([&] { return SSL_in_init(ssl) == 1; })) << SSL_state_string_long(ssl);
   server.cancel();
   ASSERT_TRUE(RunUntil([&] { return read.has_value(); }));
   EXPECT_EQ(*read, asio::error::operation_aborted);
