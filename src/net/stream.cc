@@ -79,9 +79,12 @@ asio::awaitable<Result<size_t>> Stream::ReadSome(asio::mutable_buffer buffer, Du
 
 asio::awaitable<ErrorCode> Stream::WaitReadable(Duration timeout) {
   Arm(kRead, timeout);
-  // TLS returns at once when it holds decrypted octets, which the socket does not signal.
-  auto [ec] = tls_ ? co_await tls_->async_wait_readable(kTuple)
-                   : co_await plain_.async_wait(asio::socket_base::wait_read, kTuple);
+  if (tls_) {
+    // At once when TLS holds decrypted octets, which the socket does not signal.
+    auto [ec] = co_await tls_->async_wait_readable(kTuple);
+    co_return Outcome(kRead, ec);
+  }
+  auto [ec] = co_await plain_.async_wait(asio::socket_base::wait_read, kTuple);
   co_return Outcome(kRead, ec);
 }
 

@@ -13,7 +13,9 @@
 // it. As with any Asio stream, at most one read-side operation (async_read_some or
 // async_wait_readable) and one write may be in flight at once; all of them and every other call
 // run on the socket's executor (one thread), and the object must outlive its operations.
-// Move it only while nothing is in flight.
+// Move it only while nothing is in flight. OpenSSL writes to the descriptor with write(2), not
+// send(MSG_NOSIGNAL) as Asio does, so the process must ignore SIGPIPE (pushmaild does), or a write
+// to a connection the peer has reset kills it.
 //
 // A write may make OpenSSL read and a read may make it write (a renegotiation, an alert): each
 // operation waits for the readiness OpenSSL asked for. When one operation's SSL call takes octets
