@@ -33,6 +33,8 @@
 #include <boost/asio/ssl/stream_base.hpp>
 #include <cstdint>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "base/result.h"
 
