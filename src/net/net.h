@@ -6,4 +6,5 @@
 #include "net/sessions.h"
 #include "net/stream.h"
 #include "net/tls.h"
+#include "net/tls_socket.h"
 #include "net/workers.h"

@@ -31,8 +31,12 @@ void Stream::Close() {
 }
 
 void Stream::Cancel() {
+  if (tls_) {
+    tls_->cancel();  // tells a cancel apart from its own wakes
+    return;
+  }
   boost::system::error_code ignored;
-  socket().cancel(ignored);
+  plain_.cancel(ignored);
 }
 
 Stream::~Stream() { alive_.reset(); }
@@ -73,12 +77,14 @@ asio::awaitable<Result<size_t>> Stream::ReadSome(asio::mutable_buffer buffer, Du
   co_return n;
 }
 
-bool Stream::HasPendingPlaintext() const { return tls_ && SSL_pending(tls_->native_handle()) > 0; }
-
 asio::awaitable<ErrorCode> Stream::WaitReadable(Duration timeout) {
-  if (HasPendingPlaintext()) co_return ErrorCode();
   Arm(kRead, timeout);
-  auto [ec] = co_await socket().async_wait(asio::socket_base::wait_read, kTuple);
+  if (tls_) {
+    // At once when TLS holds decrypted octets, which the socket does not signal.
+    auto [ec] = co_await tls_->async_wait_readable(kTuple);
+    co_return Outcome(kRead, ec);
+  }
+  auto [ec] = co_await plain_.async_wait(asio::socket_base::wait_read, kTuple);
   co_return Outcome(kRead, ec);
 }
 
@@ -90,16 +96,13 @@ asio::awaitable<ErrorCode> Stream::Write(asio::const_buffer data, Duration timeo
 }
 
 asio::awaitable<ErrorCode> Stream::StartTls(asio::ssl::context& context, Duration timeout) {
-  tls_ = std::make_unique<asio::ssl::stream<asio::ip::tcp::socket>>(std::move(plain_), context);
+  // Nothing has been read ahead of the handshake: OpenSSL reads the ClientHello off the socket.
+  tls_ = std::make_unique<TlsSocket>(std::move(plain_), context);
   Arm(kRead, timeout);
   auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::server, kTuple);
   co_return Outcome(kRead, ec);
 }
 
-std::string Stream::TlsDescription() const {
-  if (!tls_) return {};
-  SSL* ssl = const_cast<asio::ssl::stream<asio::ip::tcp::socket>&>(*tls_).native_handle();
-  return std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
-}
+std::string Stream::TlsDescription() const { return tls_ ? tls_->Description() : std::string(); }
 
 }  // namespace pushmail::net

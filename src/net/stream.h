@@ -1,7 +1,8 @@
 #pragma once
 // A connection's byte stream: plain TCP that can turn into TLS in place (STARTTLS) or start
 // as TLS (implicit TLS ports). Every read and write has a deadline. Errors come back as
-// values; nothing here throws for a network failure.
+// values; nothing here throws for a network failure. TLS is a TlsSocket (tls_socket.h), which
+// holds no buffers while the connection is idle.
 //
 // Deadlines cost no timer operation per read: an operation only records its deadline, and one
 // watchdog timer per stream wakes at the earliest deadline it knows of, re-arms itself when the
@@ -11,13 +12,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 
 #include "base/result.h"
+#include "net/tls_socket.h"
 
 namespace pushmail::net {
 
@@ -41,14 +42,15 @@ class Stream {
   // `done(ErrorCode)` runs on the stream's executor and must keep the stream's owner alive.
   template <class Done>
   void AsyncWaitReadable(Duration timeout, Done done) {
-    if (HasPendingPlaintext()) {
-      boost::asio::post(executor(), [done = std::move(done)]() mutable { done(ErrorCode()); });
-      return;
-    }
     Arm(kRead, timeout);
-    socket().async_wait(
-        boost::asio::socket_base::wait_read,
-        [this, done = std::move(done)](ErrorCode ec) mutable { done(Outcome(kRead, ec)); });
+    auto finish = [this, done = std::move(done)](ErrorCode ec) mutable {
+      done(Outcome(kRead, ec));
+    };
+    if (tls_) {
+      tls_->async_wait_readable(std::move(finish));  // at once if TLS holds decrypted octets
+    } else {
+      plain_.async_wait(boost::asio::socket_base::wait_read, std::move(finish));
+    }
   }
   // Writes all of `data`.
   boost::asio::awaitable<ErrorCode> Write(boost::asio::const_buffer data, Duration timeout);
@@ -70,8 +72,6 @@ class Stream {
  private:
   using SteadyTime = std::chrono::steady_clock::time_point;
   boost::asio::ip::tcp::socket& socket();
-  // TLS holds decrypted octets already read off the socket: a read finds data at once.
-  bool HasPendingPlaintext() const;
   enum Direction { kRead = 0, kWrite = 1 };
   void Arm(Direction d, Duration timeout);  // before an operation
   // After it: a cancel by the watchdog becomes timed_out.
@@ -80,7 +80,7 @@ class Stream {
   void Watch();
 
   boost::asio::ip::tcp::socket plain_;
-  std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> tls_;
+  std::unique_ptr<TlsSocket> tls_;  // owns the socket once TLS has started
   boost::asio::ip::tcp::endpoint remote_;
   boost::asio::ip::tcp::endpoint local_;
   boost::asio::steady_timer watchdog_;
