@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "base/log.h"
+#include "net/tls_socket.h"
 
 namespace pushmail::net {
 namespace {
@@ -122,6 +123,7 @@ Result<std::shared_ptr<boost::asio::ssl::context>> MakeServerContext(const Certi
     return ec;
   }
   SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  TlsSocket::PrepareContext(ctx->native_handle());
   return ctx;
 }
 

@@ -582,3 +582,126 @@ TEST_F(TlsTest, AReadThatFinishesAHandshakeWakesTheWaitingWrite) {
 
 }  // namespace
 }  // namespace pushmail::net
+
+namespace pushmail::net {
+namespace {
+
+// A server TlsSocket after a TLS 1.3 handshake with `peer`, which runs `script` after its
+// handshake. Returns what the server read (`expect` octets) and then echoes it back.
+struct RecordLayerRun {
+  bool left_openssl = false;
+  std::string description;
+  std::string read;
+};
+
+class RecordLayerTest : public TlsTest {
+ protected:
+  RecordLayerRun Echo(Peer& peer, size_t expect) {
+    RecordLayerRun result;
+    TlsSocket server(Accept(kSmallSocketBuffer), *server_context_);
+    bool finished = false;
+    asio::co_spawn(
+        io_,
+        [&]() -> awaitable<void> {
+          auto [ec] = co_await server.async_handshake(asio::ssl::stream_base::server, kTuple);
+          EXPECT_FALSE(ec) << ec.message();
+          result.left_openssl = server.native_handle() == nullptr;
+          result.description = server.Description();
+          std::string got(expect, '\0');
+          auto [read_error, n] = co_await asio::async_read(server, asio::buffer(got), kTuple);
+          EXPECT_EQ(n, expect) << read_error.message();
+          result.read = got.substr(0, n);
+          co_await asio::async_write(server, asio::buffer(result.read), kTuple);
+          finished = true;
+        },
+        asio::detached);
+    EXPECT_TRUE(RunUntil([&] { return finished; }));
+    peer.Join();
+    return result;
+  }
+};
+
+TEST_F(RecordLayerTest, EverySuiteLeavesOpenSslAndEchoesThroughOurRecords) {
+  for (const char* suite :
+       {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
+    Peer peer(port(), client_context_);
+    SSL_set_ciphersuites(peer.ssl(), suite);
+    const std::string data = Pattern(100 * 1024);
+    std::string echoed;
+    peer.Run([&](Peer& p) {
+      if (!p.Handshake() || !p.Send(data)) return;
+      echoed = p.Receive(data.size());
+    });
+    RecordLayerRun run = Echo(peer, data.size());
+    EXPECT_TRUE(run.left_openssl) << suite;
+    EXPECT_EQ(run.description, std::string("TLSv1.3 ") + suite);
+    EXPECT_TRUE(run.read == data) << suite << ": the server read something else";
+    EXPECT_TRUE(echoed == data) << suite << ": the client read something else";
+  }
+}
+
+// RFC 8446 4.6.3: the client updates its keys and asks the server to update its own; the server
+// must answer with a KeyUpdate before its next record, and read the client's new key.
+TEST_F(RecordLayerTest, KeyUpdatesFromTheClientAreFollowedAndAnswered) {
+  Peer peer(port(), client_context_);
+  std::string echoed;
+  peer.Run([&](Peer& p) {
+    if (!p.Handshake() || !p.Send("before ")) return;
+    if (SSL_key_update(p.ssl(), SSL_KEY_UPDATE_REQUESTED) != 1 || !p.Send("after  ")) return;
+    if (SSL_key_update(p.ssl(), SSL_KEY_UPDATE_NOT_REQUESTED) != 1 || !p.Send("again")) return;
+    echoed = p.Receive(19);
+  });
+  RecordLayerRun run = Echo(peer, 19);
+  EXPECT_TRUE(run.left_openssl);
+  EXPECT_EQ(run.read, "before after  again");
+  EXPECT_EQ(echoed, "before after  again");  // OpenSSL read our KeyUpdate and the new key
+}
+
+TEST_F(RecordLayerTest, Tls12StaysWithOpenSsl) {
+  Peer peer(port(), client_context_);
+  SSL_set_max_proto_version(peer.ssl(), TLS1_2_VERSION);
+  std::string echoed;
+  peer.Run([&](Peer& p) {
+    if (!p.Handshake() || !p.Send("twelve")) return;
+    echoed = p.Receive(6);
+  });
+  RecordLayerRun run = Echo(peer, 6);
+  EXPECT_FALSE(run.left_openssl);
+  EXPECT_EQ(run.description.rfind("TLSv1.2 ", 0), 0u) << run.description;
+  EXPECT_EQ(echoed, "twelve");
+}
+
+// A record whose authentication fails ends the stream with an error; the server does not crash
+// or hand out the forged octets.
+TEST_F(RecordLayerTest, AForgedRecordIsAnError) {
+  Peer peer(port(), client_context_);
+  peer.Run([&](Peer& p) {
+    if (!p.Handshake()) return;
+    // A well-formed header and a body no key made.
+    p.SendPlain(std::string("\x17\x03\x03\x00\x20", 5) + std::string(32, 'x'));
+  });
+  TlsSocket server(Accept(), *server_context_);
+  ErrorCode read_error;
+  size_t read = 0;
+  bool finished = false;
+  asio::co_spawn(
+      io_,
+      [&]() -> awaitable<void> {
+        auto [ec] = co_await server.async_handshake(asio::ssl::stream_base::server, kTuple);
+        EXPECT_FALSE(ec) << ec.message();
+        EXPECT_EQ(server.native_handle(), nullptr);
+        std::array<char, 64> buffer;
+        auto [error, n] = co_await server.async_read_some(asio::buffer(buffer), kTuple);
+        read_error = error;
+        read = n;
+        finished = true;
+      },
+      asio::detached);
+  EXPECT_TRUE(RunUntil([&] { return finished; }));
+  peer.Join();
+  EXPECT_EQ(read, 0u);
+  EXPECT_EQ(read_error, boost::system::errc::make_error_code(boost::system::errc::bad_message));
+}
+
+}  // namespace
+}  // namespace pushmail::net
