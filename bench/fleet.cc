@@ -169,8 +169,9 @@ size_t Fleet::CloseUnfinished() {
 
 void Fleet::BeginRound(size_t account, int64_t acked_ns, std::vector<double>* kernel_ms,
                        std::vector<double>* client_ms) {
-  round_ = Round{round_.number + 1, account,  counters_[account] + 1, acked_ns, RealtimeNs(), 0, 0,
-                 kernel_ms,         client_ms};
+  round_ =
+      Round{round_.number + 1, account,  counters_[account] + 1, acked_ns, RealtimeNs(), 0, 0, 0,
+            kernel_ms,         client_ms};
 }
 
 void Fleet::OnEvent(size_t i, uint32_t events) {
@@ -293,6 +294,7 @@ void Fleet::Notified(size_t i, long n) {
   c.round = round_.number;
   ++round_.notified;
   round_.last_ns = std::max(round_.last_ns, c.stamp_ns);
+  round_.first_ns = round_.first_ns == 0 ? c.stamp_ns : std::min(round_.first_ns, c.stamp_ns);
   if (c.stamp_ns < round_.acked_ns) ++early_;
   if (round_.kernel_ms) {
     round_.kernel_ms->push_back(static_cast<double>(c.stamp_ns - round_.acked_ns) / 1e6);

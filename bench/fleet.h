@@ -71,6 +71,7 @@ struct Round {
   int64_t acked_ns = 0;                      // kernel receive time of its SMTP 250
   int64_t acked_read_ns = 0;                 // when the client read that 250
   size_t notified = 0;                       // connections that have seen it
+  int64_t first_ns = 0;                      // the earliest of their receive times
   int64_t last_ns = 0;                       // the latest of their receive times
   std::vector<double>* kernel_ms = nullptr;  // samples, 250 -> notification by kernel stamps
   std::vector<double>* client_ms = nullptr;  // the same as this client read them

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
@@ -63,7 +64,10 @@ class HubTest : public ::testing::Test {
   }
 
   // Runs the worker until `done` or a bounded number of rounds.
+  // The guard keeps run_for from returning at once while the writer thread has yet to post:
+  // the store answers a delivery before it publishes the commit.
   void RunUntil(const std::function<bool()>& done) {
+    auto guard = boost::asio::make_work_guard(io_);
     for (int i = 0; i < 1000 && !done(); ++i) {
       io_.restart();
       io_.run_for(std::chrono::milliseconds(5));
