@@ -268,6 +268,7 @@ awaitable<bool> Session::WsPushEnable(jmap::WsPushEnable enable) {
     bool behind = !then || then->push_seq < now.push_seq;
     now.changed = then ? jmap::ChangedSince(*then, now) : store::DataTypes(0xFF);
     std::string json = behind ? jmap::WsStateChange(now, ws_->push) : std::string();
+    ws_->push.push_state.reset();  // used: an idle connection keeps no copy
     if (!json.empty()) {
       bool ok = co_await WsSend(json);
       if (!ok) co_return false;
