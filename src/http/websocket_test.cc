@@ -58,6 +58,7 @@ TEST(WebSocket, NegotiatesDeflateWithoutContextTakeover) {
       "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
   EXPECT_EQ(NegotiateDeflate("permessage-deflate"), kAnswer);
   EXPECT_EQ(NegotiateDeflate("permessage-deflate; client_max_window_bits"), kAnswer);
+  EXPECT_EQ(NegotiateDeflate("Permessage-Deflate; Client_Max_Window_Bits"), kAnswer);
   EXPECT_EQ(NegotiateDeflate("x-webkit-deflate-frame, permessage-deflate; "
                              "client_no_context_takeover; server_max_window_bits=15"),
             kAnswer);
