@@ -74,6 +74,11 @@ void ReadHttp(const toml::table& t, HttpLimits& s) {
   ReadDuration(t, "request_timeout_s", s.request_timeout);
   ReadDuration(t, "ping_min_s", s.ping_min);
   ReadDuration(t, "ping_max_s", s.ping_max);
+  ReadDuration(t, "websocket_ping_s", s.websocket_ping);
+  ReadDuration(t, "token_lifetime_s", s.token_lifetime);
+  ReadDuration(t, "eventsource_token_lifetime_s", s.eventsource_token_lifetime);
+  ReadDuration(t, "credential_cache_s", s.credential_cache);
+  Read(t, "metrics_auth", s.metrics_auth);
 }
 
 }  // namespace

@@ -53,6 +53,12 @@ struct HttpLimits {
   std::chrono::seconds request_timeout{60};  // to read a request once it has begun
   std::chrono::seconds ping_min{1};          // EventSource ping is clamped to [min, max]
   std::chrono::seconds ping_max{3600};
+  // WebSocket, tokens, /metrics.
+  std::chrono::seconds websocket_ping{30};  // ping after this much silence; none back: close
+  std::chrono::seconds token_lifetime{30 * 86400};       // Bearer tokens from /jmap/login
+  std::chrono::seconds eventsource_token_lifetime{600};  // signed EventSource URLs
+  std::chrono::seconds credential_cache{300};            // verified Basic credentials; 0: off
+  bool metrics_auth = false;                             // /metrics needs an authenticated user
 };
 
 struct StoreLimits {

@@ -10,7 +10,7 @@ struct Authorization {
   enum class Scheme {
     kNone,       // no header
     kBasic,      // user and password are set (RFC 7617)
-    kBearer,     // token is set (RFC 6750); tokens are not issued yet, so none is valid
+    kBearer,     // token is set (RFC 6750): one that /jmap/login issued, or nothing valid
     kMalformed,  // a known scheme with bad credentials, or an unknown scheme
   };
   Scheme scheme = Scheme::kNone;
@@ -21,5 +21,6 @@ Authorization ParseAuthorization(std::string_view header);
 
 // The challenge sent with 401.
 inline constexpr std::string_view kChallenge = "Basic realm=\"pushmail\", charset=\"UTF-8\"";
+inline constexpr std::string_view kBearerChallenge = "Bearer realm=\"pushmail\"";
 
 }  // namespace pushmail::http

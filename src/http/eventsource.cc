@@ -26,7 +26,7 @@ constexpr net::Duration kDrainTimeout = std::chrono::seconds(5);
 }  // namespace
 
 awaitable<Session::Next> Session::EventSource(const Request& request, std::string_view query) {
-  auto who = co_await Authenticate(request);
+  auto who = co_await AuthenticateQuery(request, query);
   if (!who) co_return closed_ ? Next::kClose : Next::kContinue;
   auto options = jmap::ParseEventSourceQuery(query, limits_.ping_min, limits_.ping_max);
   if (!options) {
@@ -83,9 +83,9 @@ awaitable<void> Session::Push() {
     for (const auto& event : link_->TakePending()) {
       if (event->push_seq <= pushed_seq_) continue;  // covered by an earlier event
       pushed_seq_ = event->push_seq;
-      std::string json = jmap::StateChangeJson(*event, options_);
-      if (json.empty()) continue;
-      out_ += jmap::StateEvent(json);
+      std::string wire = PushEvent(*event);
+      if (wire.empty()) continue;
+      out_ += wire;
       ++events;
     }
     if (events == 0) continue;
@@ -93,6 +93,7 @@ awaitable<void> Session::Push() {
     if (!ok) break;
     auto now = SteadyClock::now();
     server_.metrics().Pushed(events, now - notified_);
+    if (ws_) server_.metrics().WebSocketPushed(events);
     notified_ = now;  // later rounds: events that came during the write
     last_event_ = now;
     if (options_.close_after_state) {
@@ -101,6 +102,17 @@ awaitable<void> Session::Push() {
     }
   }
   pushing_ = false;
+}
+
+std::string Session::PushEvent(const store::StateChange& change) {
+  if (ws_) {
+    std::string json = jmap::WsStateChange(change, ws_->push);
+    std::string frame;
+    if (!json.empty()) ws::AppendFrame(frame, ws::Opcode::kText, json);
+    return frame;
+  }
+  std::string json = jmap::StateChangeJson(change, options_);
+  return json.empty() ? json : jmap::StateEvent(json);
 }
 
 void Session::OnOverflow() {

@@ -33,6 +33,7 @@ std::string Metrics::Render(const std::vector<Sample>& extra) const {
   line("# TYPE pushmail_connections gauge");
   line(fmt::format("pushmail_connections{{kind=\"http\"}} {}", open_[0].load()));
   line(fmt::format("pushmail_connections{{kind=\"eventsource\"}} {}", open_[1].load()));
+  line(fmt::format("pushmail_connections{{kind=\"websocket\"}} {}", open_[2].load()));
   for (const auto& s : extra) {
     if (s.name.starts_with("pushmail_connections")) {
       line(fmt::format("{}{{{}}} {}", s.name, s.labels, s.value));
@@ -47,6 +48,15 @@ std::string Metrics::Render(const std::vector<Sample>& extra) const {
   line("# HELP pushmail_pushes_total StateChange events written to push connections.");
   line("# TYPE pushmail_pushes_total counter");
   line(fmt::format("pushmail_pushes_total {}", pushes_.load()));
+  line("# HELP pushmail_websocket_pushes_total StateChanges written to WebSocket connections.");
+  line("# TYPE pushmail_websocket_pushes_total counter");
+  line(fmt::format("pushmail_websocket_pushes_total {}", ws_pushes_.load()));
+  line("# HELP pushmail_websocket_messages_total JMAP messages received over WebSocket.");
+  line("# TYPE pushmail_websocket_messages_total counter");
+  line(fmt::format("pushmail_websocket_messages_total {}", ws_messages_.load()));
+  line("# HELP pushmail_websocket_failures_total WebSocket connections failed for a bad frame.");
+  line("# TYPE pushmail_websocket_failures_total counter");
+  line(fmt::format("pushmail_websocket_failures_total {}", ws_failures_.load()));
   line("# HELP pushmail_push_latency_seconds Hub delivery on the worker to push written.");
   line("# TYPE pushmail_push_latency_seconds histogram");
   uint64_t cumulative = 0;

@@ -22,7 +22,7 @@ struct Sample {
 
 class Metrics {
  public:
-  enum class Kind { kHttp = 0, kEventSource = 1 };
+  enum class Kind { kHttp = 0, kEventSource = 1, kWebSocket = 2 };
 
   void Opened(Kind kind) { open_[Index(kind)].fetch_add(1, std::memory_order_relaxed); }
   void Closed(Kind kind) { open_[Index(kind)].fetch_sub(1, std::memory_order_relaxed); }
@@ -30,6 +30,11 @@ class Metrics {
   // `events` StateChanges written in one write that took `latency` from the hub's delivery to
   // the worker until the write completed.
   void Pushed(unsigned events, std::chrono::steady_clock::duration latency);
+
+  // WebSocket: StateChanges pushed, messages received, connections failed for a bad frame.
+  void WebSocketPushed(unsigned events) { ws_pushes_.fetch_add(events, std::memory_order_relaxed); }
+  void WebSocketMessage() { ws_messages_.fetch_add(1, std::memory_order_relaxed); }
+  void WebSocketFailed() { ws_failures_.fetch_add(1, std::memory_order_relaxed); }
 
   std::string Render(const std::vector<Sample>& extra) const;
 
@@ -40,9 +45,12 @@ class Metrics {
  private:
   static size_t Index(Kind kind) { return static_cast<size_t>(kind); }
 
-  std::array<std::atomic<int64_t>, 2> open_{};
+  std::array<std::atomic<int64_t>, 3> open_{};
   std::array<std::atomic<uint64_t>, 6> responses_{};  // by status class: 1xx .. 5xx, other
   std::atomic<uint64_t> pushes_{0};
+  std::atomic<uint64_t> ws_pushes_{0};
+  std::atomic<uint64_t> ws_messages_{0};
+  std::atomic<uint64_t> ws_failures_{0};
   std::array<std::atomic<uint64_t>, kBucketsUs.size()> buckets_{};  // not cumulative
   std::atomic<uint64_t> latency_count_{0};
   std::atomic<uint64_t> latency_sum_us_{0};

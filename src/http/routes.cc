@@ -1,5 +1,5 @@
-// Which endpoint a request is for, and authentication (RFC 7617 Basic; Bearer is the seam for
-// the tokens a later login endpoint will issue).
+// Which endpoint a request is for, and authentication (RFC 7617 Basic, RFC 6750 Bearer with the
+// tokens /jmap/login issues).
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
@@ -37,6 +37,10 @@ constexpr std::pair<Endpoint, RouteEntry> kRoutes[] = {
     {Endpoint::kEventSource, {"/jmap/eventsource", false, "GET"}},
     {Endpoint::kDownload, {"/jmap/download/", true, "GET"}},
     {Endpoint::kUpload, {"/jmap/upload/", true, "POST"}},
+    {Endpoint::kWebSocket, {"/jmap/ws", false, "GET"}},
+    {Endpoint::kLogin, {"/jmap/login", false, "POST"}},
+    {Endpoint::kLogout, {"/jmap/logout", false, "POST, DELETE"}},
+    {Endpoint::kEventSourceToken, {"/jmap/eventsource/token", false, "POST"}},
 };
 
 const std::pair<Endpoint, RouteEntry>* FindRoute(std::string_view path) {
@@ -88,6 +92,7 @@ std::optional<Response> Session::Route(const Request& request, Endpoint& endpoin
     case Endpoint::kHealth:
       return MakeResponse(request, Status::ok, "text/plain", "ok\n");
     case Endpoint::kMetrics:
+      if (limits_.metrics_auth) return std::nullopt;  // Handle authenticates first
       return MakeResponse(request, Status::ok, "text/plain; version=0.0.4",
                           server_.RenderMetrics());
     case Endpoint::kDownload:
@@ -106,6 +111,17 @@ awaitable<Session::Next> Session::Handle(Request& request) {
   if (answer) co_return co_await Reply(*answer, request);
   if (endpoint == Endpoint::kSession) co_return co_await SessionResource(request);
   if (endpoint == Endpoint::kApi) co_return co_await Api(request);
+  if (endpoint == Endpoint::kWebSocket) co_return co_await WebSocket(request);
+  if (endpoint == Endpoint::kLogin) co_return co_await Login(request);
+  if (endpoint == Endpoint::kLogout) co_return co_await Logout(request);
+  if (endpoint == Endpoint::kEventSourceToken) co_return co_await EventSourceToken(request);
+  if (endpoint == Endpoint::kMetrics) {
+    auto who = co_await Authenticate(request);
+    if (!who) co_return closed_ ? Next::kClose : Next::kContinue;
+    Response r =
+        MakeResponse(request, Status::ok, "text/plain; version=0.0.4", server_.RenderMetrics());
+    co_return co_await Reply(r, request);
+  }
   co_return co_await EventSource(request, query);
 }
 
@@ -114,10 +130,14 @@ awaitable<std::optional<jmap::Principal>> Session::Authenticate(const Request& r
   Authorization auth = ParseAuthorization(std::string_view(header.data(), header.size()));
   auto address = stream_.remote().address();
   std::optional<jmap::Principal> who;
-  if (auth.scheme == Authorization::Scheme::kBasic) {
+  if (auth.scheme == Authorization::Scheme::kBasic ||
+      auth.scheme == Authorization::Scheme::kBearer) {
     store::Store& store = server_.context().store;
-    auto check = [&store, &auth]() -> std::optional<jmap::Principal> {
-      auto account = store.Authenticate(auth.user, auth.password);
+    store::CredentialCache& cache = server_.credentials();
+    auto check = [&store, &auth, &cache]() -> std::optional<jmap::Principal> {
+      auto account = auth.scheme == Authorization::Scheme::kBearer
+                         ? store.FindToken(auth.token)
+                         : store.Authenticate(auth.user, auth.password, &cache);
       if (!account) return std::nullopt;
       auto found = store.GetAccount(*account);
       if (!found) return std::nullopt;
@@ -131,18 +151,24 @@ awaitable<std::optional<jmap::Principal>> Session::Authenticate(const Request& r
   }
   if (auth.scheme != Authorization::Scheme::kNone) {
     // No header at all is a client asking for the challenge, not a guess.
-    server_.auth_failures().Fail(address);
-    if (server_.auth_failures().Count(address) > limits_.auth_failures_before_delay) {
-      asio::steady_timer delay(stream_.executor(), limits_.auth_failure_delay);
-      co_await delay.async_wait(asio::use_awaitable);
-    }
+    co_await SlowDownFailure();
     spdlog::info("http: failed authentication for '{}' from {}", auth.user, address.to_string());
   }
   Response r = ErrorResponse(request, Status::unauthorized);
   r.set(beast_http::field::www_authenticate, kChallenge);
+  r.insert(beast_http::field::www_authenticate, kBearerChallenge);
   bool keep = co_await Send(r, request);
   if (!keep) CloseStream();
   co_return std::nullopt;
+}
+
+awaitable<void> Session::SlowDownFailure() {
+  auto address = stream_.remote().address();
+  server_.auth_failures().Fail(address);
+  if (server_.auth_failures().Count(address) > limits_.auth_failures_before_delay) {
+    asio::steady_timer delay(stream_.executor(), limits_.auth_failure_delay);
+    co_await delay.async_wait(asio::use_awaitable);
+  }
 }
 
 awaitable<Session::Next> Session::SessionResource(const Request& request) {

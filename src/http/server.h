@@ -13,11 +13,13 @@
 
 #include "base/config.h"
 #include "http/metrics.h"
+#include "http/url_signer.h"
 #include "hub/hub.h"
 #include "jmap/api.h"
 #include "net/listener.h"
 #include "net/sessions.h"
 #include "net/workers.h"
+#include "store/credential_cache.h"
 #include "store/store.h"
 
 namespace pushmail::http {
@@ -83,6 +85,9 @@ class Server {
   net::FailureCounter& auth_failures() { return auth_failures_; }
   AccountLimiter& requests() { return requests_; }
   const jmap::Api& api() const { return api_; }
+  store::CredentialCache& credentials() { return credentials_; }
+  // Null when the key could not be loaded: signed EventSource URLs are then refused.
+  const UrlSigner* signer() const { return signer_ ? &*signer_ : nullptr; }
   std::string RenderMetrics();
 
  private:
@@ -94,6 +99,8 @@ class Server {
   AccountLimiter requests_;
   Metrics metrics_;
   jmap::Api api_;
+  store::CredentialCache credentials_;
+  std::optional<UrlSigner> signer_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   net::Sessions<Session> sessions_;
 };

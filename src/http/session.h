@@ -15,13 +15,27 @@
 #include "http/request_reader.h"
 #include "http/response.h"
 #include "http/server.h"
+#include "http/websocket.h"
 #include "jmap/push.h"
+#include "jmap/websocket.h"
 #include "net/blocking.h"
 #include "net/stream.h"
 
 namespace pushmail::http {
 
-enum class Endpoint { kHealth, kMetrics, kSession, kApi, kEventSource, kDownload, kUpload };
+enum class Endpoint {
+  kHealth,
+  kMetrics,
+  kSession,
+  kApi,
+  kEventSource,
+  kDownload,
+  kUpload,
+  kWebSocket,
+  kLogin,
+  kLogout,
+  kEventSourceToken,
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -74,11 +88,49 @@ class Session : public std::enable_shared_from_this<Session> {
   };
   void OnNotify();
   void OnOverflow();
+  // The push event for `change` on this stream (EventSource event or WebSocket frame), or empty.
+  std::string PushEvent(const store::StateChange& change);
   boost::asio::awaitable<void> Push();  // writes the hub's pending events
   // Waits for the client to close (or for the next ping) with no coroutine frame.
   void Hibernate();
   boost::asio::awaitable<void> Wake(ErrorCode woke);
   void CloseStream();
+
+  // WebSocket (websocket_session.cc): RFC 6455 framing, RFC 8887 messages. Between messages
+  // the connection hibernates like an EventSource stream.
+  boost::asio::awaitable<Next> WebSocket(const Request& request);
+  std::optional<Response> CheckUpgrade(const Request& request);
+  void WsHibernate();
+  boost::asio::awaitable<void> WsWake(ErrorCode woke);
+  // Reads (first, when `read_first`) and handles messages until no partial frame is left;
+  // false when the connection is over.
+  boost::asio::awaitable<bool> WsRead(bool read_first);
+  boost::asio::awaitable<bool> WsEvent(ws::Event& event);
+  boost::asio::awaitable<bool> WsMessage(const std::string& text);
+  boost::asio::awaitable<bool> WsPushEnable(jmap::WsPushEnable enable);
+  void WsPushDisable();
+  boost::asio::awaitable<bool> WsSend(std::string_view text);
+  boost::asio::awaitable<void> WsClose(uint16_t code, std::string_view reason = {});
+  struct WsState {
+    WsState(size_t max_message, bool deflate, jmap::Principal principal)
+        : receiver(max_message, deflate), deflate(deflate), who(std::move(principal)) {}
+    ws::Receiver receiver;
+    bool deflate;
+    jmap::Principal who;
+    jmap::WsPushEnable push;  // what WebSocketPushEnable asked for, while push_on
+    bool push_on = false;
+    bool ping_sent = false;  // and nothing heard since: the next timeout closes
+    std::chrono::steady_clock::time_point last_message;  // for the idle timeout without push
+  };
+
+  // Tokens (tokens.cc): login, logout and the signed EventSource URL.
+  boost::asio::awaitable<Next> Login(Request& request);
+  boost::asio::awaitable<Next> Logout(const Request& request);
+  boost::asio::awaitable<Next> EventSourceToken(const Request& request);
+  // The account a signed EventSource token in `query` names, or nullopt (401 written).
+  boost::asio::awaitable<std::optional<jmap::Principal>> AuthenticateQuery(const Request& request,
+                                                                           std::string_view query);
+  boost::asio::awaitable<void> SlowDownFailure();
 
   Server& server_;
   const HttpLimits& limits_;
@@ -103,6 +155,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool pushing_ = false;     // a Push coroutine is running
   std::chrono::steady_clock::time_point notified_;    // when the hub's notification came
   std::chrono::steady_clock::time_point last_event_;  // for ping
+  std::unique_ptr<WsState> ws_;                       // after a WebSocket upgrade
 };
 
 }  // namespace pushmail::http

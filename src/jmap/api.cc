@@ -37,13 +37,19 @@ json::array Wire(const Response& r) {
 }  // namespace
 
 ApiReply Api::Handle(std::string_view body, const Principal& who) const {
-  RequestLimits limits{limits_.max_size_request, limits_.max_calls_in_request};
-  auto parsed = ParseRequest(body, limits, KnownCapabilities());
-  if (auto* error = std::get_if<RequestError>(&parsed)) {
+  auto answer = Answer(body, who);
+  if (auto* error = std::get_if<RequestError>(&answer)) {
     return {error->status, "application/problem+json", json::serialize(error->ToJson())};
   }
-  json::object response = Run(std::get<Request>(parsed), who);
-  return {200, "application/json", json::serialize(response)};
+  return {200, "application/json", json::serialize(std::get<json::object>(answer))};
+}
+
+std::variant<json::object, RequestError> Api::Answer(std::string_view body,
+                                                     const Principal& who) const {
+  RequestLimits limits{limits_.max_size_request, limits_.max_calls_in_request};
+  auto parsed = ParseRequest(body, limits, KnownCapabilities());
+  if (auto* error = std::get_if<RequestError>(&parsed)) return std::move(*error);
+  return Run(std::get<Request>(parsed), who);
 }
 
 json::object Api::Run(const Request& request, const Principal& who) const {

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "base/config.h"
 #include "jmap/request.h"
@@ -52,6 +53,9 @@ class Api {
   Api(store::Store& store, const HttpLimits& limits) : store_(store), limits_(limits) {}
 
   ApiReply Handle(std::string_view body, const Principal& who) const;
+  // Handle without HTTP: the Response object, or the request-level error (WebSocket, RFC 8887).
+  std::variant<boost::json::object, RequestError> Answer(std::string_view body,
+                                                         const Principal& who) const;
   // The Response object for a parsed request (for tests and the fuzzer's dispatch).
   boost::json::object Run(const Request& request, const Principal& who) const;
 

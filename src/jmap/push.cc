@@ -72,6 +72,12 @@ std::optional<EventSourceOptions> ParseEventSourceQuery(std::string_view query,
 
 std::string StateChangeJson(const store::StateChange& change, const EventSourceOptions& options,
                             bool all_types) {
+  json::object out = StateChangeObject(change, options, all_types);
+  return out.empty() ? std::string() : json::serialize(out);
+}
+
+json::object StateChangeObject(const store::StateChange& change, const EventSourceOptions& options,
+                               bool all_types) {
   json::object states;
   auto add = [&](store::DataType type, std::string_view name, store::ModSeq state) {
     bool changed = all_types || (change.changed & store::Bit(type));
@@ -82,10 +88,9 @@ std::string StateChangeJson(const store::StateChange& change, const EventSourceO
   add(store::DataType::kThread, "Thread", change.thread_state);
   if (states.empty()) return {};
   std::string account = AccountJmapId(change.account);
-  json::object out{{"@type", "StateChange"},
-                   {"changed", json::object{{account, std::move(states)}}},
-                   {"pushSeq", json::object{{account, change.push_seq}}}};
-  return json::serialize(out);
+  return {{"@type", "StateChange"},
+          {"changed", json::object{{account, std::move(states)}}},
+          {"pushSeq", json::object{{account, change.push_seq}}}};
 }
 
 std::string StateEvent(std::string_view state_change_json) {

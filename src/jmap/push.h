@@ -2,6 +2,7 @@
 // Push over EventSource (RFC 8620 7.3): the query of the event source URL and the events
 // written to the stream. Pure.
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ std::optional<EventSourceOptions> ParseEventSourceQuery(std::string_view query,
 // changed or not (the first event of a stream). Empty when no wanted type changed.
 std::string StateChangeJson(const store::StateChange& change, const EventSourceOptions& options,
                             bool all_types = false);
+// The same as an object (empty when no wanted type changed), for the WebSocket's StateChange.
+boost::json::object StateChangeObject(const store::StateChange& change,
+                                      const EventSourceOptions& options, bool all_types = false);
 
 // Whole EventSource events, ready for the wire.
 std::string StateEvent(std::string_view state_change_json);

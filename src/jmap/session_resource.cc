@@ -2,6 +2,7 @@
 
 #include "jmap/ids.h"
 #include "jmap/request.h"
+#include "jmap/websocket.h"
 
 namespace pushmail::jmap {
 
@@ -44,9 +45,13 @@ json::object SessionResource(const Principal& who, const HttpLimits& limits,
   auto url = [&base](std::string_view path, std::string_view rest = {}) {
     return base + std::string(path) + std::string(rest);
   };
+  // RFC 8887 4: the WebSocket URL is the API's origin with the ws scheme.
+  std::string ws = base.starts_with("http") ? "ws" + base.substr(4) : base;
+  json::object websocket{{"url", ws + std::string(kWebSocketPath)}, {"supportsPush", true}};
   return {
-      {"capabilities",
-       json::object{{kCoreCapability, CoreCapability(limits)}, {kMailCapability, json::object()}}},
+      {"capabilities", json::object{{kCoreCapability, CoreCapability(limits)},
+                                    {kMailCapability, json::object()},
+                                    {kWebSocketCapability, std::move(websocket)}}},
       {"accounts", std::move(accounts)},
       {"primaryAccounts", json::object{{kCoreCapability, account}, {kMailCapability, account}}},
       {"username", who.login},

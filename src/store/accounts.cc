@@ -98,7 +98,12 @@ ErrorCode Store::SetPassword(std::string_view login, std::string_view password, 
     auto& q = txn.Stmt("UPDATE accounts SET password_hash = ? WHERE login = ?");
     q.Bind(1, *hash).Bind(2, login);
     if (auto ec = q.Run()) return ec;
-    return txn.db().Changes() == 0 ? MakeError(Errc::kNotFound) : ErrorCode();
+    if (txn.db().Changes() == 0) return MakeError(Errc::kNotFound);
+    // A new password ends every session the old one opened.
+    auto& t = txn.Stmt(
+        "DELETE FROM access_tokens WHERE account_id = (SELECT id FROM accounts WHERE login = ?)");
+    t.Bind(1, login);
+    return t.Run();
   });
 }
 

@@ -7,6 +7,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/blob_file.h"
+#include "store/credential_cache.h"
 #include "store/password.h"
 #include "store/readers.h"
 #include "store/recipient_cache.h"
@@ -125,7 +126,8 @@ std::optional<AccountId> Store::CachedRecipient(std::string_view address) {
   return recipients_->Find(LowerAscii(address));
 }
 
-Result<AccountId> Store::Authenticate(std::string_view login, std::string_view password) {
+Result<AccountId> Store::Authenticate(std::string_view login, std::string_view password,
+                                      CredentialCache* cache) {
   std::string hash;
   AccountId id = 0;
   {
@@ -146,7 +148,9 @@ Result<AccountId> Store::Authenticate(std::string_view login, std::string_view p
     VerifyPassword(kDummy, password);
     return MakeError(Errc::kNotFound);
   }
+  if (cache && cache->Contains(login, password, hash)) return id;
   if (!VerifyPassword(hash, password)) return MakeError(Errc::kNotFound);
+  if (cache) cache->Add(login, password, hash);
   return id;
 }
 

@@ -55,6 +55,7 @@ struct Incoming {
 
 class Writer;
 class BlobFile;
+class CredentialCache;
 
 class Store {
  public:
@@ -105,8 +106,20 @@ class Store {
   std::optional<AccountId> CachedRecipient(std::string_view address);
   static constexpr std::chrono::seconds kRecipientTtl{10};
   // The account when `password` is right; kNotFound for an unknown login or a wrong password
-  // alike. Slow by design (Argon2id).
-  Result<AccountId> Authenticate(std::string_view login, std::string_view password);
+  // alike. Slow by design (Argon2id), unless `cache` remembers these credentials verified
+  // against the account's current password hash (credential_cache.h).
+  Result<AccountId> Authenticate(std::string_view login, std::string_view password,
+                                 CredentialCache* cache = nullptr);
+
+  // --- Bearer tokens (RFC 6750). A token is 256 random bits; only its SHA-256 is stored.
+  // Changing the password or deleting the account revokes them all.
+
+  // A new token for `account`, valid until `expires_at` (Unix seconds). Also drops expired ones.
+  Result<std::string> CreateToken(AccountId account, int64_t expires_at);
+  // The account of a valid, unexpired token; kNotFound otherwise (malformed ones too).
+  Result<AccountId> FindToken(std::string_view token);
+  // kNotFound when the token was not valid.
+  ErrorCode RevokeToken(std::string_view token);
 
   Result<std::vector<Mailbox>> ListMailboxes(AccountId account);
   Result<Mailbox> FindMailbox(AccountId account, std::string_view name);

@@ -109,6 +109,17 @@ UPDATE accounts SET last_uidvalidity =
   (SELECT coalesce(max(uidvalidity), 0) FROM mailboxes WHERE account_id = accounts.id);
 CREATE INDEX mailboxes_parent ON mailboxes(parent_id);
 )sql",
+    // 2 -> 3: Bearer tokens from the login endpoint, stored as their SHA-256 only, so that a
+    // copy of the database lets nobody in. Revoking deletes the row.
+    R"sql(
+CREATE TABLE access_tokens (
+  hash       BLOB PRIMARY KEY,  -- SHA-256 of the token
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX access_tokens_account ON access_tokens(account_id);
+)sql",
 };
 
 int UserVersion(Db& db) {
