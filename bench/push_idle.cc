@@ -2,11 +2,12 @@
 // latency, and fan-out.
 //
 // Starts the real pushmaild in a temp dir with A accounts and opens N HTTPS connections from
-// 127.0.0.1 ... K, connection i authenticating as account i mod A, each holding an EventSource
-// stream (GET the eventSourceUrl with types=*, closeafter=no, ping=0) that has delivered its
-// first state event; then times each delivery's StateChange on every idle connection of its
-// account by the account's push sequence ("pushSeq"), which each commit raises by one (see
-// idle_run.h). Reports figures; asserts nothing.
+// 127.0.0.1 ... K, connection i authenticating as account i mod A, each holding either an
+// EventSource stream (GET the eventSourceUrl with types=*, closeafter=no, ping=0, until its
+// first state event) or a WebSocket (RFC 8887, subprotocol jmap, WebSocketPushEnable sent); then
+// times each delivery's StateChange on every idle connection of its account by the account's
+// push sequence ("pushSeq"), which each commit raises by one (see idle_run.h). Reports figures;
+// asserts nothing.
 #include <openssl/evp.h>
 
 #include <charconv>
@@ -82,6 +83,74 @@ class EventSource : public bench::Protocol {
   }
 };
 
+// RFC 6455 client side: the upgrade, one masked text frame out, unmasked frames in.
+class WebSocket : public bench::Protocol {
+ public:
+  void Start(bench::Fleet& fleet, size_t i) override {
+    const bench::Conn& c = fleet.conn(i);
+    std::string credentials = bench::BenchUser(c.account) + ":" + bench::kBenchPassword;
+    fleet.Send(i,
+               "GET /jmap/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+               "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: jmap\r\n"
+               "Authorization: Basic " +
+                   Base64(credentials) + "\r\n\r\n");
+  }
+
+  void OnInput(bench::Fleet& fleet, size_t i) override {
+    bench::Conn& c = fleet.conn(i);
+    if (c.phase == bench::Phase::kSetup) {
+      size_t end = c.in.find("\r\n\r\n");
+      if (end == c.in.npos) return;
+      if (!c.in.starts_with("HTTP/1.1 101")) {
+        fleet.Fail(i,
+                   "WebSocket upgrade: " + c.in.substr(0, std::min(c.in.find('\r'), size_t{80})));
+        return;
+      }
+      c.in.erase(0, end + 4);
+      fleet.Send(i, Frame(R"({"@type":"WebSocketPushEnable","dataTypes":null})"));
+      // Push is on once the server has read that; the run settles before it delivers.
+      fleet.BecomeIdle(i);
+    }
+    size_t pos = 0;
+    while (c.phase != bench::Phase::kClosed && c.in.size() - pos >= 2) {
+      auto byte = [&](size_t k) { return static_cast<uint8_t>(c.in[pos + k]); };
+      size_t header = 2, length = byte(1) & 0x7f;
+      if (length == 126) {
+        if (c.in.size() - pos < 4) break;
+        header = 4;
+        length = static_cast<size_t>(byte(2)) << 8 | byte(3);
+      } else if (length == 127) {
+        fleet.Fail(i, "WebSocket: a frame over 64 KiB");
+        return;
+      }
+      if (c.in.size() - pos < header + length) break;
+      std::string_view payload = std::string_view(c.in).substr(pos + header, length);
+      long seq = 0;
+      if ((byte(0) & 0x0f) == 1 && payload.find("StateChange") != payload.npos &&
+          ParsePushSeq(payload, seq)) {
+        fleet.Notified(i, seq);
+      }
+      pos += header + length;
+    }
+    if (c.phase != bench::Phase::kClosed) c.in.erase(0, pos);
+  }
+
+  std::string_view StepName(int) const override { return "WebSocket upgrade"; }
+
+ private:
+  // A final text frame, masked as a client's must be (the key need not be secret here).
+  static std::string Frame(std::string_view text) {
+    const uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
+    std::string f;
+    f += static_cast<char>(0x81);
+    f += static_cast<char>(0x80 | text.size());  // the one message sent is under 126 octets
+    for (uint8_t m : mask) f += static_cast<char>(m);
+    for (size_t k = 0; k < text.size(); ++k) f += static_cast<char>(text[k] ^ mask[k % 4]);
+    return f;
+  }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,15 +159,20 @@ int main(int argc, char** argv) {
       "JMAP push benchmark: memory per idle TLS push connection, SMTP 250 -> StateChange latency, "
       "fan-out"};
   bench::AddIdleOptions(app, o);
+  bool websocket = false;
+  app.add_flag("--websocket", websocket, "WebSocket push (RFC 8887) instead of EventSource");
   CLI11_PARSE(app, argc, argv);
   o.tls = true;
   bench::IdleTarget target;
   target.name = "push_idle";
-  target.what = "HTTPS EventSource (types=*, ping=0)";
+  target.what = websocket ? "WebSocket over TLS (WebSocketPushEnable)"
+                          : "HTTPS EventSource (types=*, ping=0)";
   target.notification = "StateChange";
   target.listener = "http";
   target.serve_args = {"--http", "127.0.0.1:0"};
   target.per_source = 490;  // the server allows 500 HTTP connections per address
   EventSource eventsource;
+  WebSocket ws;
+  if (websocket) return bench::RunIdle(o, target, ws);
   return bench::RunIdle(o, target, eventsource);
 }
