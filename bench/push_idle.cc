@@ -42,15 +42,19 @@ bool ParsePushSeq(std::string_view data, long& n) {
   return ec == std::errc() && end != begin;
 }
 
+// "Authorization: Basic ..." for the account of connection `c`, with its line end.
+std::string Authorization(const bench::Conn& c) {
+  return "Authorization: Basic " +
+         Base64(bench::BenchUser(c.account) + ":" + bench::kBenchPassword) + "\r\n";
+}
+
 class EventSource : public bench::Protocol {
  public:
   void Start(bench::Fleet& fleet, size_t i) override {
-    const bench::Conn& c = fleet.conn(i);
-    std::string credentials = bench::BenchUser(c.account) + ":" + bench::kBenchPassword;
     fleet.Send(i,
                "GET /jmap/eventsource/?types=*&closeafter=no&ping=0 HTTP/1.1\r\n"
-               "Host: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Basic " +
-                   Base64(credentials) + "\r\n\r\n");
+               "Host: 127.0.0.1\r\nAccept: text/event-stream\r\n" +
+                   Authorization(fleet.conn(i)) + "\r\n");
   }
 
   void OnInput(bench::Fleet& fleet, size_t i) override {
@@ -87,14 +91,11 @@ class EventSource : public bench::Protocol {
 class WebSocket : public bench::Protocol {
  public:
   void Start(bench::Fleet& fleet, size_t i) override {
-    const bench::Conn& c = fleet.conn(i);
-    std::string credentials = bench::BenchUser(c.account) + ":" + bench::kBenchPassword;
     fleet.Send(i,
                "GET /jmap/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: jmap\r\n"
-               "Authorization: Basic " +
-                   Base64(credentials) + "\r\n\r\n");
+               "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: jmap\r\n" +
+                   Authorization(fleet.conn(i)) + "\r\n");
   }
 
   void OnInput(bench::Fleet& fleet, size_t i) override {
