@@ -69,6 +69,9 @@ lint: build
 
 bench: build
 	@$(BUILD)/bench/smtp_intake --server $(PUSHMAILD)
+	@$(BUILD)/bench/imap_idle --server $(PUSHMAILD) --connections 10000
+	@$(BUILD)/bench/push_idle --server $(PUSHMAILD) --connections 10000
+	@$(BUILD)/bench/push_idle --server $(PUSHMAILD) --connections 10000 --websocket
 
 clean:
 	rm -rf build build-sanitize build-fuzz
