@@ -169,12 +169,13 @@ bool Mailboxes::HasChild(store::MailboxId id) const {
                      [id](const MailboxView& v) { return v.mailbox.parent == id; });
 }
 
-std::optional<Mailboxes> ReadMailboxes(MethodContext& c) {
+std::optional<Mailboxes> ReadMailboxes(MethodContext& c, bool with_counts) {
   // The state first: data read after it is at least as new, so a client that asks for changes
   // since this state sees everything again rather than missing something.
   auto account = c.store.GetAccount(c.who.account);
   auto boxes = c.store.ListMailboxes(c.who.account);
-  auto counts = c.store.CountThreads(c.who.account);
+  auto counts = with_counts ? c.store.CountThreads(c.who.account)
+                            : Result<std::map<store::MailboxId, store::MailboxThreadCounts>>();
   if (!account || !boxes || !counts) return std::nullopt;
   Mailboxes out{account->mailbox_state, {}};
   for (auto& m : *boxes) {
@@ -257,7 +258,7 @@ MethodResult MailboxChanges(MethodContext& c, const json::object& args) {
 
 MethodResult MailboxQuery(MethodContext& c, const json::object& args) {
   if (auto e = CheckAccount(c, args)) return {{}, e};
-  auto all = ReadMailboxes(c);
+  auto all = ReadMailboxes(c, false);  // no filter or sort uses counts
   if (!all) return MethodResult::Error("serverFail", "cannot read mailboxes");
   std::optional<MethodError> error;
   auto ids = QueryIds(args, *all, error);
@@ -267,7 +268,7 @@ MethodResult MailboxQuery(MethodContext& c, const json::object& args) {
 
 MethodResult MailboxQueryChanges(MethodContext& c, const json::object& args) {
   if (auto e = CheckAccount(c, args)) return {{}, e};
-  auto all = ReadMailboxes(c);
+  auto all = ReadMailboxes(c, false);  // no filter or sort uses counts
   if (!all) return MethodResult::Error("serverFail", "cannot read mailboxes");
   std::optional<MethodError> error;
   auto ids = QueryIds(args, *all, error);

@@ -87,7 +87,7 @@ std::string PathOf(const Wanted& w, const Mailboxes& all) {
 // Why a mailbox write failed, from a fresh look at the account (another client may have
 // raced this one).
 json::object Conflict(MethodContext& c, const Wanted& w, store::MailboxId self) {
-  auto all = ReadMailboxes(c);
+  auto all = ReadMailboxes(c, false);
   if (all && !w.role.empty()) {
     for (const auto& v : all->list) {
       if (v.mailbox.role == w.role && v.mailbox.id != self) {
@@ -128,7 +128,7 @@ bool WaitsForParent(MethodContext& c, const json::object& o, const SetArguments&
 
 void CreateOne(MethodContext& c, const std::string& creation_id, const json::object& o,
                SetAnswer& answer) {
-  auto all = ReadMailboxes(c);
+  auto all = ReadMailboxes(c, false);
   if (!all) return answer.NotCreated(creation_id, SetError("serverFail", "cannot read mailboxes"));
   Wanted w;
   if (auto e = ReadWanted(c, o, *all, w)) return answer.NotCreated(creation_id, std::move(*e));
@@ -175,7 +175,7 @@ void Create(MethodContext& c, const SetArguments& set, SetAnswer& answer) {
 
 void UpdateOne(MethodContext& c, const std::string& id, const json::object& patch,
                SetAnswer& answer) {
-  auto all = ReadMailboxes(c);
+  auto all = ReadMailboxes(c, false);
   if (!all) return answer.NotUpdated(id, SetError("serverFail", "cannot read mailboxes"));
   const MailboxView* v = all->Find(id);
   if (!v) return answer.NotUpdated(id, SetError("notFound", ""));
@@ -218,7 +218,7 @@ void UpdateOne(MethodContext& c, const std::string& id, const json::object& patc
 }
 
 void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, SetAnswer& answer) {
-  auto all = ReadMailboxes(c);
+  auto all = ReadMailboxes(c, false);
   if (!all) return answer.NotDestroyed(id, SetError("serverFail", "cannot read mailboxes"));
   const MailboxView* v = all->Find(id);
   if (!v) return answer.NotDestroyed(id, SetError("notFound", ""));
@@ -228,7 +228,9 @@ void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, Set
   if (all->HasChild(v->mailbox.id)) {
     return answer.NotDestroyed(id, SetError("mailboxHasChild", "destroy its children first"));
   }
-  if (!remove_emails && v->counts.emails > 0) {
+  auto counts = c.store.CountMailbox(v->mailbox.id);
+  if (!counts) return answer.NotDestroyed(id, SetError("serverFail", "cannot count its emails"));
+  if (!remove_emails && counts->messages > 0) {
     return answer.NotDestroyed(
         id, SetError("mailboxHasEmail", "it holds emails (see onDestroyRemoveEmails)"));
   }
@@ -246,7 +248,7 @@ void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, Set
 }  // namespace
 
 MethodResult MailboxSet(MethodContext& c, const json::object& args) {
-  auto before = ReadMailboxes(c);
+  auto before = ReadMailboxes(c, false);
   if (!before) return MethodResult::Error("serverFail", "cannot read mailboxes");
   SetArguments set;
   if (auto e = ReadSetArguments(c, args, before->state, set)) return {{}, e};
