@@ -53,9 +53,7 @@ awaitable<Session::Next> Session::EventSource(const Request& request, std::strin
   pushed_seq_ = account->push_seq;
   if (!options_.close_after_state) {
     // The current states, so the client knows where it stands from the first moment.
-    store::StateChange now{account->id,          account->push_seq,      account->modseq,
-                           account->email_state, account->mailbox_state, account->thread_state};
-    std::string json = jmap::StateChangeJson(now, options_, true);
+    std::string json = jmap::StateChangeJson(store::CurrentStates(*account), options_, true);
     if (!json.empty()) out_ += jmap::StateEvent(json);
   }
   last_event_ = SteadyClock::now();

@@ -16,6 +16,7 @@ struct MethodEntry {
   std::string_view name;
   bool needs_mail;  // else core only
   Method run;
+  std::string_view capability = {};  // needed instead of mail when given
 };
 
 constexpr MethodEntry kMethods[] = {
@@ -23,10 +24,27 @@ constexpr MethodEntry kMethods[] = {
     {"Mailbox/get", true, MailboxGet},
     {"Email/get", true, EmailGet},
     {"Email/changes", true, EmailChanges},
+    {"Mailbox/changes", true, MailboxChanges},
+    {"Mailbox/query", true, MailboxQuery},
+    {"Mailbox/queryChanges", true, MailboxQueryChanges},
+    {"Mailbox/set", true, MailboxSet},
+    {"Thread/get", true, ThreadGet},
+    {"Thread/changes", true, ThreadChanges},
+    {"Identity/get", false, IdentityGet, kSubmissionCapability},
+    {"Identity/changes", false, IdentityChanges, kSubmissionCapability},
+    {"Identity/set", false, IdentitySet, kSubmissionCapability},
+    {"EmailSubmission/get", false, SubmissionGet, kSubmissionCapability},
+    {"EmailSubmission/changes", false, SubmissionChanges, kSubmissionCapability},
+    {"EmailSubmission/query", false, SubmissionQuery, kSubmissionCapability},
+    {"EmailSubmission/queryChanges", false, SubmissionQueryChanges, kSubmissionCapability},
+    {"EmailSubmission/set", false, SubmissionSet, kSubmissionCapability},
+    {"VacationResponse/get", false, VacationResponseGet, kVacationCapability},
+    {"VacationResponse/set", false, VacationResponseSet, kVacationCapability},
 };
 
 const std::vector<std::string_view>& KnownCapabilities() {
-  static const std::vector<std::string_view> known = {kCoreCapability, kMailCapability};
+  static const std::vector<std::string_view> known = {kCoreCapability, kMailCapability,
+                                                      kSubmissionCapability, kVacationCapability};
   return known;
 }
 
@@ -55,7 +73,9 @@ std::variant<json::object, RequestError> Api::Answer(std::string_view body,
 json::object Api::Run(const Request& request, const Principal& who) const {
   bool mail = false;
   for (const auto& c : request.capabilities) mail = mail || c == kMailCapability;
-  MethodContext context{store_, limits_, who, mail};
+  MethodContext context{store_, limits_, who, mail, config_};
+  context.capabilities = request.capabilities;
+  if (request.created_ids) context.created_ids = *request.created_ids;
   std::vector<Response> responses;
   for (const auto& call : request.calls) {
     Invocation resolved = call;
@@ -70,11 +90,14 @@ json::object Api::Run(const Request& request, const Principal& who) const {
     } else {
       responses.push_back({call.name, std::move(result.arguments), call.call_id});
     }
+    for (auto& [name, arguments] : result.implicit) {
+      responses.push_back({name, std::move(arguments), call.call_id});
+    }
   }
   json::array wire;
   for (const auto& r : responses) wire.push_back(Wire(r));
   json::object out{{"methodResponses", std::move(wire)}, {"sessionState", SessionState(who)}};
-  if (request.created_ids) out["createdIds"] = *request.created_ids;
+  if (request.created_ids) out["createdIds"] = std::move(context.created_ids);
   return out;
 }
 
@@ -83,6 +106,7 @@ MethodResult Api::Call(const Invocation& call, MethodContext& context) const {
     if (m.name != call.name) continue;
     // A method whose capability the request did not ask for is unknown (RFC 8620 3.3).
     if (m.needs_mail && !context.mail) break;
+    if (!m.capability.empty() && !context.Uses(m.capability)) break;
     try {
       return m.run(context, call.arguments);
     } catch (const std::exception& e) {

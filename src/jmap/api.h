@@ -6,6 +6,7 @@
 // another account's object is "notFound", another account id is "accountNotFound".
 // Handle blocks on the store: call it from the blocking pool, never from a network worker.
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
@@ -30,12 +31,23 @@ struct MethodContext {
   const HttpLimits& limits;
   const Principal& who;
   bool mail = false;  // the request uses urn:ietf:params:jmap:mail
+  // Domains and limits for EmailSubmission; null when the Api was made without them.
+  const Config* config = nullptr;
+  // Creation id -> server id for "#id" references, across the request's calls (RFC 8620 5.3).
+  boost::json::object created_ids = {};
+  std::vector<std::string> capabilities = {};  // the request's "using"
+  bool Uses(std::string_view capability) const {
+    return std::find(capabilities.begin(), capabilities.end(), capability) != capabilities.end();
+  }
 };
 
 // A method's result: its response arguments or a method-level error.
 struct MethodResult {
   boost::json::object arguments;
   std::optional<MethodError> error;
+  // Responses the call adds after its own, with its call id: the implicit Email/set of
+  // EmailSubmission/set (RFC 8621 7.5).
+  std::vector<std::pair<std::string, boost::json::object>> implicit = {};
   static MethodResult Error(std::string type, std::string description = {}) {
     return {{}, MethodError{std::move(type), std::move(description)}};
   }
@@ -51,6 +63,9 @@ struct ApiReply {
 class Api {
  public:
   Api(store::Store& store, const HttpLimits& limits) : store_(store), limits_(limits) {}
+  // With the server's configuration: EmailSubmission delivers to its local domains.
+  Api(store::Store& store, const Config& config)
+      : store_(store), limits_(config.http), config_(&config) {}
 
   ApiReply Handle(std::string_view body, const Principal& who) const;
   // Handle without HTTP: the Response object, or the request-level error (WebSocket, RFC 8887).
@@ -64,6 +79,7 @@ class Api {
 
   store::Store& store_;
   const HttpLimits& limits_;
+  const Config* config_ = nullptr;
 };
 
 // The session resource's state string for `who` (also sent as every response's sessionState).
@@ -74,5 +90,26 @@ MethodResult CoreEcho(MethodContext& c, const boost::json::object& args);      /
 MethodResult MailboxGet(MethodContext& c, const boost::json::object& args);    // mailbox.cc
 MethodResult EmailGet(MethodContext& c, const boost::json::object& args);      // email.cc
 MethodResult EmailChanges(MethodContext& c, const boost::json::object& args);  // email.cc
+// mailbox.cc, mailbox_set.cc
+MethodResult MailboxChanges(MethodContext& c, const boost::json::object& args);
+MethodResult MailboxQuery(MethodContext& c, const boost::json::object& args);
+MethodResult MailboxQueryChanges(MethodContext& c, const boost::json::object& args);
+MethodResult MailboxSet(MethodContext& c, const boost::json::object& args);
+// thread.cc
+MethodResult ThreadGet(MethodContext& c, const boost::json::object& args);
+MethodResult ThreadChanges(MethodContext& c, const boost::json::object& args);
+// identity.cc
+MethodResult IdentityGet(MethodContext& c, const boost::json::object& args);
+MethodResult IdentityChanges(MethodContext& c, const boost::json::object& args);
+MethodResult IdentitySet(MethodContext& c, const boost::json::object& args);
+// vacation_response.cc
+MethodResult VacationResponseGet(MethodContext& c, const boost::json::object& args);
+MethodResult VacationResponseSet(MethodContext& c, const boost::json::object& args);
+// submission.cc, submission_set.cc
+MethodResult SubmissionGet(MethodContext& c, const boost::json::object& args);
+MethodResult SubmissionChanges(MethodContext& c, const boost::json::object& args);
+MethodResult SubmissionQuery(MethodContext& c, const boost::json::object& args);
+MethodResult SubmissionQueryChanges(MethodContext& c, const boost::json::object& args);
+MethodResult SubmissionSet(MethodContext& c, const boost::json::object& args);
 
 }  // namespace pushmail::jmap

@@ -36,7 +36,11 @@ std::optional<std::vector<std::string>> ReadIds(const MethodContext& c, const js
       error = InvalidArguments("ids must be strings");
       return std::nullopt;
     }
-    out.emplace_back(id.get_string());
+    // "#creationId" names what an earlier call of the request created (RFC 8620 5.3).
+    const auto* created = id.get_string().starts_with('#')
+                              ? c.created_ids.if_contains(id.get_string().subview(1))
+                              : nullptr;
+    out.emplace_back(created && created->is_string() ? created->get_string() : id.get_string());
   }
   return out;
 }

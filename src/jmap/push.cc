@@ -86,6 +86,9 @@ json::object StateChangeObject(const store::StateChange& change, const EventSour
   add(store::DataType::kMailbox, "Mailbox", change.mailbox_state);
   add(store::DataType::kEmail, "Email", change.email_state);
   add(store::DataType::kThread, "Thread", change.thread_state);
+  add(store::DataType::kIdentity, "Identity", change.identity_state);
+  add(store::DataType::kEmailSubmission, "EmailSubmission", change.submission_state);
+  add(store::DataType::kVacationResponse, "VacationResponse", change.vacation_state);
   if (states.empty()) return {};
   std::string account = AccountJmapId(change.account);
   return {{"@type", "StateChange"},

@@ -53,6 +53,21 @@ TEST(StateChangeEvent, ListsChangedWantedTypesAndThePushSequence) {
   threads.types = {"Thread"};
   EXPECT_EQ(StateChangeJson(change, threads), "");
   EXPECT_NE(StateChangeJson(change, threads, true).find(R"("Thread":"12")"), std::string::npos);
+  // The types beyond mail, each under its JMAP name.
+  change.identity_state = 3;
+  change.submission_state = 4;
+  change.vacation_state = 5;
+  change.changed = store::Bit(store::DataType::kIdentity) |
+                   store::Bit(store::DataType::kEmailSubmission) |
+                   store::Bit(store::DataType::kVacationResponse);
+  EXPECT_EQ(StateChangeJson(change, all),
+            R"({"@type":"StateChange","changed":{"A7":{"Identity":"3","EmailSubmission":"4",)"
+            R"("VacationResponse":"5"}},"pushSeq":{"A7":42}})");
+  EventSourceOptions submissions;
+  submissions.types = {"EmailSubmission"};
+  EXPECT_EQ(StateChangeJson(change, submissions),
+            R"({"@type":"StateChange","changed":{"A7":{"EmailSubmission":"4"}},)"
+            R"("pushSeq":{"A7":42}})");
   EXPECT_EQ(StateEvent("{}"), "event: state\ndata: {}\n\n");
   EXPECT_EQ(PingEvent(seconds(30)), "event: ping\ndata: {\"interval\":30}\n\n");
 }

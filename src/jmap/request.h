@@ -14,6 +14,8 @@ namespace pushmail::jmap {
 
 inline constexpr std::string_view kCoreCapability = "urn:ietf:params:jmap:core";
 inline constexpr std::string_view kMailCapability = "urn:ietf:params:jmap:mail";
+inline constexpr std::string_view kSubmissionCapability = "urn:ietf:params:jmap:submission";
+inline constexpr std::string_view kVacationCapability = "urn:ietf:params:jmap:vacationresponse";
 
 // One method call: [name, arguments, call id].
 struct Invocation {

@@ -23,11 +23,16 @@ json::object CoreCapability(const HttpLimits& l) {
 
 json::object MailAccountCapability(const HttpLimits& l) {
   return {{"maxMailboxesPerEmail", nullptr},
-          {"maxMailboxDepth", nullptr},
+          {"maxMailboxDepth", 32},  // the store's limit on levels of a path
           {"maxSizeMailboxName", 490},
           {"maxSizeAttachmentsPerEmail", l.max_size_upload},
           {"emailQuerySortOptions", json::array{"receivedAt"}},
           {"mayCreateTopLevelMailbox", true}};
+}
+
+// Sent at once, never held back (no FUTURERELEASE), and no SMTP extension to pass on.
+json::object SubmissionAccountCapability() {
+  return {{"maxDelayedSend", 0}, {"submissionExtensions", json::object()}};
 }
 
 }  // namespace
@@ -41,7 +46,9 @@ json::object SessionResource(const Principal& who, const HttpLimits& limits,
                              {"isReadOnly", false},
                              {"accountCapabilities",
                               json::object{{kCoreCapability, json::object()},
-                                           {kMailCapability, MailAccountCapability(limits)}}}}}};
+                                           {kMailCapability, MailAccountCapability(limits)},
+                                           {kSubmissionCapability, SubmissionAccountCapability()},
+                                           {kVacationCapability, json::object()}}}}}};
   auto url = [&base](std::string_view path, std::string_view rest = {}) {
     return base + std::string(path) + std::string(rest);
   };
@@ -51,9 +58,15 @@ json::object SessionResource(const Principal& who, const HttpLimits& limits,
   return {
       {"capabilities", json::object{{kCoreCapability, CoreCapability(limits)},
                                     {kMailCapability, json::object()},
-                                    {kWebSocketCapability, std::move(websocket)}}},
+                                    {kWebSocketCapability, std::move(websocket)},
+
+                                    {kSubmissionCapability, json::object()},
+                                    {kVacationCapability, json::object()}}},
       {"accounts", std::move(accounts)},
-      {"primaryAccounts", json::object{{kCoreCapability, account}, {kMailCapability, account}}},
+      {"primaryAccounts", json::object{{kCoreCapability, account},
+                                       {kMailCapability, account},
+                                       {kSubmissionCapability, account},
+                                       {kVacationCapability, account}}},
       {"username", who.login},
       {"apiUrl", url(kApiPath)},
       {"downloadUrl", url(kDownloadPath, "{accountId}/{blobId}/{name}?accept={type}")},

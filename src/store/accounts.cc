@@ -27,6 +27,16 @@ ErrorCode CreateDefaultMailboxes(Txn& txn, AccountId account, ModSeq modseq) {
   return {};
 }
 
+// The identity of the login (JMAP Identity/get lists it; it cannot be deleted).
+ErrorCode CreateDefaultIdentity(Txn& txn, AccountId account, std::string_view login,
+                                ModSeq modseq) {
+  auto& q = txn.Stmt("INSERT INTO identities (account_id, email, may_delete) VALUES (?, ?, 0)");
+  q.Bind(1, account).Bind(2, login);
+  if (auto ec = q.Run()) return ec;
+  return txn.Log(account, DataType::kIdentity, txn.db().LastInsertRowId(), ChangeOp::kCreated,
+                 modseq);
+}
+
 ErrorCode InsertAccount(Txn& txn, std::string_view login, const std::string& hash, AccountId& id) {
   auto& q = txn.Stmt(
       "INSERT INTO accounts (login, password_hash, created_at) VALUES (?, ?, ?) "
@@ -68,9 +78,10 @@ Result<std::vector<AccountId>> Store::CreateAccounts(const std::vector<std::stri
         if (taken && ec == MakeError(Errc::kAlreadyExists)) *taken = logins[i];
         return ec;
       }
-      auto modseq = txn.Bump(id, Bit(DataType::kMailbox));
+      auto modseq = txn.Bump(id, Bit(DataType::kMailbox) | Bit(DataType::kIdentity));
       if (!modseq) return modseq.error();
       if (auto ec = CreateDefaultMailboxes(txn, id, *modseq)) return ec;
+      if (auto ec = CreateDefaultIdentity(txn, id, logins[i], *modseq)) return ec;
       ids.push_back(id);
     }
     return {};

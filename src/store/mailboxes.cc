@@ -147,9 +147,67 @@ ErrorCode RenameTree(Txn& txn, AccountId account, MailboxId mailbox, const std::
   return p.Run();
 }
 
+// Renames `mailbox` to `new_name` at `modseq` (from BumpMessages: renaming INBOX moves its
+// messages).
+ErrorCode RenameInTxn(Txn& txn, AccountId account, MailboxId mailbox, std::string_view new_name,
+                      ModSeq modseq) {
+  auto name = MailboxName(txn, account, mailbox);
+  if (!name) return name.error();
+  auto taken = FindByName(txn, account, new_name);
+  if (!taken) return taken.error();
+  if (*taken) return MakeError(Errc::kAlreadyExists);
+  if (new_name.starts_with(*name + "/")) return MakeError(Errc::kInvalidArgument);
+  if (*name != "INBOX") return RenameTree(txn, account, mailbox, *name, new_name, modseq);
+  // RFC 9051 6.3.6: INBOX stays; its messages move to a new mailbox of the new name.
+  auto made = InsertMailbox(txn, account, new_name, modseq);
+  if (!made) return made.error();
+  auto members = Members(txn, mailbox);
+  if (!members) return members.error();
+  std::vector<Uid> uids;
+  for (auto [uid, email] : *members) uids.push_back(uid);
+  CopyResult moved;
+  return CopyInTxn(txn, account, mailbox, uids, *made, true, moved);
+}
+
+// Sets the role, sort order and subscription `patch` names (not the name: see RenameInTxn).
+// kAlreadyExists when another mailbox of the account has the role.
+ErrorCode ApplyAttributes(Txn& txn, AccountId account, MailboxId mailbox, const MailboxPatch& patch,
+                          ModSeq modseq) {
+  if (!patch.role && !patch.sort_order && !patch.subscribed) return {};
+  if (patch.role && !patch.role->empty()) {
+    auto& q = txn.Stmt("SELECT 1 FROM mailboxes WHERE account_id = ? AND role = ? AND id != ?");
+    q.Bind(1, account).Bind(2, *patch.role).Bind(3, mailbox);
+    auto row = q.Step();
+    if (!row) return row.error();
+    if (*row) return MakeError(Errc::kAlreadyExists);
+  }
+  auto& u = txn.Stmt(
+      "UPDATE mailboxes SET role = CASE WHEN ? THEN nullif(?, '') ELSE role END, "
+      "sort_order = coalesce(?, sort_order), subscribed = coalesce(?, subscribed) WHERE id = ?");
+  u.Bind(1, patch.role ? 1 : 0).Bind(2, patch.role.value_or(""));
+  if (patch.sort_order) {
+    u.Bind(3, *patch.sort_order);
+  } else {
+    u.BindNull(3);
+  }
+  if (patch.subscribed) {
+    u.Bind(4, *patch.subscribed ? 1 : 0);
+  } else {
+    u.BindNull(4);
+  }
+  u.Bind(5, mailbox);
+  if (auto ec = u.Run()) return ec;
+  return txn.Log(account, DataType::kMailbox, mailbox, ChangeOp::kUpdated, modseq);
+}
+
 }  // namespace
 
 Result<Mailbox> Store::CreateMailbox(AccountId account, std::string_view name) {
+  return CreateMailbox(account, name, MailboxPatch{});
+}
+
+Result<Mailbox> Store::CreateMailbox(AccountId account, std::string_view name,
+                                     const MailboxPatch& patch) {
   if (!ValidName(name)) return MakeError(Errc::kInvalidArgument);
   MailboxId id = 0;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
@@ -161,7 +219,7 @@ Result<Mailbox> Store::CreateMailbox(AccountId account, std::string_view name) {
     auto made = InsertMailbox(txn, account, name, *modseq);
     if (!made) return made.error();
     id = *made;
-    return {};
+    return ApplyAttributes(txn, account, id, patch, *modseq);
   });
   if (ec) return ec;
   auto snapshot = ReadMailbox(id);
@@ -196,24 +254,27 @@ ErrorCode Store::DeleteMailbox(AccountId account, MailboxId mailbox) {
 ErrorCode Store::RenameMailbox(AccountId account, MailboxId mailbox, std::string_view new_name) {
   if (!ValidName(new_name) || IsInbox(new_name)) return MakeError(Errc::kInvalidArgument);
   return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
-    auto name = MailboxName(txn, account, mailbox);
-    if (!name) return name.error();
-    auto taken = FindByName(txn, account, new_name);
-    if (!taken) return taken.error();
-    if (*taken) return MakeError(Errc::kAlreadyExists);
-    if (new_name.starts_with(*name + "/")) return MakeError(Errc::kInvalidArgument);
     auto modseq = BumpMessages(txn, account);
     if (!modseq) return modseq.error();
-    if (*name != "INBOX") return RenameTree(txn, account, mailbox, *name, new_name, *modseq);
-    // RFC 9051 6.3.6: INBOX stays; its messages move to a new mailbox of the new name.
-    auto made = InsertMailbox(txn, account, new_name, *modseq);
-    if (!made) return made.error();
-    auto members = Members(txn, mailbox);
-    if (!members) return members.error();
-    std::vector<Uid> uids;
-    for (auto [uid, email] : *members) uids.push_back(uid);
-    CopyResult moved;
-    return CopyInTxn(txn, account, mailbox, uids, *made, true, moved);
+    return RenameInTxn(txn, account, mailbox, new_name, *modseq);
+  });
+}
+
+ErrorCode Store::UpdateMailbox(AccountId account, MailboxId mailbox, const MailboxPatch& patch) {
+  if (patch.name && (!ValidName(*patch.name) || IsInbox(*patch.name))) {
+    return MakeError(Errc::kInvalidArgument);
+  }
+  return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
+    auto name = MailboxName(txn, account, mailbox);
+    if (!name) return name.error();
+    bool rename = patch.name && *patch.name != *name;
+    if (!rename && !patch.role && !patch.sort_order && !patch.subscribed) return {};
+    auto modseq = rename ? BumpMessages(txn, account) : txn.Bump(account, Bit(DataType::kMailbox));
+    if (!modseq) return modseq.error();
+    if (rename) {
+      if (auto ec = RenameInTxn(txn, account, mailbox, *patch.name, *modseq)) return ec;
+    }
+    return ApplyAttributes(txn, account, mailbox, patch, *modseq);
   });
 }
 

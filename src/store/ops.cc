@@ -28,7 +28,7 @@ ErrorCode MailboxChanged(Txn& txn, AccountId account, MailboxId mailbox, ModSeq 
   q.Bind(1, modseq).Bind(2, mailbox);
   if (auto ec = q.Run()) return ec;
   txn.Touch(account, mailbox);
-  return txn.Log(account, DataType::kMailbox, mailbox, ChangeOp::kUpdated, modseq);
+  return txn.Log(account, DataType::kMailbox, mailbox, ChangeOp::kCountsUpdated, modseq);
 }
 
 ErrorCode AddMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid uid, EmailId email,
@@ -40,7 +40,7 @@ ErrorCode AddMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid uid,
   q.Bind(5, modseq);
   if (auto ec = q.Run()) return ec;
   txn.Touch(account, mailbox);  // NextUid raised its HIGHESTMODSEQ already
-  return txn.Log(account, DataType::kMailbox, mailbox, ChangeOp::kUpdated, modseq);
+  return txn.Log(account, DataType::kMailbox, mailbox, ChangeOp::kCountsUpdated, modseq);
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include "store/readers.h"
 #include "store/recipient_cache.h"
 #include "store/sqlite/schema.h"
+#include "store/vacation_cache.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
@@ -33,7 +34,8 @@ Store::Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<Writer> writer,
     : blobs_(std::move(blobs)),
       writer_(std::move(writer)),
       readers_(std::move(readers)),
-      recipients_(std::make_unique<RecipientCache>()) {}
+      recipients_(std::make_unique<RecipientCache>()),
+      vacations_(std::make_unique<VacationCache>()) {}
 
 Store::~Store() = default;
 
@@ -52,8 +54,9 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   auto writer = std::make_unique<Writer>(std::move(*db), std::move(*checkpoint_db),
                                          options.max_batch, [file] { return file->Sync(); });
   auto readers = std::make_unique<Readers>(options.path);
-  return std::unique_ptr<Store>(
-      new Store(std::move(*blobs), std::move(writer), std::move(readers)));
+  std::unique_ptr<Store> store(new Store(std::move(*blobs), std::move(writer), std::move(readers)));
+  if (auto ec = store->LoadVacations()) return ec;
+  return store;
 }
 
 void Store::SetCommitListener(CommitListener listener) {
@@ -65,8 +68,8 @@ StoreStats Store::Stats() const { return writer_->Stats(); }
 namespace {
 
 constexpr const char* kAccountColumns =
-    "SELECT id, login, created_at, modseq, email_state, mailbox_state, thread_state, push_seq "
-    "FROM accounts ";
+    "SELECT id, login, created_at, modseq, email_state, mailbox_state, thread_state, push_seq, "
+    "identity_state, submission_state, vacation_state FROM accounts ";
 
 Account ReadAccount(const sqlite::Statement& q) {
   Account a;
@@ -78,6 +81,9 @@ Account ReadAccount(const sqlite::Statement& q) {
   a.mailbox_state = q.Int(5);
   a.thread_state = q.Int(6);
   a.push_seq = static_cast<uint64_t>(q.Int(7));
+  a.identity_state = q.Int(8);
+  a.submission_state = q.Int(9);
+  a.vacation_state = q.Int(10);
   return a;
 }
 
@@ -189,15 +195,18 @@ Result<Changes> Store::ChangesSince(AccountId account, DataType type, ModSeq sin
   ReadTransaction snapshot(db);
   Changes out;
   out.old_state = since;
-  // One row per object: its first op after `since` and its last modseq. An object created
-  // and destroyed in the range is reported as destroyed only (RFC 8620 5.2 allows either).
+  // One row per object: its first op after `since`, whether it was destroyed, whether only
+  // its counts changed, and its last modseq. Ids are never reused, so "created" can only be an
+  // object's first op and "destroyed" its last. An object created and destroyed in the range
+  // is reported as destroyed only (RFC 8620 5.2 allows either).
   auto q = db.Prepare(
-      "SELECT object_id, MIN(op), MAX(op), MAX(modseq) AS last FROM changes "
+      "SELECT object_id, MIN(op), MAX(op = 3), MIN(op = 4), MAX(modseq) AS last FROM changes "
       "WHERE account_id = ? AND type = ? AND modseq > ? GROUP BY object_id ORDER BY last");
   q.Bind(1, account).Bind(2, static_cast<int64_t>(type)).Bind(3, since);
   struct Row {
     int64_t id;
-    ChangeOp first, last;
+    ChangeOp first;
+    bool destroyed, counts_only;
     ModSeq modseq;
   };
   std::vector<Row> rows;
@@ -206,7 +215,7 @@ Result<Changes> Store::ChangesSince(AccountId account, DataType type, ModSeq sin
     if (!row) return row.error();
     if (!*row || rows.size() > max_changes) break;
     rows.push_back(
-        {q.Int(0), static_cast<ChangeOp>(q.Int(1)), static_cast<ChangeOp>(q.Int(2)), q.Int(3)});
+        {q.Int(0), static_cast<ChangeOp>(q.Int(1)), q.Int(2) != 0, q.Int(3) != 0, q.Int(4)});
   }
   if (rows.size() > max_changes) {
     // Never more than asked (RFC 8620 5.2), and never half a modseq: cut back to a boundary.
@@ -216,13 +225,15 @@ Result<Changes> Store::ChangesSince(AccountId account, DataType type, ModSeq sin
     if (rows.empty()) return MakeError(Errc::kLimitExceeded);  // one commit exceeds the max
   }
   ModSeq last = since;
+  out.counts_only = true;
   for (const Row& r : rows) {
-    if (r.last == ChangeOp::kDestroyed) {
+    if (r.destroyed) {
       out.destroyed.push_back(r.id);
     } else if (r.first == ChangeOp::kCreated) {
       out.created.push_back(r.id);
     } else {
       out.updated.push_back(r.id);
+      out.counts_only = out.counts_only && r.counts_only;
     }
     last = r.modseq;
   }
@@ -232,17 +243,7 @@ Result<Changes> Store::ChangesSince(AccountId account, DataType type, ModSeq sin
     a.Bind(1, account);
     auto state = FirstRow(a, ReadAccount);
     if (!state) return state.error();
-    switch (type) {
-      case DataType::kEmail:
-        out.new_state = state->email_state;
-        break;
-      case DataType::kMailbox:
-        out.new_state = state->mailbox_state;
-        break;
-      case DataType::kThread:
-        out.new_state = state->thread_state;
-        break;
-    }
+    out.new_state = StateOf(*state, type);
   }
   return out;
 }

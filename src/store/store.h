@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -143,6 +144,12 @@ class Store {
   // mailbox of that name and leaves INBOX empty (RFC 9051 6.3.6).
   ErrorCode RenameMailbox(AccountId account, MailboxId mailbox, std::string_view new_name);
   ErrorCode SetSubscribed(AccountId account, MailboxId mailbox, bool subscribed);
+  // CreateMailbox and, in the same commit, the role, sort order and subscription of `patch`
+  // (its name is ignored). kAlreadyExists also when another mailbox has the role.
+  Result<Mailbox> CreateMailbox(AccountId account, std::string_view name,
+                                const MailboxPatch& patch);
+  // Renames (as RenameMailbox) and sets the role, sort order and subscription in one commit.
+  ErrorCode UpdateMailbox(AccountId account, MailboxId mailbox, const MailboxPatch& patch);
 
   // --- Messages in a mailbox (the IMAP view). Writes bump the account's modseq once, set the
   // mailbox's HIGHESTMODSEQ, record the change log and publish like deliveries.
@@ -181,18 +188,56 @@ class Store {
   Result<CopyResult> Copy(AccountId account, MailboxId from, const std::vector<Uid>& uids,
                           MailboxId to, bool move);
 
+  // --- JMAP's view beyond IMAP's (store/objects.cc). Writes bump their type's state, write
+  // the change log and publish like the others.
+
+  // Every mailbox's JMAP counts (see MailboxThreadCounts), from one snapshot.
+  Result<std::map<MailboxId, MailboxThreadCounts>> CountThreads(AccountId account);
+  // The emails of `thread` (of `account`) by receivedAt, oldest first; empty when there is none.
+  Result<std::vector<EmailId>> ReadThread(AccountId account, ThreadId thread);
+  // Takes the messages with `uids` out of `mailbox` whatever their keywords (an email leaving
+  // a JMAP mailbox); otherwise as Expunge.
+  Result<std::vector<Uid>> RemoveMessages(AccountId account, MailboxId mailbox,
+                                          const std::vector<Uid>& uids);
+
+  Result<std::vector<Identity>> ListIdentities(AccountId account);
+  Result<Identity> CreateIdentity(const Identity& identity);  // id and may_delete are ignored
+  // Changes the name, reply-to, bcc and signatures (never the email). kNotFound unless the
+  // identity is identity.account's.
+  ErrorCode UpdateIdentity(const Identity& identity);
+  // kInvalidArgument for an identity that may not be deleted.
+  ErrorCode DeleteIdentity(AccountId account, IdentityId identity);
+
+  Result<VacationResponse> GetVacationResponse(AccountId account);  // disabled when never set
+  // Also forgets whom the earlier response answered, so every sender hears the new one.
+  ErrorCode SetVacationResponse(AccountId account, const VacationResponse& vacation);
+  // Whether `account` has a vacation response active at `when`, from memory: never blocks, so
+  // a network worker may ask it for each delivery.
+  bool VacationActive(AccountId account, int64_t when);
+  // True when `account`'s vacation response should answer `sender` now: it did not within
+  // `period` seconds. Records the reply when it says true (RFC 3834 2, once per period).
+  Result<bool> ClaimVacationReply(AccountId account, std::string_view sender, int64_t now,
+                                  int64_t period);
+
+  Result<EmailSubmission> CreateSubmission(const EmailSubmission& submission);  // id ignored
+  Result<std::vector<EmailSubmission>> ListSubmissions(AccountId account);      // by send_at
+  ErrorCode DeleteSubmission(AccountId account, SubmissionId submission);
+
   StoreStats Stats() const;
 
  private:
   class Readers;
   class RecipientCache;
+  class VacationCache;
   Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<Writer> writer,
         std::unique_ptr<Readers> readers);
+  ErrorCode LoadVacations();
 
   std::unique_ptr<BlobFile> blobs_;  // before writer_: the writer syncs it until it stops
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Readers> readers_;
   std::unique_ptr<RecipientCache> recipients_;
+  std::unique_ptr<VacationCache> vacations_;
 };
 
 }  // namespace pushmail::store

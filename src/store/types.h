@@ -14,10 +14,21 @@ using EmailId = int64_t;
 using ThreadId = int64_t;
 using Uid = uint32_t;
 using ModSeq = int64_t;
+using IdentityId = int64_t;
+using SubmissionId = int64_t;
 
 // The kinds of object the change log records; the values are stored, never renumber.
-enum class DataType : uint8_t { kMailbox = 1, kEmail = 2, kThread = 3 };
-enum class ChangeOp : uint8_t { kCreated = 1, kUpdated = 2, kDestroyed = 3 };
+enum class DataType : uint8_t {
+  kMailbox = 1,
+  kEmail = 2,
+  kThread = 3,
+  kIdentity = 4,
+  kEmailSubmission = 5,
+  kVacationResponse = 6,
+};
+// kCountsUpdated: only the object's counts changed (a mailbox's messages came or went, or their
+// keywords changed), which JMAP Mailbox/changes reports as "updatedProperties".
+enum class ChangeOp : uint8_t { kCreated = 1, kUpdated = 2, kDestroyed = 3, kCountsUpdated = 4 };
 
 // A bit set of DataTypes.
 using DataTypes = uint8_t;
@@ -28,6 +39,9 @@ constexpr DataTypes Bit(DataType t) { return static_cast<DataTypes>(1u << static
 std::string MailboxJmapId(MailboxId id);  // "M12"
 std::string EmailJmapId(EmailId id);      // "E345"
 std::string ThreadJmapId(ThreadId id);    // "T67"
+
+std::string IdentityJmapId(IdentityId id);      // "I8"
+std::string SubmissionJmapId(SubmissionId id);  // "S9"
 // The row number of a JMAP id with `prefix`, or nullopt when `id` is not one of ours.
 std::optional<int64_t> ParseJmapId(std::string_view id, char prefix);
 
@@ -46,6 +60,9 @@ struct Account {
   ModSeq mailbox_state = 0;
   ModSeq thread_state = 0;
   uint64_t push_seq = 0;
+  ModSeq identity_state = 0;
+  ModSeq submission_state = 0;
+  ModSeq vacation_state = 0;
 };
 
 struct Mailbox {
@@ -72,7 +89,16 @@ struct StateChange {
   ModSeq thread_state = 0;
   DataTypes changed = 0;             // which types this commit changed
   std::vector<MailboxId> mailboxes;  // mailboxes whose contents or counts changed
+  ModSeq identity_state = 0;
+  ModSeq submission_state = 0;
+  ModSeq vacation_state = 0;
 };
+
+// The state (modseq of the last change) of `type` in `account`.
+ModSeq StateOf(const Account& account, DataType type);
+// The account's current states as a StateChange that changed nothing (a push stream's first
+// event).
+StateChange CurrentStates(const Account& account);
 
 // What one delivery left in one account.
 struct Delivered {
@@ -90,6 +116,7 @@ struct Changes {
   ModSeq new_state = 0;  // up to where this answer goes; == the type's state unless has_more
   bool has_more = false;
   std::vector<int64_t> created, updated, destroyed;  // row ids
+  bool counts_only = false;  // every object in `updated` changed only in its counts
 };
 
 // Keywords are JMAP keywords (RFC 8621 4.1.1): lower case, "$seen", "$flagged", "$answered",
@@ -154,6 +181,64 @@ struct KeywordUpdate {
 struct CopyResult {
   uint32_t uidvalidity = 0;  // of the destination
   std::vector<Uid> source, destination;
+};
+
+// A mailbox's counts as JMAP Mailbox/get shows them (RFC 8621 2). Unread means neither $seen
+// nor $draft. A thread counts as unread in a mailbox when it has an email there and an unread
+// email anywhere, except that emails only in the trash count for the trash alone and emails not
+// in the trash do not count for it.
+struct MailboxThreadCounts {
+  int64_t emails = 0;
+  int64_t unread_emails = 0;
+  int64_t threads = 0;
+  int64_t unread_threads = 0;
+};
+
+// What JMAP Mailbox/set changes besides the contents; a field left unset stays as it is.
+struct MailboxPatch {
+  std::optional<std::string> name;  // a new full path: renames as Store::RenameMailbox does
+  std::optional<std::string> role;  // "" for none
+  std::optional<int64_t> sort_order;
+  std::optional<bool> subscribed;
+};
+
+// A sender identity (JMAP Identity, RFC 8621 6). reply_to and bcc hold JMAP EmailAddress[] as
+// JSON text, empty for null.
+struct Identity {
+  IdentityId id = 0;
+  AccountId account = 0;
+  std::string name;
+  std::string email;
+  std::string reply_to;
+  std::string bcc;
+  std::string text_signature;
+  std::string html_signature;
+  bool may_delete = true;  // false for the identity every account is made with
+};
+
+// An account's vacation response (JMAP VacationResponse, RFC 8621 8). Dates are Unix seconds.
+struct VacationResponse {
+  bool enabled = false;
+  std::optional<int64_t> from, to;
+  std::optional<std::string> subject, text_body, html_body;
+  // Whether a message received at `when` gets the response: from <= when < to.
+  bool ActiveAt(int64_t when) const {
+    return enabled && (!from || when >= *from) && (!to || when < *to);
+  }
+};
+
+// A message sent with JMAP (EmailSubmission, RFC 8621 7). envelope and delivery_status are the
+// JMAP Envelope and deliveryStatus objects as JSON text.
+struct EmailSubmission {
+  SubmissionId id = 0;
+  AccountId account = 0;
+  IdentityId identity = 0;
+  EmailId email = 0;
+  ThreadId thread = 0;
+  std::string envelope;
+  int64_t send_at = 0;
+  std::string undo_status = "final";
+  std::string delivery_status;
 };
 
 // One stored message as export sees it.

@@ -63,8 +63,8 @@ Result<ModSeq> Txn::Bump(AccountId account, DataTypes types) {
   StateChange& c = state.change;
   if (!state.loaded) {
     auto& q = Stmt(
-        "SELECT modseq, email_state, mailbox_state, thread_state, push_seq FROM accounts "
-        "WHERE id = ?");
+        "SELECT modseq, email_state, mailbox_state, thread_state, push_seq, identity_state, "
+        "submission_state, vacation_state FROM accounts WHERE id = ?");
     q.Bind(1, account);
     auto row = q.Step();
     if (!row) return row.error();
@@ -75,12 +75,18 @@ Result<ModSeq> Txn::Bump(AccountId account, DataTypes types) {
     c.mailbox_state = q.Int(2);
     c.thread_state = q.Int(3);
     c.push_seq = static_cast<uint64_t>(q.Int(4));
+    c.identity_state = q.Int(5);
+    c.submission_state = q.Int(6);
+    c.vacation_state = q.Int(7);
     state.loaded = true;
   }
   ModSeq modseq = ++c.modseq;
   if (types & Bit(DataType::kEmail)) c.email_state = modseq;
   if (types & Bit(DataType::kMailbox)) c.mailbox_state = modseq;
   if (types & Bit(DataType::kThread)) c.thread_state = modseq;
+  if (types & Bit(DataType::kIdentity)) c.identity_state = modseq;
+  if (types & Bit(DataType::kEmailSubmission)) c.submission_state = modseq;
+  if (types & Bit(DataType::kVacationResponse)) c.vacation_state = modseq;
   c.changed |= types;
   return modseq;
 }
@@ -92,8 +98,12 @@ ErrorCode Txn::Log(AccountId account, DataType type, int64_t object_id, ChangeOp
   saved_log_.push_back({account, it->first, fresh ? std::nullopt : std::optional(it->second)});
   if (!fresh) {
     LogEntry& e = it->second;
-    // Destroyed wins; otherwise the first op stays ("created" already says: fetch it).
-    if (op == ChangeOp::kDestroyed) e.op = op;
+    // Destroyed wins, and a change of properties outranks one of counts; otherwise the first
+    // op stays ("created" already says: fetch it).
+    if (op == ChangeOp::kDestroyed ||
+        (op == ChangeOp::kUpdated && e.op == ChangeOp::kCountsUpdated)) {
+      e.op = op;
+    }
     e.modseq = std::max(e.modseq, modseq);
   }
   return {};
@@ -229,9 +239,11 @@ ErrorCode Writer::FinishAccounts() {
     ++c.push_seq;
     auto& q = txn_.Stmt(
         "UPDATE accounts SET modseq = ?, email_state = ?, mailbox_state = ?, thread_state = ?, "
-        "push_seq = ? WHERE id = ?");
+        "push_seq = ?, identity_state = ?, submission_state = ?, vacation_state = ? "
+        "WHERE id = ?");
     q.Bind(1, c.modseq).Bind(2, c.email_state).Bind(3, c.mailbox_state).Bind(4, c.thread_state);
-    q.Bind(5, static_cast<int64_t>(c.push_seq)).Bind(6, id);
+    q.Bind(5, static_cast<int64_t>(c.push_seq)).Bind(6, c.identity_state);
+    q.Bind(7, c.submission_state).Bind(8, c.vacation_state).Bind(9, id);
     if (auto ec = q.Run()) return ec;
   }
   return {};

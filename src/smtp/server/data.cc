@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "delivery/delivery.h"
 #include "net/blocking.h"
 #include "smtp/server/session.h"
 #include "smtp/server/trace.h"
@@ -151,6 +152,12 @@ awaitable<void> Session::Deliver(std::string body) {
     incoming.summary = co_await net::OnPool(context_.blocking,
                                             [&incoming] { return mime::Parse(incoming.message); });
   }
+  // Recipients away answer after the 250, off this worker; only they cost a look at the header.
+  auto away = delivery::OnVacation(context_.store, incoming.recipients, trace.when);
+  std::optional<delivery::Arrival> arrival;
+  if (!away.empty()) {
+    arrival = delivery::Describe(incoming.message, incoming.summary, trace.return_path, trace.when);
+  }
   size_t size = incoming.message.size();
   size_t count = recipients_.size();
   auto start = SteadyClock::now();
@@ -167,6 +174,12 @@ awaitable<void> Session::Deliver(std::string body) {
   spdlog::info("smtp: {} from=<{}> rcpts={} size={} stored in {} us", trace.id, trace.return_path,
                count, size, micros);
   Queue(250, "2.0.0", "Ok: stored as " + trace.id);
+  if (arrival) {
+    asio::post(context_.blocking, [&store = context_.store, &config = context_.config,
+                                   arrival = std::move(*arrival), away = std::move(away)] {
+      delivery::AnswerVacations(store, config, arrival, away);
+    });
+  }
 }
 
 }  // namespace pushmail::smtp

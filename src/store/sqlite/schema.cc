@@ -120,6 +120,54 @@ CREATE TABLE access_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX access_tokens_account ON access_tokens(account_id);
 )sql",
+    // 3 -> 4: JMAP identities, vacation responses and email submissions (RFC 8621 6-8), with
+    // their states; every account gets an identity of its login that cannot be deleted.
+    R"sql(
+ALTER TABLE accounts ADD COLUMN identity_state INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN submission_state INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE accounts ADD COLUMN vacation_state INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE identities (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id     INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  name           TEXT NOT NULL DEFAULT '',
+  email          TEXT NOT NULL,
+  reply_to       TEXT NOT NULL DEFAULT '',  -- JSON EmailAddress[]; '' for null
+  bcc            TEXT NOT NULL DEFAULT '',
+  text_signature TEXT NOT NULL DEFAULT '',
+  html_signature TEXT NOT NULL DEFAULT '',
+  may_delete     INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX identities_account ON identities(account_id);
+INSERT INTO identities (account_id, email, may_delete) SELECT id, login, 0 FROM accounts;
+CREATE TABLE vacation_responses (
+  account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+  enabled    INTEGER NOT NULL DEFAULT 0,
+  from_date  INTEGER,  -- Unix seconds; NULL: no bound
+  to_date    INTEGER,
+  subject    TEXT,
+  text_body  TEXT,
+  html_body  TEXT
+);
+-- Whom each vacation response answered last and when (RFC 3834 2: once per sender and period).
+CREATE TABLE vacation_replies (
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  sender     TEXT NOT NULL COLLATE NOCASE,
+  replied_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, sender)
+) WITHOUT ROWID;
+CREATE TABLE email_submissions (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  identity_id     INTEGER NOT NULL,  -- no references: both may be destroyed after sending
+  email_id        INTEGER NOT NULL,
+  thread_id       INTEGER NOT NULL,
+  envelope        TEXT NOT NULL,     -- JSON Envelope
+  send_at         INTEGER NOT NULL,
+  undo_status     TEXT NOT NULL,
+  delivery_status TEXT NOT NULL      -- JSON: recipient -> DeliveryStatus
+);
+CREATE INDEX email_submissions_account ON email_submissions(account_id, send_at);
+)sql",
 };
 
 int UserVersion(Db& db) {
