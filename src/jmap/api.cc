@@ -23,6 +23,13 @@ constexpr MethodEntry kMethods[] = {
     {"Mailbox/get", true, MailboxGet},
     {"Email/get", true, EmailGet},
     {"Email/changes", true, EmailChanges},
+    {"Email/query", true, EmailQuery},
+    {"Email/queryChanges", true, EmailQueryChanges},
+    {"Email/set", true, EmailSet},
+    {"Email/import", true, EmailImport},
+    {"Email/parse", true, EmailParse},
+    {"Email/copy", true, EmailCopy},
+    {"SearchSnippet/get", true, SearchSnippetGet},
 };
 
 const std::vector<std::string_view>& KnownCapabilities() {
@@ -50,6 +57,11 @@ json::object Api::Run(const Request& request, const Principal& who) const {
   bool mail = false;
   for (const auto& c : request.capabilities) mail = mail || c == kMailCapability;
   MethodContext context{store_, limits_, who, mail};
+  if (request.created_ids) {
+    for (const auto& [k, v] : *request.created_ids) {
+      if (v.is_string()) context.created.emplace(std::string(k), std::string(v.get_string()));
+    }
+  }
   std::vector<Response> responses;
   for (const auto& call : request.calls) {
     Invocation resolved = call;
@@ -68,7 +80,11 @@ json::object Api::Run(const Request& request, const Principal& who) const {
   json::array wire;
   for (const auto& r : responses) wire.push_back(Wire(r));
   json::object out{{"methodResponses", std::move(wire)}, {"sessionState", SessionState(who)}};
-  if (request.created_ids) out["createdIds"] = *request.created_ids;
+  if (request.created_ids) {
+    json::object ids;
+    for (const auto& [k, v] : context.created) ids[k] = v;
+    out["createdIds"] = std::move(ids);
+  }
   return out;
 }
 

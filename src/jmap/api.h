@@ -7,6 +7,7 @@
 // Handle blocks on the store: call it from the blocking pool, never from a network worker.
 
 #include <boost/json/object.hpp>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,8 @@ struct MethodContext {
   const HttpLimits& limits;
   const Principal& who;
   bool mail = false;  // the request uses urn:ietf:params:jmap:mail
+  // Creation ids of this request to the ids they were given (RFC 8620 3.3, 5.3).
+  std::map<std::string, std::string, std::less<>> created = {};
 };
 
 // A method's result: its response arguments or a method-level error.
@@ -70,5 +73,14 @@ MethodResult CoreEcho(MethodContext& c, const boost::json::object& args);      /
 MethodResult MailboxGet(MethodContext& c, const boost::json::object& args);    // mailbox.cc
 MethodResult EmailGet(MethodContext& c, const boost::json::object& args);      // email.cc
 MethodResult EmailChanges(MethodContext& c, const boost::json::object& args);  // email.cc
+// email_query.cc
+MethodResult EmailQuery(MethodContext& c, const boost::json::object& args);
+MethodResult EmailQueryChanges(MethodContext& c, const boost::json::object& args);
+MethodResult SearchSnippetGet(MethodContext& c, const boost::json::object& args);
+// email_set.cc
+MethodResult EmailSet(MethodContext& c, const boost::json::object& args);
+MethodResult EmailImport(MethodContext& c, const boost::json::object& args);
+MethodResult EmailParse(MethodContext& c, const boost::json::object& args);
+MethodResult EmailCopy(MethodContext& c, const boost::json::object& args);
 
 }  // namespace pushmail::jmap
