@@ -35,7 +35,7 @@ constexpr std::pair<Endpoint, RouteEntry> kRoutes[] = {
     {Endpoint::kApi, {"/jmap/api", false, "POST"}},
     {Endpoint::kEventSource, {"/jmap/eventsource/", false, "GET"}},
     {Endpoint::kEventSource, {"/jmap/eventsource", false, "GET"}},
-    {Endpoint::kDownload, {"/jmap/download/", true, "GET"}},
+    {Endpoint::kDownload, {"/jmap/download/", true, "GET, HEAD"}},
     {Endpoint::kUpload, {"/jmap/upload/", true, "POST"}},
 };
 
@@ -90,10 +90,6 @@ std::optional<Response> Session::Route(const Request& request, Endpoint& endpoin
     case Endpoint::kMetrics:
       return MakeResponse(request, Status::ok, "text/plain; version=0.0.4",
                           server_.RenderMetrics());
-    case Endpoint::kDownload:
-    case Endpoint::kUpload:
-      // Advertised in the session resource; not served yet (issue 4 follows up).
-      return ErrorResponse(request, Status::not_implemented);
     default:
       return std::nullopt;
   }
@@ -106,6 +102,8 @@ awaitable<Session::Next> Session::Handle(Request& request) {
   if (answer) co_return co_await Reply(*answer, request);
   if (endpoint == Endpoint::kSession) co_return co_await SessionResource(request);
   if (endpoint == Endpoint::kApi) co_return co_await Api(request);
+  if (endpoint == Endpoint::kUpload) co_return co_await Upload(request);
+  if (endpoint == Endpoint::kDownload) co_return co_await Download(request);
   co_return co_await EventSource(request, query);
 }
 

@@ -82,6 +82,7 @@ class Server {
   Metrics& metrics() { return metrics_; }
   net::FailureCounter& auth_failures() { return auth_failures_; }
   AccountLimiter& requests() { return requests_; }
+  AccountLimiter& uploads() { return uploads_; }
   const jmap::Api& api() const { return api_; }
   std::string RenderMetrics();
 
@@ -92,6 +93,7 @@ class Server {
   net::IpLimiter limiter_;
   net::FailureCounter auth_failures_;
   AccountLimiter requests_;
+  AccountLimiter uploads_;  // maxConcurrentUpload
   Metrics metrics_;
   jmap::Api api_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;

@@ -25,7 +25,9 @@ json::object MailAccountCapability(const HttpLimits& l) {
           {"maxMailboxDepth", nullptr},
           {"maxSizeMailboxName", 490},
           {"maxSizeAttachmentsPerEmail", l.max_size_upload},
-          {"emailQuerySortOptions", json::array{"receivedAt"}},
+          {"emailQuerySortOptions",
+           json::array{"receivedAt", "size", "from", "to", "subject", "sentAt", "hasKeyword",
+                       "allInThreadHaveKeyword", "someInThreadHaveKeyword"}},
           {"mayCreateTopLevelMailbox", true}};
 }
 
