@@ -51,8 +51,8 @@ INSERT INTO mailbox_emails (mailbox_id, uid, email_id, keywords, modseq)
 
 void Run(const store::CompiledQuery& q) {
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(Database(), q.sql.c_str(), static_cast<int>(q.sql.size()), &stmt,
-                              nullptr);
+  int rc =
+      sqlite3_prepare_v2(Database(), q.sql.c_str(), static_cast<int>(q.sql.size()), &stmt, nullptr);
   Check(rc == SQLITE_OK);
   Check(sqlite3_bind_parameter_count(stmt) == static_cast<int>(q.binds.size()));
   int i = 1;

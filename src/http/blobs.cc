@@ -1,9 +1,10 @@
 // The upload and download endpoints (RFC 8620 6.1, 6.2). The JMAP side (which blobs an account
 // may read, what an upload answers) is jmap/blobs.h; this is the HTTP around it.
+#include "jmap/blobs.h"
+
 #include <boost/url/parse.hpp>
 
 #include "http/session.h"
-#include "jmap/blobs.h"
 #include "jmap/session_resource.h"
 
 namespace pushmail::http {
@@ -63,7 +64,8 @@ std::string ContentDisposition(std::string_view name) {
   std::string ascii, encoded;
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (unsigned char c : name) {
-    bool plain = std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
+    bool plain =
+        std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
     ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
     if (plain) {
       encoded += static_cast<char>(c);
@@ -91,8 +93,7 @@ awaitable<Session::Next> Session::Upload(Request& request) {
   auto slot = server_.uploads().Acquire(who->account);
   if (!slot) {
     Response r = Problem(request, Status::too_many_requests, kLimit,
-                         "more concurrent uploads than maxConcurrentUpload",
-                         "maxConcurrentUpload");
+                         "more concurrent uploads than maxConcurrentUpload", "maxConcurrentUpload");
     co_return co_await Reply(r, request);
   }
   std::string body = std::move(request.body());

@@ -48,9 +48,8 @@ std::string Drain(Serializer& sr, bool header_only) {
 
 // Text and JSON; not downloads of arbitrary types, which are mostly compressed already.
 bool Compressible(std::string_view content_type) {
-  return content_type.starts_with("text/") ||
-         (content_type.starts_with("application/") &&
-          content_type.find("json") != std::string_view::npos);
+  return content_type.starts_with("text/") || (content_type.starts_with("application/") &&
+                                               content_type.find("json") != std::string_view::npos);
 }
 
 void AddCors(beast_http::fields& f, const Request& request) {

@@ -15,10 +15,10 @@ namespace json = boost::json;
 namespace {
 
 const std::vector<std::string> kDefaultProperties = {
-    "id",         "blobId",        "threadId", "mailboxIds", "keywords", "size",
-    "receivedAt", "messageId",     "inReplyTo", "references", "sender",  "from",
-    "to",         "cc",            "bcc",      "replyTo",    "subject",  "sentAt",
-    "hasAttachment", "preview",    "bodyValues", "textBody", "htmlBody", "attachments"};
+    "id",        "blobId",    "threadId",   "mailboxIds", "keywords",      "size",    "receivedAt",
+    "messageId", "inReplyTo", "references", "sender",     "from",          "to",      "cc",
+    "bcc",       "replyTo",   "subject",    "sentAt",     "hasAttachment", "preview", "bodyValues",
+    "textBody",  "htmlBody",  "attachments"};
 
 constexpr size_t kMaxChanges = 5000;
 

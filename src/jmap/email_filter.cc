@@ -33,8 +33,8 @@ struct Reader {
         {"someInThreadHaveKeyword", Op::kSomeInThreadHaveKeyword},
         {"noneInThreadHaveKeyword", Op::kNoneInThreadHaveKeyword}};
     static constexpr std::pair<std::string_view, unsigned> kTextOps[] = {
-        {"text", ~0u},         {"from", Filter::kFrom}, {"to", Filter::kTo},
-        {"cc", Filter::kCc},   {"bcc", Filter::kBcc},   {"subject", Filter::kSubject},
+        {"text", ~0u},          {"from", Filter::kFrom}, {"to", Filter::kTo},
+        {"cc", Filter::kCc},    {"bcc", Filter::kBcc},   {"subject", Filter::kSubject},
         {"body", Filter::kBody}};
     for (const auto& [name, op] : kKeywordOps) {
       if (key != name) continue;
@@ -173,7 +173,8 @@ std::optional<MethodError> ReadSort(const json::value& v, ParsedEmailQuery& out)
       s.ascending = asc->get_bool();
     }
     if (const auto* coll = o->if_contains("collation"); coll && !coll->is_null()) {
-      std::string_view name = coll->is_string() ? coll->get_string() : "";
+      std::string_view name;
+      if (coll->is_string()) name = coll->get_string();
       if (name != "i;ascii-casemap" && name != "i;octet" && name != "i;unicode-casemap") {
         return MethodError{"unsupportedSort", "unsupported collation"};
       }

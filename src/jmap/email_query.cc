@@ -18,9 +18,9 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int64_t kMaxLimit = 5000;            // ids per Email/query answer
-constexpr size_t kMaxQueryChanges = 20000;     // log entries Email/queryChanges reads
-constexpr size_t kSnippetLength = 255;         // characters of a preview snippet, about
+constexpr int64_t kMaxLimit = 5000;         // ids per Email/query answer
+constexpr size_t kMaxQueryChanges = 20000;  // log entries Email/queryChanges reads
+constexpr size_t kSnippetLength = 255;      // characters of a preview snippet, about
 
 json::array Ids(const std::vector<store::EmailQueryRow>& rows) {
   json::array out;
@@ -116,20 +116,21 @@ MethodResult EmailQueryChanges(MethodContext& c, const json::object& args) {
   if (parsed.query.collapse_threads) {
     // Which email stands for a thread can change with any email of it: every email of a
     // thread that changed counts as changed.
-    auto thread_changes = c.store.ChangesSince(c.who.account, store::DataType::kThread, *state,
-                                               kMaxQueryChanges);
+    auto thread_changes =
+        c.store.ChangesSince(c.who.account, store::DataType::kThread, *state, kMaxQueryChanges);
     if (!thread_changes || thread_changes->has_more) {
       return MethodResult::Error("cannotCalculateChanges", "too many changes since that state");
     }
-    for (auto* list : {&thread_changes->created, &thread_changes->updated,
-                       &thread_changes->destroyed}) {
+    for (auto* list :
+         {&thread_changes->created, &thread_changes->updated, &thread_changes->destroyed}) {
       threads.insert(list->begin(), list->end());
     }
     for (store::EmailId id : changed) {
-      if (auto r = c.store.GetEmail(id); r && r->account == c.who.account) threads.insert(r->thread);
+      if (auto r = c.store.GetEmail(id); r && r->account == c.who.account)
+        threads.insert(r->thread);
     }
-    auto members =
-        c.store.ThreadEmails(c.who.account, std::vector<store::ThreadId>(threads.begin(), threads.end()));
+    auto members = c.store.ThreadEmails(
+        c.who.account, std::vector<store::ThreadId>(threads.begin(), threads.end()));
     if (!members) return MethodResult::Error("serverFail", "cannot read threads");
     for (const auto& m : *members) {
       if (!created.count(m.email)) changed.insert(m.email);
@@ -279,8 +280,8 @@ MethodResult SearchSnippetGet(MethodContext& c, const json::object& args) {
         // A window of text around the first hit, cut on UTF-8 boundaries.
         size_t begin = hits[0].first > 40 ? hits[0].first - 40 : 0;
         while (begin > 0 && (static_cast<unsigned char>(body[begin]) & 0xC0) == 0x80) --begin;
-        std::string_view window = mime::CutUtf8(std::string_view(body).substr(begin),
-                                                kSnippetLength);
+        std::string_view window =
+            mime::CutUtf8(std::string_view(body).substr(begin), kSnippetLength);
         std::vector<std::pair<size_t, size_t>> inside;
         for (auto [b, e] : hits) {
           if (b >= begin && e <= begin + window.size()) inside.emplace_back(b - begin, e - begin);
@@ -288,8 +289,8 @@ MethodResult SearchSnippetGet(MethodContext& c, const json::object& args) {
         preview = json::string(Highlight(window, inside).value_or(EscapeHtml(window)));
       }
     }
-    list.push_back(
-        json::object{{"emailId", v}, {"subject", std::move(subject)}, {"preview", std::move(preview)}});
+    list.push_back(json::object{
+        {"emailId", v}, {"subject", std::move(subject)}, {"preview", std::move(preview)}});
   }
   return {json::object{{"accountId", AccountJmapId(c.who.account)},
                        {"list", std::move(list)},

@@ -19,13 +19,13 @@ using Form = HeaderProperty::Form;
 const std::vector<std::string> kMetadata = {"id",       "blobId", "threadId",  "mailboxIds",
                                             "keywords", "size",   "receivedAt"};
 const std::vector<std::string> kFromSummary = {
-    "messageId", "inReplyTo", "references", "sender",  "from",          "to",     "cc",
-    "bcc",       "replyTo",   "subject",    "sentAt",  "hasAttachment", "preview"};
+    "messageId", "inReplyTo", "references", "sender", "from",          "to",     "cc",
+    "bcc",       "replyTo",   "subject",    "sentAt", "hasAttachment", "preview"};
 const std::vector<std::string> kFromMessage = {"headers",  "bodyStructure", "bodyValues",
                                                "textBody", "htmlBody",      "attachments"};
-const std::vector<std::string> kPartProperties = {
-    "partId", "blobId", "size",     "headers",  "name",    "type",
-    "charset", "disposition", "cid", "language", "location", "subParts"};
+const std::vector<std::string> kPartProperties = {"partId", "blobId",   "size",     "headers",
+                                                  "name",   "type",     "charset",  "disposition",
+                                                  "cid",    "language", "location", "subParts"};
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -43,9 +43,9 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 std::optional<std::vector<Form>> AllowedForms(std::string_view lower) {
   static const std::map<std::string, std::vector<Form>, std::less<>> kKnown = [] {
     std::map<std::string, std::vector<Form>, std::less<>> m;
-    for (const char* h : {"from", "sender", "reply-to", "to", "cc", "bcc", "resent-from",
-                          "resent-sender", "resent-reply-to", "resent-to", "resent-cc",
-                          "resent-bcc"}) {
+    for (const char* h :
+         {"from", "sender", "reply-to", "to", "cc", "bcc", "resent-from", "resent-sender",
+          "resent-reply-to", "resent-to", "resent-cc", "resent-bcc"}) {
       m[h] = {Form::kRaw, Form::kAddresses, Form::kGroupedAddresses};
     }
     for (const char* h : {"message-id", "in-reply-to", "references", "resent-message-id"}) {
@@ -73,7 +73,8 @@ json::value NameOrNull(const std::string& s) {
 
 json::array AddressList(const std::vector<mime::Address>& list) {
   json::array out;
-  for (const auto& a : list) out.push_back(json::object{{"name", NameOrNull(a.name)}, {"email", a.email}});
+  for (const auto& a : list)
+    out.push_back(json::object{{"name", NameOrNull(a.name)}, {"email", a.email}});
   return out;
 }
 
@@ -217,8 +218,8 @@ void ParseStructure(const std::vector<const mime::Part*>& parts, const std::stri
     if (multi) {
       std::vector<const mime::Part*> children;
       for (const auto& c : part.children) children.push_back(&c);
-      ParseStructure(children, part.subtype, in_alternative || part.subtype == "alternative",
-                     html, text, attachments, depth + 1);
+      ParseStructure(children, part.subtype, in_alternative || part.subtype == "alternative", html,
+                     text, attachments, depth + 1);
     } else if (is_inline) {
       if (multipart_type == "alternative") {
         if (type == "text/plain") {

@@ -38,8 +38,8 @@ struct EmailProperties {
 };
 
 inline const std::vector<std::string> kDefaultBodyProperties = {
-    "partId", "blobId", "size", "name", "type", "charset", "disposition", "cid", "language",
-    "location"};
+    "partId",  "blobId",      "size", "name",     "type",
+    "charset", "disposition", "cid",  "language", "location"};
 
 // Reads "properties" (`defaults` when null), "bodyProperties", "fetch*BodyValues" and
 // "maxBodyValueBytes".

@@ -328,7 +328,8 @@ struct Composer {
         return "header:" + f.name;
       }
       if (f.value.find_first_of("\r\n") != std::string::npos &&
-          f.value.find("\r\n ") == std::string::npos && f.value.find("\r\n\t") == std::string::npos) {
+          f.value.find("\r\n ") == std::string::npos &&
+          f.value.find("\r\n\t") == std::string::npos) {
         return "header:" + f.name;  // a line break that is no folding would end the field
       }
     }
@@ -364,8 +365,8 @@ struct Composer {
     if (auto bad = ReadHeaders(*o, out.headers, true)) return path + "/" + *bad;
     for (const auto& [key, value] : *o) {
       static const std::set<std::string, std::less<>> kKnown = {
-          "partId", "blobId",   "type",     "charset", "disposition", "name",   "cid",
-          "language", "location", "headers", "subParts", "size"};
+          "partId", "blobId",   "type",     "charset", "disposition", "name",
+          "cid",    "language", "location", "headers", "subParts",    "size"};
       if (!kKnown.count(key) && !key.starts_with("header:")) return path + "/" + std::string(key);
     }
     type = Lower(type);
@@ -489,16 +490,22 @@ struct Creation {
   store::Incoming incoming;
 };
 
-Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object& o,
-                   Creation& out) {
+Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object& o, Creation& out) {
   Failure failure;
-  static const std::set<std::string, std::less<>> kServerSet = {
-      "id", "blobId", "threadId", "size", "hasAttachment", "preview"};
+  static const std::set<std::string, std::less<>> kServerSet = {"id",   "blobId",        "threadId",
+                                                                "size", "hasAttachment", "preview"};
   static const std::vector<std::pair<std::string_view, std::string_view>> kConvenience = {
-      {"messageId", "Message-ID"}, {"inReplyTo", "In-Reply-To"}, {"references", "References"},
-      {"sender", "Sender"},        {"from", "From"},             {"to", "To"},
-      {"cc", "Cc"},                {"bcc", "Bcc"},               {"replyTo", "Reply-To"},
-      {"subject", "Subject"},      {"sentAt", "Date"}};
+      {"messageId", "Message-ID"},
+      {"inReplyTo", "In-Reply-To"},
+      {"references", "References"},
+      {"sender", "Sender"},
+      {"from", "From"},
+      {"to", "To"},
+      {"cc", "Cc"},
+      {"bcc", "Bcc"},
+      {"replyTo", "Reply-To"},
+      {"subject", "Subject"},
+      {"sentAt", "Date"}};
   for (const auto& [key, value] : o) {
     if (kServerSet.count(key)) return InvalidProperties({std::string(key)}, "set by the server");
   }
@@ -526,12 +533,12 @@ Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object&
     const json::value* v = o.if_contains(property);
     if (!v || v->is_null()) continue;
     std::string name(header);
-    std::string form = property == "subject"                            ? ":asText"
-                       : property == "sentAt"                           ? ":asDate"
-                       : property == "messageId" || property == "inReplyTo" ||
-                               property == "references"
-                           ? ":asMessageIds"
-                           : ":asAddresses";
+    std::string form =
+        property == "subject"  ? ":asText"
+        : property == "sentAt" ? ":asDate"
+        : property == "messageId" || property == "inReplyTo" || property == "references"
+            ? ":asMessageIds"
+            : ":asAddresses";
     auto h = ParseHeaderProperty("header:" + name + form);
     auto values = h ? Composer::HeaderValues(*h, *v) : std::nullopt;
     if (!values) return InvalidProperties({std::string(property)});
@@ -557,8 +564,8 @@ Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object&
   }
   for (const auto& [key, value] : o) {
     static const std::set<std::string, std::less<>> kKnown = {
-        "mailboxIds", "keywords", "receivedAt", "headers", "bodyStructure", "bodyValues",
-        "textBody",   "htmlBody", "attachments"};
+        "mailboxIds", "keywords", "receivedAt", "headers",    "bodyStructure",
+        "bodyValues", "textBody", "htmlBody",   "attachments"};
     bool convenience = std::any_of(kConvenience.begin(), kConvenience.end(),
                                    [&](const auto& p) { return p.first == key; });
     if (!kKnown.count(key) && !convenience && !key.starts_with("header:")) {
@@ -603,11 +610,10 @@ bool StoreCreations(MethodContext& c, std::vector<std::pair<std::string, Creatio
     const auto& d = (*delivered)[i];
     auto record = c.store.GetEmail(d.email);
     std::string id = store::EmailJmapId(d.email);
-    created[creations[i].first] =
-        json::object{{"id", id},
-                     {"blobId", record ? record->blob_id : std::string()},
-                     {"threadId", store::ThreadJmapId(d.thread)},
-                     {"size", record ? record->size : 0}};
+    created[creations[i].first] = json::object{{"id", id},
+                                               {"blobId", record ? record->blob_id : std::string()},
+                                               {"threadId", store::ThreadJmapId(d.thread)},
+                                               {"size", record ? record->size : 0}};
     c.created[creations[i].first] = id;
   }
   return true;
@@ -829,9 +835,9 @@ MethodResult EmailImport(MethodContext& c, const json::object& args) {
 
 MethodResult EmailParse(MethodContext& c, const json::object& args) {
   static const std::vector<std::string> kDefaults = {
-      "messageId", "inReplyTo", "references",    "sender",  "from",       "to",
-      "cc",        "bcc",       "replyTo",       "subject", "sentAt",     "hasAttachment",
-      "preview",   "bodyValues", "textBody",     "htmlBody", "attachments"};
+      "messageId", "inReplyTo",  "references", "sender",   "from",       "to",
+      "cc",        "bcc",        "replyTo",    "subject",  "sentAt",     "hasAttachment",
+      "preview",   "bodyValues", "textBody",   "htmlBody", "attachments"};
   if (auto e = CheckAccount(c, args)) return {{}, e};
   const json::value* ids = args.if_contains("blobIds");
   if (!ids || !ids->is_array()) return {{}, InvalidArguments("blobIds must be an array")};
@@ -854,8 +860,8 @@ MethodResult EmailParse(MethodContext& c, const json::object& args) {
     EmailData e;
     e.summary = mime::Parse(*bytes);
     // No header field at all: not a message (a whole blob of header is GMime's fallback).
-    if (mime::SplitHeader(mime::Slice(*bytes, {e.summary.body.header_offset,
-                                               e.summary.body.body_offset}))
+    if (mime::SplitHeader(
+            mime::Slice(*bytes, {e.summary.body.header_offset, e.summary.body.body_offset}))
             .empty()) {
       not_parsable.push_back(v);
       continue;

@@ -131,8 +131,10 @@ class EmailApiTest : public ::testing::Test {
 
 TEST_F(EmailApiTest, CreateGetUpdateQueryAndDestroy) {
   std::string a = A(alice_);
-  auto set = Call(alice_, "Email/set", R"({"accountId":")" + a + R"(","create":{"c":{
-      "mailboxIds":{")" + Box(alice_, "Drafts") + R"(":true},"keywords":{"$draft":true},
+  auto set = Call(alice_, "Email/set",
+                  R"({"accountId":")" + a + R"(","create":{"c":{
+      "mailboxIds":{")" +
+                      Box(alice_, "Drafts") + R"(":true},"keywords":{"$draft":true},
       "from":[{"name":"Alice","email":"alice@example.test"}],"subject":"Plan",
       "bodyStructure":{"type":"multipart/mixed","subParts":[
         {"partId":"1","type":"text/plain"},
@@ -140,9 +142,10 @@ TEST_F(EmailApiTest, CreateGetUpdateQueryAndDestroy) {
       "bodyValues":{"1":{"value":"Body text"},"2":{"value":"Notes"}}}}})");
   ASSERT_TRUE(set.at("created").is_object()) << json::serialize(set);
   std::string id(set.at("created").at("c").at("id").as_string());
-  auto get = Call(alice_, "Email/get", R"({"accountId":")" + a + R"(","ids":[")" + id +
-                                           R"("],"properties":["subject","bodyStructure",)"
-                                           R"("attachments","textBody","keywords"]})");
+  auto get = Call(alice_, "Email/get",
+                  R"({"accountId":")" + a + R"(","ids":[")" + id +
+                      R"("],"properties":["subject","bodyStructure",)"
+                      R"("attachments","textBody","keywords"]})");
   const auto& e = get.at("list").at(0).as_object();
   EXPECT_EQ(e.at("subject"), "Plan");
   EXPECT_EQ(e.at("bodyStructure").at("subParts").as_array().size(), 2u);
@@ -150,12 +153,14 @@ TEST_F(EmailApiTest, CreateGetUpdateQueryAndDestroy) {
   EXPECT_EQ(e.at("textBody").as_array().size(), 1u);
   std::string state(get.at("state").as_string());
   // An update that removes $draft and files it; the query sees it in Sent only.
-  auto upd = Call(alice_, "Email/set", R"({"accountId":")" + a + R"(","update":{")" + id +
-                                           R"(":{"keywords/$draft":null,"mailboxIds":{")" +
-                                           Box(alice_, "Sent") + R"(":true}}}})");
+  auto upd = Call(alice_, "Email/set",
+                  R"({"accountId":")" + a + R"(","update":{")" + id +
+                      R"(":{"keywords/$draft":null,"mailboxIds":{")" + Box(alice_, "Sent") +
+                      R"(":true}}}})");
   EXPECT_TRUE(upd.at("updated").as_object().contains(id)) << json::serialize(upd);
-  auto q = Call(alice_, "Email/query", R"({"accountId":")" + a + R"(","filter":{"inMailbox":")" +
-                                           Box(alice_, "Sent") + R"("},"calculateTotal":true})");
+  auto q = Call(alice_, "Email/query",
+                R"({"accountId":")" + a + R"(","filter":{"inMailbox":")" + Box(alice_, "Sent") +
+                    R"("},"calculateTotal":true})");
   EXPECT_EQ(q.at("ids"), json::array{json::string(id)});
   EXPECT_EQ(q.at("total"), 1);
   auto qc = Call(alice_, "Email/queryChanges",
@@ -165,9 +170,9 @@ TEST_F(EmailApiTest, CreateGetUpdateQueryAndDestroy) {
   EXPECT_EQ(qc.at("added").at(0).at("index"), 0);
   // Bob: nothing of it, whatever he asks.
   std::string b = A(bob_);
-  auto bob_set = Call(bob_, "Email/set", R"({"accountId":")" + b + R"(","update":{")" + id +
-                                             R"(":{"keywords/$seen":true}},"destroy":[")" + id +
-                                             R"("]})");
+  auto bob_set = Call(bob_, "Email/set",
+                      R"({"accountId":")" + b + R"(","update":{")" + id +
+                          R"(":{"keywords/$seen":true}},"destroy":[")" + id + R"("]})");
   EXPECT_EQ(bob_set.at("notUpdated").at(id).at("type"), "notFound");
   EXPECT_EQ(bob_set.at("notDestroyed").at(id).at("type"), "notFound");
   auto bob_query = Call(bob_, "Email/query", R"({"accountId":")" + b + R"("})");

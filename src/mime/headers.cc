@@ -277,8 +277,7 @@ std::string FormatDate(const ZonedTime& t) {
   if (t.offset_minutes == 0) return s + "Z";
   int m = std::abs(t.offset_minutes);
   char zone[16];
-  std::snprintf(zone, sizeof zone, "%c%02d:%02d", t.offset_minutes < 0 ? '-' : '+', m / 60,
-                m % 60);
+  std::snprintf(zone, sizeof zone, "%c%02d:%02d", t.offset_minutes < 0 ? '-' : '+', m / 60, m % 60);
   return s + zone;
 }
 
@@ -294,8 +293,7 @@ Text DecodeText(std::string_view body, std::string_view encoding, std::string_vi
     octets = std::string(body);
   }
   std::string name = LowerAscii(TrimView(charset));
-  if (name.empty() || name == "utf-8" || name == "utf8" || name == "us-ascii" ||
-      name == "ascii") {
+  if (name.empty() || name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii") {
     // Undeclared 8-bit text is taken for UTF-8, its superset in practice.
     if (!g_utf8_validate(octets.data(), static_cast<gssize>(octets.size()), nullptr)) {
       out.problem = true;
@@ -489,8 +487,8 @@ GMimeObject* Build(const DraftPart& p, int depth) {
 std::string FoldLine(const std::string& name, const std::string& value) {
   std::string line = name + ":" + (value.starts_with(' ') ? "" : " ") + value;
   if (line.size() <= 78 || line.find('\n') != std::string::npos) return line + "\r\n";
-  std::string folded = Take(g_mime_utils_unstructured_header_fold(nullptr, CrlfOptions(),
-                                                                  line.c_str()));
+  std::string folded =
+      Take(g_mime_utils_unstructured_header_fold(nullptr, CrlfOptions(), line.c_str()));
   if (!folded.ends_with("\n")) folded += "\r\n";
   return folded;
 }
@@ -511,8 +509,7 @@ std::string FormatAddresses(const std::vector<AddressGroup>& groups) {
   EnsureGmime();
   Ref<InternetAddressList> list(internet_address_list_new());
   auto mailbox = [](const Address& a) {
-    return internet_address_mailbox_new(a.name.empty() ? nullptr : a.name.c_str(),
-                                        a.email.c_str());
+    return internet_address_mailbox_new(a.name.empty() ? nullptr : a.name.c_str(), a.email.c_str());
   };
   for (const auto& g : groups) {
     if (g.name) {

@@ -94,8 +94,7 @@ TEST(Headers, ComposeRoundTrips) {
   EXPECT_EQ(DecodeText(Slice(m, {t.body_offset, t.end_offset}), t.encoding, t.charset).text,
             "Grüße\r\n");
   const Part& f = s.body.children[1];
-  EXPECT_EQ(DecodeBody(Slice(m, {f.body_offset, f.end_offset}), f.encoding).value(),
-            file.content);
+  EXPECT_EQ(DecodeBody(Slice(m, {f.body_offset, f.end_offset}), f.encoding).value(), file.content);
 }
 
 }  // namespace

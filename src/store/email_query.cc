@@ -71,8 +71,8 @@ class Compiler {
       case Op::kFalse:
         return "0";
       case Op::kInMailbox:
-        return "e.id IN (SELECT email_id FROM mailbox_emails WHERE mailbox_id = " +
-               Bind(f.number) + ")";
+        return "e.id IN (SELECT email_id FROM mailbox_emails WHERE mailbox_id = " + Bind(f.number) +
+               ")";
       case Op::kInMailboxOtherThan: {
         std::string list;
         for (int64_t m : f.numbers) list += (list.empty() ? "" : ", ") + Bind(m);
@@ -130,8 +130,8 @@ class Compiler {
       expression = quote(mime::HeaderToken(f.text, ""));
     } else {
       for (const auto& w : words) {
-        expression += (expression.empty() ? "" : " AND ") + quote(mime::HeaderToken(f.text, w)) +
-                      " *";
+        expression +=
+            (expression.empty() ? "" : " AND ") + quote(mime::HeaderToken(f.text, w)) + " *";
       }
     }
     return "headers : (" + expression + ")";
@@ -294,8 +294,8 @@ CompiledQuery CompileEmailQuery(AccountId account, const EmailQuery& query, bool
   append(where_part);
   if (query.collapse_threads) {
     // One email per thread: the first in sort order.
-    inner = "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY thread_id ORDER BY " +
-            order + ") AS rn FROM (" + inner + ")) WHERE rn = 1";
+    inner = "SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY thread_id ORDER BY " + order +
+            ") AS rn FROM (" + inner + ")) WHERE rn = 1";
   }
   if (count) {
     out.sql = "SELECT count(*) FROM (" + inner + ")";

@@ -92,10 +92,10 @@ Result<EmailWriteError> ApplyUpdate(Txn& txn, AccountId account, const EmailUpda
     current = ApplyKeywords(current, KeywordOp::kAdd, SplitKeywords(m.keywords));
     boxes.insert(m.mailbox);
   }
-  Keywords keywords =
-      u.keywords ? ApplyKeywords({}, KeywordOp::kReplace, *u.keywords)
-                 : ApplyKeywords(ApplyKeywords(current, KeywordOp::kAdd, u.add_keywords),
-                                 KeywordOp::kRemove, u.remove_keywords);
+  Keywords keywords = u.keywords
+                          ? ApplyKeywords({}, KeywordOp::kReplace, *u.keywords)
+                          : ApplyKeywords(ApplyKeywords(current, KeywordOp::kAdd, u.add_keywords),
+                                          KeywordOp::kRemove, u.remove_keywords);
   if (keywords.size() > kMaxKeywordsPerEmail) return EmailWriteError::kTooManyKeywords;
   std::set<MailboxId> wanted = boxes;
   if (u.mailboxes) wanted = std::set<MailboxId>(u.mailboxes->begin(), u.mailboxes->end());
@@ -192,8 +192,8 @@ Result<UploadedBlob> Store::PutUpload(AccountId account, std::string_view bytes,
     auto& expire = txn.Stmt("DELETE FROM uploads WHERE created_at < ?");
     expire.Bind(1, now - kUploadTtlSeconds);
     if (auto ec = expire.Run()) return ec;
-    auto& q = txn.Stmt(
-        "INSERT INTO uploads (account_id, blob_id, type, created_at) VALUES (?, ?, ?, ?)");
+    auto& q =
+        txn.Stmt("INSERT INTO uploads (account_id, blob_id, type, created_at) VALUES (?, ?, ?, ?)");
     q.Bind(1, account).Bind(2, out.blob_id).Bind(3, type).Bind(4, now);
     return q.Run();
   });
@@ -336,11 +336,12 @@ Result<size_t> Store::IndexSearchBacklog(size_t max) {
       if (!*row) break;
       std::string blob(q.Text(0));
       if (!seen.insert(blob).second) continue;
-      pending.push_back({blob, std::string(q.Text(1)),
-                         BlobLocation{static_cast<uint32_t>(q.Int(2)),
-                                      static_cast<uint64_t>(q.Int(3)),
-                                      static_cast<uint64_t>(q.Int(4))},
-                         {}});
+      pending.push_back(
+          {blob,
+           std::string(q.Text(1)),
+           BlobLocation{static_cast<uint32_t>(q.Int(2)), static_cast<uint64_t>(q.Int(3)),
+                        static_cast<uint64_t>(q.Int(4))},
+           {}});
     }
   }
   if (pending.empty()) return size_t{0};
@@ -356,7 +357,8 @@ Result<size_t> Store::IndexSearchBacklog(size_t max) {
     for (const auto& p : pending) {
       auto doc = IndexText(txn, p.text);
       if (!doc) return doc.error();
-      auto& q = txn.Stmt("UPDATE emails SET search_doc = ? WHERE blob_id = ? AND search_doc IS NULL");
+      auto& q =
+          txn.Stmt("UPDATE emails SET search_doc = ? WHERE blob_id = ? AND search_doc IS NULL");
       q.Bind(1, *doc).Bind(2, p.blob);
       if (auto ec = q.Run()) return ec;
     }

@@ -178,10 +178,9 @@ TEST_F(JmapStoreTest, UpdatesAndDestroysGoThroughTheChangeLog) {
   many.email = d.email;
   for (int i = 0; i < 101; ++i) many.add_keywords.push_back("k" + std::to_string(i));
   auto r = store_->UpdateEmails(alice_, {u, foreign, empty, many}).value();
-  EXPECT_EQ(r, (std::vector<EmailWriteError>{EmailWriteError::kNone,
-                                             EmailWriteError::kMailboxNotFound,
-                                             EmailWriteError::kNoMailbox,
-                                             EmailWriteError::kTooManyKeywords}));
+  EXPECT_EQ(r, (std::vector<EmailWriteError>{
+                   EmailWriteError::kNone, EmailWriteError::kMailboxNotFound,
+                   EmailWriteError::kNoMailbox, EmailWriteError::kTooManyKeywords}));
   auto placements = store_->ReadPlacements(d.email).value();
   ASSERT_EQ(placements.size(), 2u);
   for (const auto& p : placements) EXPECT_EQ(p.keywords, Keywords{"$flagged"});

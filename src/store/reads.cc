@@ -105,9 +105,14 @@ Result<EmailRecord> Store::GetEmail(EmailId email) {
       "WHERE id = ?");
   q.Bind(1, email);
   return FirstRow(q, [](const sqlite::Statement& s) {
-    return EmailRecord{s.Int(0), s.Int(1),  s.Int(2),
-                       s.Int(3), s.Int(4),  s.Int(5),
-                       std::string(s.Text(6)), std::string(s.Text(7))};
+    return EmailRecord{s.Int(0),
+                       s.Int(1),
+                       s.Int(2),
+                       s.Int(3),
+                       s.Int(4),
+                       s.Int(5),
+                       std::string(s.Text(6)),
+                       std::string(s.Text(7))};
   });
 }
 

@@ -51,7 +51,7 @@ struct Incoming {
   std::string mailbox_role = "inbox";  // where it lands in each account
   // Instead of mailbox_role: this mailbox (of the only recipient). APPEND and drafts use it.
   std::optional<MailboxId> mailbox;
-  Keywords keywords;  // set on the new memberships
+  Keywords keywords;                      // set on the new memberships
   std::vector<MailboxId> more_mailboxes;  // with `mailbox`: these too (JMAP mailboxIds)
 };
 

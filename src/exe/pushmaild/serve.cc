@@ -3,9 +3,9 @@
 #include <fmt/ranges.h>
 #include <sys/resource.h>
 
-#include <boost/asio/signal_set.hpp>
 #include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <cstdio>

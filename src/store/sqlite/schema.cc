@@ -136,7 +136,7 @@ UPDATE emails SET
   to_sort = lower(coalesce(nullif(json_extract(summary, '$.to[0].name'), ''),
                            json_extract(summary, '$.to[0].email'), '')),
   subject_sort = lower(coalesce(json_extract(summary, '$.subject'), ''));
-CREATE INDEX emails_unindexed ON emails(id) WHERE search_doc IS NULL;
+CREATE INDEX emails_search_doc ON emails(search_doc);  -- text matches; NULL: to index
 CREATE VIRTUAL TABLE email_fts USING fts5(subject, addr_from, addr_to, addr_cc, addr_bcc, body,
   headers, content='', tokenize='unicode61 remove_diacritics 2');
 )sql",
