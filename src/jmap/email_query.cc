@@ -76,6 +76,7 @@ MethodResult EmailQuery(MethodContext& c, const json::object& args) {
   }
   out["queryState"] = StateString(account->email_state);
   out["canCalculateChanges"] = !parsed.thread_dependent;
+  out["collapseThreads"] = parsed.query.collapse_threads;
   out["position"] = start;
   out["ids"] = Ids(result.rows);
   if (want_total) out["total"] = result.total;

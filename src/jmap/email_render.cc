@@ -180,17 +180,13 @@ json::value PartProperty(const mime::Part& p, std::string_view name, const PartC
 json::object RenderPart(const mime::Part& p, const PartContext& ctx, bool tree, int depth) {
   json::object o;
   for (const auto& name : ctx.props.body_names) {
-    if (name == "subParts") {
-      if (!tree || !IsMultipart(p) || depth > 64) {
-        o["subParts"] = nullptr;
-        continue;
-      }
-      json::array children;
-      for (const auto& c : p.children) children.push_back(RenderPart(c, ctx, true, depth + 1));
-      o["subParts"] = std::move(children);
-      continue;
-    }
-    o[name] = PartProperty(p, name, ctx);
+    if (name != "subParts") o[name] = PartProperty(p, name, ctx);
+  }
+  // The tree's multiparts always say what is inside them, whatever bodyProperties lists.
+  if (tree && IsMultipart(p) && depth < 64) {
+    json::array children;
+    for (const auto& c : p.children) children.push_back(RenderPart(c, ctx, true, depth + 1));
+    o["subParts"] = std::move(children);
   }
   return o;
 }
@@ -435,7 +431,6 @@ std::optional<MethodError> ReadEmailProperties(const json::object& args,
   const auto* b = args.if_contains("bodyProperties");
   if (!b || b->is_null()) {
     out.body_names = kDefaultBodyProperties;
-    out.body_names.push_back("subParts");
   } else if (!b->is_array()) {
     return InvalidArguments("bodyProperties must be an array or null");
   } else {
