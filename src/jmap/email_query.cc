@@ -47,7 +47,9 @@ MethodResult EmailQuery(MethodContext& c, const json::object& args) {
   if (error) return {{}, error};
   json::object out{{"accountId", AccountJmapId(c.who.account)}};
   int64_t window = std::min(*limit, kMaxLimit);
-  if (window < *limit) out["limit"] = window;
+  // RFC 8620 5.5: "limit" is returned when the server set one, or cut the one given.
+  const auto* given = args.if_contains("limit");
+  if (window < *limit || !given || given->is_null()) out["limit"] = window;
   auto account = c.store.GetAccount(c.who.account);  // the state first: see Mailbox/get
   if (!account) return MethodResult::Error("serverFail", "cannot read the account");
   int64_t start = *position;
