@@ -64,8 +64,8 @@ std::string ContentDisposition(std::string_view name) {
   std::string ascii, encoded;
   static constexpr char kHex[] = "0123456789ABCDEF";
   for (unsigned char c : name) {
-    bool plain =
-        std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(c) != std::string_view::npos;
+    bool plain = std::isalnum(c) || std::string_view("!#$&+-.^_`|~").find(static_cast<char>(c)) !=
+                                        std::string_view::npos;
     ascii += (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') ? static_cast<char>(c) : '_';
     if (plain) {
       encoded += static_cast<char>(c);

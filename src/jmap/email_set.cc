@@ -23,16 +23,17 @@ constexpr int kMaxPartDepth = 16;
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
-json::object SetError(std::string type, std::string description = {}) {
-  json::object e{{"type", std::move(type)}};
-  if (!description.empty()) e["description"] = std::move(description);
+json::object SetError(const std::string& type, const std::string& description = {}) {
+  json::object e{{"type", type}};
+  if (!description.empty()) e["description"] = description;
   return e;
 }
 
-json::object InvalidProperties(std::vector<std::string> properties, std::string description = {}) {
-  json::object e = SetError("invalidProperties", std::move(description));
+json::object InvalidProperties(const std::vector<std::string>& properties,
+                               const std::string& description = {}) {
+  json::object e = SetError("invalidProperties", description);
   json::array list;
-  for (auto& p : properties) list.emplace_back(std::move(p));
+  for (const auto& p : properties) list.emplace_back(p);
   e["properties"] = std::move(list);
   return e;
 }
@@ -539,7 +540,10 @@ Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object&
         : property == "messageId" || property == "inReplyTo" || property == "references"
             ? ":asMessageIds"
             : ":asAddresses";
-    auto h = ParseHeaderProperty("header:" + name + form);
+    std::string property_name = "header:";
+    property_name += name;
+    property_name += form;
+    auto h = ParseHeaderProperty(property_name);
     auto values = h ? Composer::HeaderValues(*h, *v) : std::nullopt;
     if (!values) return InvalidProperties({std::string(property)});
     for (auto& raw : *values) headers.push_back({name, std::move(raw)});
@@ -562,7 +566,8 @@ Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object&
   if (!has("Message-ID")) {
     headers.push_back({"Message-ID", " <" + RandomHex(24) + "@pushmail>"});
   }
-  for (const auto& [key, value] : o) {
+  for (const auto& field : o) {
+    std::string_view key = field.key();
     static const std::set<std::string, std::less<>> kKnown = {
         "mailboxIds", "keywords", "receivedAt", "headers",    "bodyStructure",
         "bodyValues", "textBody", "htmlBody",   "attachments"};
@@ -598,6 +603,7 @@ bool StoreCreations(MethodContext& c, std::vector<std::pair<std::string, Creatio
                     json::object& created, json::object& not_created) {
   if (creations.empty()) return true;
   std::vector<store::Incoming> all;
+  all.reserve(creations.size());
   for (auto& [cid, creation] : creations) all.push_back(std::move(creation.incoming));
   auto delivered = c.store.DeliverAll(std::move(all));
   if (!delivered) {
@@ -743,7 +749,7 @@ MethodResult EmailSet(MethodContext& c, const json::object& args) {
   json::object out{{"accountId", AccountJmapId(c.who.account)},
                    {"oldState", StateString(account->email_state)},
                    {"newState", StateString(after->email_state)}};
-  auto put = [&out](const char* key, auto&& value) {
+  auto put = [&out](const char* key, auto value) {
     if (value.empty()) {
       out[key] = nullptr;
     } else {

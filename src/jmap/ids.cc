@@ -62,7 +62,7 @@ std::optional<int64_t> ParseUtcDate(std::string_view d) {
   } else if (i + 6 == d.size() && (d[i] == '+' || d[i] == '-') && d[i + 3] == ':') {
     int oh = num(i + 1, 2), om = num(i + 4, 2);
     if (oh < 0 || om < 0 || oh > 23 || om > 59) return std::nullopt;
-    offset = (d[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+    offset = (d[i] == '-' ? -1 : 1) * (int64_t{oh} * 3600 + int64_t{om} * 60);
     i += 6;
   } else {
     return std::nullopt;

@@ -221,6 +221,7 @@ std::optional<std::vector<std::string>> HeaderMessageIds(std::string_view raw) {
   if (!refs) return std::nullopt;
   std::vector<std::string> ids;
   int n = g_mime_references_length(refs);
+  ids.reserve(n);
   for (int i = 0; i < n; ++i) ids.push_back(Str(g_mime_references_get_message_id(refs, i)));
   g_mime_references_free(refs);
   if (ids.empty()) return std::nullopt;
@@ -304,7 +305,7 @@ Text DecodeText(std::string_view body, std::string_view encoding, std::string_vi
     return out;
   }
   iconv_t cd = g_mime_iconv_open("UTF-8", g_mime_charset_iconv_name(name.c_str()));
-  if (cd == reinterpret_cast<iconv_t>(-1)) {
+  if (cd == reinterpret_cast<iconv_t>(-1)) {  // NOLINT(performance-no-int-to-ptr): iconv's API
     out.problem = true;
     out.text = ValidUtf8(octets);
     return out;

@@ -73,7 +73,7 @@ struct UploadedBlob {
   std::string blob_id;
   int64_t size = 0;
 };
-inline constexpr int64_t kUploadTtlSeconds = 24 * 3600;  // RFC 8620 6.1: at least an hour
+inline constexpr int64_t kUploadTtlSeconds = int64_t{24} * 3600;  // RFC 8620 6.1: at least an hour
 
 class Writer;
 class BlobFile;
