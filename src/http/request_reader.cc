@@ -24,8 +24,22 @@ RequestReader::RequestReader(size_t max_header, size_t max_body) {
   parser_.eager(true);
 }
 
+void RequestReader::AllowBodyFor(std::string_view prefix, size_t max_body) {
+  other_prefix_ = prefix;
+  other_max_body_ = max_body;
+}
+
 RequestReader::Step RequestReader::Feed(std::string_view data) {
   Step step;
+  // The body limit must be set before the header is done (Beast checks Content-Length then),
+  // and the request line comes first.
+  if (!limit_chosen_ && !other_prefix_.empty() && data.find('\n') != std::string_view::npos) {
+    limit_chosen_ = true;
+    size_t first = data.find(' ');
+    if (first != std::string_view::npos && data.substr(first + 1).starts_with(other_prefix_)) {
+      parser_.body_limit(other_max_body_);
+    }
+  }
   while (step.used < data.size()) {
     boost::system::error_code ec;
     size_t n =

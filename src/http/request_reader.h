@@ -19,6 +19,9 @@ class RequestReader {
  public:
   // `max_header`: request line and fields, octets (more: 431); `max_body`: octets (more: 413).
   RequestReader(size_t max_header, size_t max_body);
+  // Requests whose target starts with `prefix` may have bodies of `max_body` octets instead
+  // (uploads). Call before the first Feed.
+  void AllowBodyFor(std::string_view prefix, size_t max_body);
 
   enum class State { kNeedMore, kDone, kError };
   struct Step {
@@ -39,6 +42,9 @@ class RequestReader {
 
  private:
   beast_http::request_parser<beast_http::string_body> parser_;
+  std::string_view other_prefix_;
+  size_t other_max_body_ = 0;
+  bool limit_chosen_ = false;  // the request line has been seen
 };
 
 }  // namespace pushmail::http

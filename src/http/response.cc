@@ -46,8 +46,10 @@ std::string Drain(Serializer& sr, bool header_only) {
   return out;
 }
 
+// Text and JSON; not downloads of arbitrary types, which are mostly compressed already.
 bool Compressible(std::string_view content_type) {
-  return content_type.starts_with("application/") || content_type.starts_with("text/");
+  return content_type.starts_with("text/") || (content_type.starts_with("application/") &&
+                                               content_type.find("json") != std::string_view::npos);
 }
 
 void AddCors(beast_http::fields& f, const Request& request) {
@@ -55,7 +57,8 @@ void AddCors(beast_http::fields& f, const Request& request) {
   // Credentials travel in the Authorization header set by the script, never in cookies, so
   // any origin may call (RFC 8620 leaves the policy to the server).
   f.set(beast_http::field::access_control_allow_origin, "*");
-  f.set(beast_http::field::access_control_expose_headers, "Content-Encoding, WWW-Authenticate");
+  f.set(beast_http::field::access_control_expose_headers,
+        "Content-Encoding, Content-Disposition, ETag, WWW-Authenticate");
 }
 
 }  // namespace

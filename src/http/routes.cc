@@ -35,7 +35,7 @@ constexpr std::pair<Endpoint, RouteEntry> kRoutes[] = {
     {Endpoint::kApi, {"/jmap/api", false, "POST"}},
     {Endpoint::kEventSource, {"/jmap/eventsource/", false, "GET"}},
     {Endpoint::kEventSource, {"/jmap/eventsource", false, "GET"}},
-    {Endpoint::kDownload, {"/jmap/download/", true, "GET"}},
+    {Endpoint::kDownload, {"/jmap/download/", true, "GET, HEAD"}},
     {Endpoint::kUpload, {"/jmap/upload/", true, "POST"}},
     {Endpoint::kWebSocket, {"/jmap/ws", false, "GET"}},
     {Endpoint::kLogin, {"/jmap/login", false, "POST"}},
@@ -95,10 +95,6 @@ std::optional<Response> Session::Route(const Request& request, Endpoint& endpoin
       if (limits_.metrics_auth) return std::nullopt;  // Handle authenticates first
       return MakeResponse(request, Status::ok, "text/plain; version=0.0.4",
                           server_.RenderMetrics());
-    case Endpoint::kDownload:
-    case Endpoint::kUpload:
-      // Advertised in the session resource; not served yet (issue 4 follows up).
-      return ErrorResponse(request, Status::not_implemented);
     default:
       return std::nullopt;
   }
@@ -122,6 +118,8 @@ awaitable<Session::Next> Session::Handle(Request& request) {
         MakeResponse(request, Status::ok, "text/plain; version=0.0.4", server_.RenderMetrics());
     co_return co_await Reply(r, request);
   }
+  if (endpoint == Endpoint::kUpload) co_return co_await Upload(request);
+  if (endpoint == Endpoint::kDownload) co_return co_await Download(request);
   co_return co_await EventSource(request, query);
 }
 

@@ -26,6 +26,7 @@ Server::Server(Context context)
       limiter_(context_.config.http.max_connections_per_ip),
       auth_failures_(std::chrono::minutes(15)),
       requests_(context_.config.http.max_concurrent_requests),
+      uploads_(context_.config.http.max_concurrent_upload),
       api_(context_.store, context_.config),
       credentials_(context_.config.http.credential_cache) {
   std::string key = context_.config.data_dir + "/eventsource.key";

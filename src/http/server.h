@@ -84,6 +84,7 @@ class Server {
   Metrics& metrics() { return metrics_; }
   net::FailureCounter& auth_failures() { return auth_failures_; }
   AccountLimiter& requests() { return requests_; }
+  AccountLimiter& uploads() { return uploads_; }
   const jmap::Api& api() const { return api_; }
   store::CredentialCache& credentials() { return credentials_; }
   // Null when the key could not be loaded: signed EventSource URLs are then refused.
@@ -97,6 +98,7 @@ class Server {
   net::IpLimiter limiter_;
   net::FailureCounter auth_failures_;
   AccountLimiter requests_;
+  AccountLimiter uploads_;  // maxConcurrentUpload
   Metrics metrics_;
   jmap::Api api_;
   store::CredentialCache credentials_;

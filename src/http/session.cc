@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 
 #include "base/log.h"
+#include "jmap/session_resource.h"
 
 namespace pushmail::http {
 
@@ -105,6 +106,7 @@ awaitable<void> Session::Serve() {
 
 awaitable<std::optional<Request>> Session::ReadRequest() {
   RequestReader reader(limits_.max_header_size, limits_.max_size_request);
+  reader.AllowBodyFor(jmap::kUploadPath, limits_.max_size_upload);
   // The first request is read at once, not waited for: its octets may have come with the
   // client's last handshake flight, already off the socket and inside the TLS layer, where
   // a readiness wait would not see them.
@@ -114,15 +116,20 @@ awaitable<std::optional<Request>> Session::ReadRequest() {
     if (!in_.empty()) {
       auto step = reader.Feed(in_);
       bool api = RequestLineTarget(in_).starts_with("/jmap/api");
+      bool upload = RequestLineTarget(in_).starts_with(jmap::kUploadPath);
       in_.erase(0, step.used);
       if (step.state == RequestReader::State::kDone) co_return reader.Release();
       if (step.state == RequestReader::State::kError) {
         Request bare;
         bare.version(11);
         // Too big for the API is the JMAP limit maxSizeRequest (RFC 8620 3.6.1).
-        Response r = api && step.error == beast_http::status::payload_too_large
+        bool too_large = step.error == beast_http::status::payload_too_large;
+        Response r = api && too_large
                          ? Problem(bare, step.error, "urn:ietf:params:jmap:error:limit",
                                    "the request is larger than maxSizeRequest", "maxSizeRequest")
+                     : upload && too_large
+                         ? Problem(bare, step.error, "urn:ietf:params:jmap:error:limit",
+                                   "the upload is larger than maxSizeUpload", "maxSizeUpload")
                          : ErrorResponse(bare, step.error);
         r.keep_alive(false);
         server_.metrics().Responded(static_cast<unsigned>(step.error));

@@ -73,6 +73,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<Next> SessionResource(const Request& request);
   boost::asio::awaitable<Next> Api(Request& request);
   boost::asio::awaitable<Next> Reply(Response& response, const Request& request);
+  // Blobs (blobs.cc).
+  boost::asio::awaitable<Next> Upload(Request& request);
+  boost::asio::awaitable<Next> Download(const Request& request);
 
   // EventSource (eventsource.cc).
   boost::asio::awaitable<Next> EventSource(const Request& request, std::string_view query);

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <boost/json/object.hpp>
+#include <map>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -111,5 +112,14 @@ MethodResult SubmissionChanges(MethodContext& c, const boost::json::object& args
 MethodResult SubmissionQuery(MethodContext& c, const boost::json::object& args);
 MethodResult SubmissionQueryChanges(MethodContext& c, const boost::json::object& args);
 MethodResult SubmissionSet(MethodContext& c, const boost::json::object& args);
+// email_query.cc
+MethodResult EmailQuery(MethodContext& c, const boost::json::object& args);
+MethodResult EmailQueryChanges(MethodContext& c, const boost::json::object& args);
+MethodResult SearchSnippetGet(MethodContext& c, const boost::json::object& args);
+// email_set.cc
+MethodResult EmailSet(MethodContext& c, const boost::json::object& args);
+MethodResult EmailImport(MethodContext& c, const boost::json::object& args);
+MethodResult EmailParse(MethodContext& c, const boost::json::object& args);
+MethodResult EmailCopy(MethodContext& c, const boost::json::object& args);
 
 }  // namespace pushmail::jmap

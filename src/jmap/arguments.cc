@@ -67,4 +67,37 @@ std::vector<std::string> ReadProperties(const json::object& args,
   return out;
 }
 
+std::optional<std::string> ResolveId(const MethodContext& c, std::string_view id) {
+  if (!id.starts_with('#')) return std::string(id);
+  const auto* found = c.created_ids.if_contains(id.substr(1));
+  if (!found || !found->is_string()) return std::nullopt;
+  return std::string(found->get_string());
+}
+
+std::optional<int64_t> ReadInt(const json::object& args, std::string_view key, int64_t fallback,
+                               int64_t min, int64_t max, std::optional<MethodError>& error) {
+  const auto* v = args.if_contains(key);
+  if (!v || v->is_null()) return fallback;
+  if (!v->is_int64() && !v->is_uint64()) {
+    error = InvalidArguments(std::string(key) + " must be an integer");
+    return std::nullopt;
+  }
+  if (v->is_uint64() || v->get_int64() < min || v->get_int64() > max) {
+    error = InvalidArguments(std::string(key) + " is out of range");
+    return std::nullopt;
+  }
+  return v->get_int64();
+}
+
+bool ReadBool(const json::object& args, std::string_view key, bool fallback,
+              std::optional<MethodError>& error) {
+  const auto* v = args.if_contains(key);
+  if (!v || v->is_null()) return fallback;
+  if (!v->is_bool()) {
+    error = InvalidArguments(std::string(key) + " must be a boolean");
+    return fallback;
+  }
+  return v->get_bool();
+}
+
 }  // namespace pushmail::jmap

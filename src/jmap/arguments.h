@@ -25,6 +25,18 @@ std::vector<std::string> ReadProperties(const boost::json::object& args,
                                         const std::vector<std::string>& all,
                                         std::optional<MethodError>& error);
 
+// An id as an argument gives it: "#name" is the id the creation "name" got earlier in the request
+// (RFC 8620 5.3); nullopt for a creation id not made (yet).
+std::optional<std::string> ResolveId(const MethodContext& c, std::string_view id);
+
+// An optional integer argument in [min, max]; `fallback` when absent or null.
+std::optional<int64_t> ReadInt(const boost::json::object& args, std::string_view key,
+                               int64_t fallback, int64_t min, int64_t max,
+                               std::optional<MethodError>& error);
+// An optional boolean argument; `fallback` when absent or null.
+bool ReadBool(const boost::json::object& args, std::string_view key, bool fallback,
+              std::optional<MethodError>& error);
+
 inline MethodError InvalidArguments(std::string description) {
   return {"invalidArguments", std::move(description)};
 }

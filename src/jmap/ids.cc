@@ -28,4 +28,53 @@ std::string UtcDate(int64_t unix_seconds) {
   return out;
 }
 
+std::optional<int64_t> ParseUtcDate(std::string_view d) {
+  auto num = [&d](size_t at, size_t n) -> int {
+    int v = 0;
+    if (at + n > d.size()) return -1;
+    for (size_t i = at; i < at + n; ++i) {
+      if (d[i] < '0' || d[i] > '9') return -1;
+      v = v * 10 + (d[i] - '0');
+    }
+    return v;
+  };
+  if (d.size() < 20 || d[4] != '-' || d[7] != '-' || (d[10] != 'T' && d[10] != 't') ||
+      d[13] != ':' || d[16] != ':') {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  int year = num(0, 4), month = num(5, 2), day = num(8, 2);
+  int hour = num(11, 2), minute = num(14, 2), second = num(17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
+      minute < 0 || minute > 59 || second < 0 || second > 60) {
+    return std::nullopt;
+  }
+  size_t i = 19;
+  if (i < d.size() && d[i] == '.') {
+    ++i;
+    size_t start = i;
+    while (i < d.size() && d[i] >= '0' && d[i] <= '9') ++i;
+    if (i == start) return std::nullopt;
+  }
+  int64_t offset = 0;
+  if (i < d.size() && (d[i] == 'Z' || d[i] == 'z')) {
+    ++i;
+  } else if (i + 6 == d.size() && (d[i] == '+' || d[i] == '-') && d[i + 3] == ':') {
+    int oh = num(i + 1, 2), om = num(i + 4, 2);
+    if (oh < 0 || om < 0 || oh > 23 || om > 59) return std::nullopt;
+    offset = (d[i] == '-' ? -1 : 1) * (int64_t{oh} * 3600 + int64_t{om} * 60);
+    i += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (i != d.size()) return std::nullopt;
+  tm.tm_year = year - 1900;
+  tm.tm_mon = month - 1;
+  tm.tm_mday = day;
+  tm.tm_hour = hour;
+  tm.tm_min = minute;
+  tm.tm_sec = second;
+  return static_cast<int64_t>(timegm(&tm)) - offset;
+}
+
 }  // namespace pushmail::jmap

@@ -18,5 +18,7 @@ std::string StateString(store::ModSeq modseq);
 std::optional<store::ModSeq> ParseState(std::string_view state);
 // "2026-11-23T05:58:16Z" (RFC 3339 UTCDate).
 std::string UtcDate(int64_t unix_seconds);
+// The Unix time of an RFC 3339 date-time ("Z" or an offset; fractions of a second dropped).
+std::optional<int64_t> ParseUtcDate(std::string_view date);
 
 }  // namespace pushmail::jmap

@@ -26,7 +26,9 @@ json::object MailAccountCapability(const HttpLimits& l) {
           {"maxMailboxDepth", 32},  // the store's limit on levels of a path
           {"maxSizeMailboxName", 490},
           {"maxSizeAttachmentsPerEmail", l.max_size_upload},
-          {"emailQuerySortOptions", json::array{"receivedAt"}},
+          {"emailQuerySortOptions",
+           json::array{"receivedAt", "size", "from", "to", "subject", "sentAt", "hasKeyword",
+                       "allInThreadHaveKeyword", "someInThreadHaveKeyword"}},
           {"mayCreateTopLevelMailbox", true}};
 }
 

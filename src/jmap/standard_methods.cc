@@ -96,13 +96,6 @@ std::optional<MethodError> ReadIdMap(const MethodContext& c, const json::object&
 
 }  // namespace
 
-std::optional<std::string> ResolveId(const MethodContext& c, std::string_view id) {
-  if (!id.starts_with('#')) return std::string(id);
-  const auto* found = c.created_ids.if_contains(id.substr(1));
-  if (!found || !found->is_string()) return std::nullopt;
-  return std::string(found->get_string());
-}
-
 MethodResult StandardChanges(MethodContext& c, const json::object& args, store::DataType type,
                              JmapIdOf id, store::Changes* out) {
   if (auto e = CheckAccount(c, args)) return {{}, e};

@@ -12,16 +12,11 @@
 #include <vector>
 
 #include "jmap/api.h"
+#include "jmap/arguments.h"
 
 namespace pushmail::jmap {
 
 using JmapIdOf = std::string (*)(int64_t);
-
-// --- Ids.
-
-// `id` itself, or the server id its "#creationId" stands for in this request (RFC 8620 5.3);
-// nullopt for a creation id nothing was created under.
-std::optional<std::string> ResolveId(const MethodContext& c, std::string_view id);
 
 // --- Foo/changes (RFC 8620 5.2).
 

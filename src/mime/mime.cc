@@ -326,6 +326,8 @@ std::string PreviewOf(GMimeMessage* message) {
 
 }  // namespace
 
+void EnsureGmime() { InitGmime(); }
+
 Summary Parse(std::string_view message) {
   InitGmime();
   Summary summary;

@@ -22,6 +22,8 @@ namespace pushmail::mime {
 
 // Registers the recording types with GMime. Call once, after g_mime_init().
 void RegisterRecordingTypes();
+// Runs g_mime_init() and the registration once per process (mime.cc).
+void EnsureGmime();
 
 class ParseRecorder {
  public:

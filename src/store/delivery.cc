@@ -12,9 +12,8 @@
 #include "store/writer.h"
 
 namespace pushmail::store {
-namespace {
 
-std::string BlobId(std::string_view bytes) {
+std::string ContentBlobId(std::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
   static constexpr char kHex[] = "0123456789abcdef";
@@ -26,14 +25,16 @@ std::string BlobId(std::string_view bytes) {
   return id;
 }
 
-// Records where the blob's bytes are. When the same bytes are stored already, the earlier copy
-// wins and the new one is left unreferenced.
+// When the same bytes are stored already, the earlier copy wins and the new one is left
+// unreferenced.
 ErrorCode PutBlob(Txn& txn, const std::string& id, const BlobLocation& where) {
   auto& q = txn.Stmt("INSERT OR IGNORE INTO blobs (id, size, segment, offset) VALUES (?, ?, ?, ?)");
   q.Bind(1, id).Bind(2, static_cast<int64_t>(where.length));
   q.Bind(3, static_cast<int64_t>(where.segment)).Bind(4, static_cast<int64_t>(where.offset));
   return q.Run();
 }
+
+namespace {
 
 // The thread of the first message this one refers to that the account has, else a new one.
 Result<ThreadId> FindOrCreateThread(Txn& txn, AccountId account, const mime::Summary& s,
@@ -80,22 +81,53 @@ Result<MailboxId> TargetMailbox(Txn& txn, AccountId account, const Incoming& in)
   return q.Int(0);
 }
 
-ErrorCode InsertEmail(Txn& txn, const Incoming& in, const std::string& blob,
-                      const std::string& summary_json, Delivered& d) {
+// A message made ready off the writer thread: its blob written (not yet synced) and its
+// summary serialised.
+struct Prepared {
+  Incoming in;
+  std::string blob;
+  BlobLocation where;
+  std::string summary_json;
+  EmailSearchKeys keys;
+  int64_t search_doc = 0;  // set on the writer
+};
+
+ErrorCode InsertEmail(Txn& txn, const Prepared& p, Delivered& d) {
+  const Incoming& in = p.in;
   auto& e = txn.Stmt(
       "INSERT INTO emails (account_id, blob_id, thread_id, size, received_at, message_id, "
-      "summary, modseq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-  e.Bind(1, d.account).Bind(2, blob).Bind(3, d.thread);
+      "summary, modseq, sent_at, has_attachment, from_sort, to_sort, subject_sort, search_doc) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  e.Bind(1, d.account).Bind(2, p.blob).Bind(3, d.thread);
   e.Bind(4, static_cast<int64_t>(in.message.size())).Bind(5, in.received_at);
-  e.Bind(6, in.summary.message_id).Bind(7, summary_json).Bind(8, d.modseq);
+  e.Bind(6, in.summary.message_id).Bind(7, p.summary_json).Bind(8, d.modseq);
+  if (p.keys.sent_at) {
+    e.Bind(9, *p.keys.sent_at);
+  } else {
+    e.BindNull(9);
+  }
+  e.Bind(10, int64_t{p.keys.has_attachment}).Bind(11, p.keys.from).Bind(12, p.keys.to);
+  e.Bind(13, p.keys.subject).Bind(14, p.search_doc);
   if (auto ec = e.Run()) return ec;
   d.email = txn.db().LastInsertRowId();
-  return AddMembership(txn, d.account, d.mailbox, d.uid, d.email, JoinKeywords(in.keywords),
-                       d.modseq);
+  std::string keywords = JoinKeywords(in.keywords);
+  if (auto ec = AddMembership(txn, d.account, d.mailbox, d.uid, d.email, keywords, d.modseq)) {
+    return ec;
+  }
+  for (MailboxId more : in.more_mailboxes) {
+    if (more == d.mailbox) continue;
+    if (auto ec = CheckMailbox(txn, d.account, more)) return ec;
+    auto uid = NextUid(txn, more, d.modseq);
+    if (!uid) return uid.error();
+    if (auto ec = AddMembership(txn, d.account, more, *uid, d.email, keywords, d.modseq)) {
+      return ec;
+    }
+  }
+  return {};
 }
 
-ErrorCode DeliverOne(Txn& txn, const Incoming& in, const std::string& blob,
-                     const std::string& summary_json, Delivered& d) {
+ErrorCode DeliverOne(Txn& txn, const Prepared& p, Delivered& d) {
+  const Incoming& in = p.in;
   auto modseq = BumpMessages(txn, d.account);
   if (!modseq) return modseq.error();
   d.modseq = *modseq;
@@ -109,7 +141,7 @@ ErrorCode DeliverOne(Txn& txn, const Incoming& in, const std::string& blob,
   auto uid = NextUid(txn, d.mailbox, d.modseq);
   if (!uid) return uid.error();
   d.uid = *uid;
-  if (auto ec = InsertEmail(txn, in, blob, summary_json, d)) return ec;
+  if (auto ec = InsertEmail(txn, p, d)) return ec;
   if (auto ec = RememberMessageId(txn, d.account, in.summary.message_id, d.thread)) return ec;
   auto thread_op = new_thread ? ChangeOp::kCreated : ChangeOp::kUpdated;
   if (auto ec = txn.Log(d.account, DataType::kEmail, d.email, ChangeOp::kCreated, d.modseq)) {
@@ -118,18 +150,10 @@ ErrorCode DeliverOne(Txn& txn, const Incoming& in, const std::string& blob,
   return txn.Log(d.account, DataType::kThread, d.thread, thread_op, d.modseq);
 }
 
-// A message made ready off the writer thread: its blob written (not yet synced) and its
-// summary serialised.
-struct Prepared {
-  Incoming in;
-  std::string blob;
-  BlobLocation where;
-  std::string summary_json;
-};
-
 Result<Prepared> Prepare(BlobFile& blobs, Incoming incoming) {
   Prepared p;
-  p.blob = BlobId(incoming.message);
+  p.blob = ContentBlobId(incoming.message);
+  p.keys = SearchKeysOf(incoming.message, incoming.summary);
   auto where = blobs.Append(incoming.message);
   if (!where) return where.error();
   p.where = *where;
@@ -139,14 +163,17 @@ Result<Prepared> Prepare(BlobFile& blobs, Incoming incoming) {
 }
 
 // On the writer: the blob row and one email per distinct recipient, appended to `delivered`.
-ErrorCode Apply(Txn& txn, const Prepared& p, std::vector<Delivered>& delivered) {
+ErrorCode Apply(Txn& txn, Prepared& p, std::vector<Delivered>& delivered) {
   if (auto ec = PutBlob(txn, p.blob, p.where)) return ec;
+  auto doc = IndexText(txn, p.keys.text);  // one document for every recipient's copy
+  if (!doc) return doc.error();
+  p.search_doc = *doc;
   std::set<AccountId> seen;
   for (AccountId account : p.in.recipients) {
     if (!seen.insert(account).second) continue;
     Delivered& d = delivered.emplace_back();
     d.account = account;
-    if (auto ec = DeliverOne(txn, p.in, p.blob, p.summary_json, d)) return ec;
+    if (auto ec = DeliverOne(txn, p, d)) return ec;
   }
   return {};
 }
@@ -191,7 +218,7 @@ Result<std::vector<Delivered>> Store::DeliverAll(std::vector<Incoming> messages)
   std::vector<Delivered> delivered;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     delivered.clear();
-    for (const auto& p : prepared) {
+    for (auto& p : prepared) {
       if (auto ec = Apply(txn, p, delivered)) return ec;
     }
     return {};

@@ -65,8 +65,10 @@ Result<EmailId> EmailFor(Txn& txn, AccountId account, MailboxId to, EmailId emai
   if (!*row) return email;
   auto& dup = txn.Stmt(
       "INSERT INTO emails (account_id, blob_id, thread_id, size, received_at, message_id, "
-      "summary, modseq) SELECT account_id, blob_id, thread_id, size, received_at, message_id, "
-      "summary, ? FROM emails WHERE id = ? RETURNING id, thread_id");
+      "summary, modseq, sent_at, has_attachment, from_sort, to_sort, subject_sort, search_doc) "
+      "SELECT account_id, blob_id, thread_id, size, received_at, message_id, summary, ?, "
+      "sent_at, has_attachment, from_sort, to_sort, subject_sort, search_doc "
+      "FROM emails WHERE id = ? RETURNING id, thread_id");
   dup.Bind(1, modseq).Bind(2, email);
   auto made = dup.Step();
   if (!made) return made.error();

@@ -268,7 +268,7 @@ TEST_F(ObjectsTest, MigrationGivesExistingAccountsAnIdentity) {
       "DROP TABLE identities; DROP TABLE vacation_responses; DROP TABLE vacation_replies; "
       "DROP TABLE email_submissions; ALTER TABLE accounts DROP COLUMN identity_state; "
       "ALTER TABLE accounts DROP COLUMN submission_state; "
-      "ALTER TABLE accounts DROP COLUMN vacation_state; PRAGMA user_version = 3;";
+      "ALTER TABLE accounts DROP COLUMN vacation_state; PRAGMA user_version = 4;";
   ASSERT_EQ(sqlite3_exec(db, undo, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   sqlite3_close(db);
   Open();

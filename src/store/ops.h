@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "mime/headers.h"
+#include "store/blob_file.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
@@ -23,5 +25,21 @@ ErrorCode RemoveMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid u
                            ModSeq modseq);
 // Bumps the account's modseq for a change to messages (Email, Mailbox counts, Thread).
 Result<ModSeq> BumpMessages(Txn& txn, AccountId account);
+
+// "G" and the hex SHA-256 of `bytes`: the id of the blob that holds them.
+std::string ContentBlobId(std::string_view bytes);
+// Records where the blob's bytes are; an earlier copy of the same bytes wins (delivery.cc).
+ErrorCode PutBlob(Txn& txn, const std::string& id, const BlobLocation& where);
+
+// What emails rows hold besides the summary, for Email/query (jmap_store.cc).
+struct EmailSearchKeys {
+  std::optional<int64_t> sent_at;
+  bool has_attachment = false;
+  std::string from, to, subject;  // sort keys
+  mime::SearchText text;          // for the full-text index
+};
+EmailSearchKeys SearchKeysOf(std::string_view message, const mime::Summary& summary);
+// Adds a document to the full-text index and returns its rowid (emails.search_doc).
+Result<int64_t> IndexText(Txn& txn, const mime::SearchText& text);
 
 }  // namespace pushmail::store

@@ -101,12 +101,18 @@ Result<EmailRecord> Store::GetEmail(EmailId email) {
   auto lease = readers_->Acquire();
   if (!lease) return lease.error();
   auto& q = (*lease)->Prepare(
-      "SELECT id, account_id, thread_id, size, received_at, modseq, summary FROM emails "
+      "SELECT id, account_id, thread_id, size, received_at, modseq, summary, blob_id FROM emails "
       "WHERE id = ?");
   q.Bind(1, email);
   return FirstRow(q, [](const sqlite::Statement& s) {
-    return EmailRecord{
-        s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Int(5), std::string(s.Text(6))};
+    return EmailRecord{s.Int(0),
+                       s.Int(1),
+                       s.Int(2),
+                       s.Int(3),
+                       s.Int(4),
+                       s.Int(5),
+                       std::string(s.Text(6)),
+                       std::string(s.Text(7))};
   });
 }
 

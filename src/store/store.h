@@ -20,6 +20,7 @@
 
 #include "base/result.h"
 #include "mime/mime.h"
+#include "store/email_query.h"
 #include "store/password.h"
 #include "store/types.h"
 
@@ -51,8 +52,29 @@ struct Incoming {
   std::string mailbox_role = "inbox";  // where it lands in each account
   // Instead of mailbox_role: this mailbox (of the only recipient). APPEND and drafts use it.
   std::optional<MailboxId> mailbox;
-  Keywords keywords;  // set on the new memberships
+  Keywords keywords;                      // set on the new memberships
+  std::vector<MailboxId> more_mailboxes;  // with `mailbox`: these too (JMAP mailboxIds)
 };
+
+// --- JMAP Email writes (jmap_store.cc).
+
+// One Email/set update: keywords and mailboxes replaced, or changed by a patch, against what the
+// email has when the write applies.
+struct EmailUpdate {
+  EmailId email = 0;
+  std::optional<Keywords> keywords;
+  Keywords add_keywords, remove_keywords;
+  std::optional<std::vector<MailboxId>> mailboxes;
+  std::vector<MailboxId> add_mailboxes, remove_mailboxes;
+};
+// Why one update or destroy did not apply (an SQL failure fails the whole write instead).
+enum class EmailWriteError { kNone, kNotFound, kMailboxNotFound, kNoMailbox, kTooManyKeywords };
+inline constexpr size_t kMaxKeywordsPerEmail = 100;
+struct UploadedBlob {
+  std::string blob_id;
+  int64_t size = 0;
+};
+inline constexpr int64_t kUploadTtlSeconds = int64_t{24} * 3600;  // RFC 8620 6.1: at least an hour
 
 class Writer;
 class BlobFile;
@@ -222,6 +244,27 @@ class Store {
   Result<EmailSubmission> CreateSubmission(const EmailSubmission& submission);  // id ignored
   Result<std::vector<EmailSubmission>> ListSubmissions(AccountId account);      // by send_at
   ErrorCode DeleteSubmission(AccountId account, SubmissionId submission);
+  // --- JMAP Email (jmap_store.cc). A blob id is "G" and the hex SHA-256 of the bytes; an
+  // account may read a blob that one of its emails or its uploads of the last
+  // kUploadTtlSeconds holds.
+  Result<UploadedBlob> PutUpload(AccountId account, std::string_view bytes, std::string_view type,
+                                 int64_t now);
+  Result<std::string> ReadBlob(AccountId account, std::string_view blob_id, int64_t now);
+  // The emails matching `query` from `offset`, at most `limit` (< 0: all), and with
+  // `want_total` how many match in all; one snapshot.
+  Result<EmailQueryResult> QueryEmails(AccountId account, const EmailQuery& query, int64_t offset,
+                                       int64_t limit, bool want_total);
+  // The emails of `threads` that `account` has, by thread then id.
+  Result<std::vector<EmailQueryRow>> ThreadEmails(AccountId account,
+                                                  const std::vector<ThreadId>& threads);
+  // One commit for all; an entry per update (or destroy), in order.
+  Result<std::vector<EmailWriteError>> UpdateEmails(AccountId account,
+                                                    const std::vector<EmailUpdate>& updates);
+  Result<std::vector<EmailWriteError>> DestroyEmails(AccountId account,
+                                                     const std::vector<EmailId>& emails);
+  // Indexes up to `max` emails stored before the full-text index existed; returns how many it
+  // did (0: none left).
+  Result<size_t> IndexSearchBacklog(size_t max);
 
   StoreStats Stats() const;
 

@@ -120,7 +120,38 @@ CREATE TABLE access_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX access_tokens_account ON access_tokens(account_id);
 )sql",
-    // 3 -> 4: JMAP identities, vacation responses and email submissions (RFC 8621 6-8), with
+    // 3 -> 4: JMAP Email: uploaded blobs (RFC 8620 6.1), the Email/query sort keys and
+    // conditions the summary holds, and the full-text index (one document per delivered blob,
+    // contentless: documents of destroyed emails stay behind, unreachable).
+    R"sql(
+CREATE TABLE uploads (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  blob_id    TEXT NOT NULL REFERENCES blobs(id),
+  type       TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX uploads_blob ON uploads(account_id, blob_id);
+CREATE INDEX uploads_created ON uploads(created_at);
+ALTER TABLE emails ADD COLUMN sent_at INTEGER;
+ALTER TABLE emails ADD COLUMN has_attachment INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE emails ADD COLUMN from_sort TEXT NOT NULL DEFAULT '';
+ALTER TABLE emails ADD COLUMN to_sort TEXT NOT NULL DEFAULT '';
+ALTER TABLE emails ADD COLUMN subject_sort TEXT NOT NULL DEFAULT '';
+ALTER TABLE emails ADD COLUMN search_doc INTEGER;  -- rowid in email_fts; NULL: not indexed yet
+UPDATE emails SET
+  sent_at = json_extract(summary, '$.sentAt'),
+  has_attachment = coalesce(json_extract(summary, '$.hasAttachment'), 0),
+  from_sort = lower(coalesce(nullif(json_extract(summary, '$.from[0].name'), ''),
+                             json_extract(summary, '$.from[0].email'), '')),
+  to_sort = lower(coalesce(nullif(json_extract(summary, '$.to[0].name'), ''),
+                           json_extract(summary, '$.to[0].email'), '')),
+  subject_sort = lower(coalesce(json_extract(summary, '$.subject'), ''));
+CREATE INDEX emails_search_doc ON emails(search_doc);  -- text matches; NULL: to index
+CREATE VIRTUAL TABLE email_fts USING fts5(subject, addr_from, addr_to, addr_cc, addr_bcc, body,
+  headers, content='', tokenize='unicode61 remove_diacritics 2');
+)sql",
+    // 4 -> 5: JMAP identities, vacation responses and email submissions (RFC 8621 6-8), with
     // their states; every account gets an identity of its login that cannot be deleted.
     R"sql(
 ALTER TABLE accounts ADD COLUMN identity_state INTEGER NOT NULL DEFAULT 0;
