@@ -3,20 +3,13 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "mime/words.h"
 
 namespace pushmail::store {
 namespace {
 
 constexpr int kMaxDepth = 32;  // the JMAP layer bounds filters far below this
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 class Compiler {
  public:
@@ -31,7 +24,7 @@ class Compiler {
     return "?";
   }
   // " keyword " as mailbox_emails.keywords holds it (store/keywords.h).
-  std::string Keyword(std::string_view k) { return Bind(" " + LowerAscii(k) + " "); }
+  std::string Keyword(std::string_view k) { return Bind(" " + AsciiLower(k) + " "); }
 
   std::string HasKeyword(std::string_view email, std::string_view k) {
     return "EXISTS (SELECT 1 FROM mailbox_emails mk WHERE mk.email_id = " + std::string(email) +
@@ -213,7 +206,7 @@ std::string FtsExpression(std::string_view text) {
 }
 
 std::string BaseSubject(std::string_view subject) {
-  std::string s = LowerAscii(subject);
+  std::string s = AsciiLower(subject);
   auto trim = [&s] {
     size_t b = s.find_first_not_of(" \t\r\n");
     s = b == std::string::npos ? std::string() : s.substr(b, s.find_last_not_of(" \t\r\n") + 1 - b);

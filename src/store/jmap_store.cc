@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <set>
 
+#include "base/strings.h"
 #include "store/blob_file.h"
 #include "store/keywords.h"
 #include "store/ops.h"
@@ -15,18 +16,10 @@
 namespace pushmail::store {
 namespace {
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // RFC 8621 4.4.2: the name of the first address, or its email when the name is empty.
 std::string AddressKey(const std::vector<mime::Address>& list) {
   if (list.empty()) return {};
-  return LowerAscii(list[0].name.empty() ? list[0].email : list[0].name);
+  return AsciiLower(list[0].name.empty() ? list[0].email : list[0].name);
 }
 
 void BindAll(sqlite::Statement& q, const CompiledQuery& compiled) {

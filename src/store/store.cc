@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "store/blob_file.h"
 #include "store/credential_cache.h"
 #include "store/password.h"
@@ -17,17 +18,7 @@
 
 namespace pushmail::store {
 
-namespace {
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Store::Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<Writer> writer,
              std::unique_ptr<Readers> readers)
@@ -124,12 +115,12 @@ Result<AccountId> Store::FindRecipient(std::string_view address) {
   auto& q = (*lease)->Prepare("SELECT account_id FROM addresses WHERE address = ?");
   q.Bind(1, address);
   auto account = FirstRow(q, [](const sqlite::Statement& s) { return s.Int(0); });
-  if (account) recipients_->Remember(LowerAscii(address), *account);
+  if (account) recipients_->Remember(AsciiLower(address), *account);
   return account;
 }
 
 std::optional<AccountId> Store::CachedRecipient(std::string_view address) {
-  return recipients_->Find(LowerAscii(address));
+  return recipients_->Find(AsciiLower(address));
 }
 
 Result<AccountId> Store::Authenticate(std::string_view login, std::string_view password,

@@ -217,10 +217,6 @@ class Store {
   Result<std::map<MailboxId, MailboxThreadCounts>> CountThreads(AccountId account);
   // The emails of `thread` (of `account`) by receivedAt, oldest first; empty when there is none.
   Result<std::vector<EmailId>> ReadThread(AccountId account, ThreadId thread);
-  // Takes the messages with `uids` out of `mailbox` whatever their keywords (an email leaving
-  // a JMAP mailbox); otherwise as Expunge.
-  Result<std::vector<Uid>> RemoveMessages(AccountId account, MailboxId mailbox,
-                                          const std::vector<Uid>& uids);
 
   Result<std::vector<Identity>> ListIdentities(AccountId account);
   Result<Identity> CreateIdentity(const Identity& identity);  // id and may_delete are ignored
