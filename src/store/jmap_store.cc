@@ -55,27 +55,8 @@ Result<std::vector<Member>> Memberships(Txn& txn, AccountId account, EmailId ema
   }
 }
 
-// Hands out the account's next modseq the first time a write needs one.
-class OnceModSeq {
- public:
-  OnceModSeq(Txn& txn, AccountId account) : txn_(txn), account_(account) {}
-  Result<ModSeq> Get() {
-    if (modseq_ == 0) {
-      auto m = BumpMessages(txn_, account_);
-      if (!m) return m.error();
-      modseq_ = *m;
-    }
-    return modseq_;
-  }
-
- private:
-  Txn& txn_;
-  AccountId account_;
-  ModSeq modseq_ = 0;
-};
-
 Result<EmailWriteError> ApplyUpdate(Txn& txn, AccountId account, const EmailUpdate& u,
-                                    OnceModSeq& modseq) {
+                                    LazyModSeq& modseq) {
   auto members = Memberships(txn, account, u.email);
   if (!members) return members.error();
   if (members->empty()) return EmailWriteError::kNotFound;
@@ -269,7 +250,7 @@ Result<std::vector<EmailWriteError>> Store::UpdateEmails(AccountId account,
   std::vector<EmailWriteError> out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();
-    OnceModSeq modseq(txn, account);
+    LazyModSeq modseq(txn, account);
     for (const auto& u : updates) {
       auto r = ApplyUpdate(txn, account, u, modseq);
       if (!r) return r.error();
@@ -286,7 +267,7 @@ Result<std::vector<EmailWriteError>> Store::DestroyEmails(AccountId account,
   std::vector<EmailWriteError> out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();
-    OnceModSeq modseq(txn, account);
+    LazyModSeq modseq(txn, account);
     for (EmailId email : emails) {
       auto members = Memberships(txn, account, email);
       if (!members) return members.error();

@@ -26,25 +26,6 @@ Result<std::optional<Membership>> FindMembership(Txn& txn, MailboxId mailbox, Ui
   return std::optional<Membership>(Membership{q.Int(0), std::string(q.Text(1)), q.Int(2)});
 }
 
-// Hands out the account's next modseq the first time a write needs one.
-class LazyModSeq {
- public:
-  LazyModSeq(Txn& txn, AccountId account) : txn_(txn), account_(account) {}
-  Result<ModSeq> Get() {
-    if (modseq_ == 0) {
-      auto m = BumpMessages(txn_, account_);
-      if (!m) return m.error();
-      modseq_ = *m;
-    }
-    return modseq_;
-  }
-
- private:
-  Txn& txn_;
-  AccountId account_;
-  ModSeq modseq_ = 0;  // modseqs start at 1
-};
-
 ErrorCode SetKeywords(Txn& txn, AccountId account, MailboxId mailbox, Uid uid, EmailId email,
                       const Keywords& keywords, ModSeq modseq) {
   auto& q = txn.Stmt(
