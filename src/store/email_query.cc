@@ -41,8 +41,9 @@ class Compiler {
   }
   std::string Fts(const std::string& expression) {
     if (expression.empty()) return "1";
-    return "e.search_doc IN (SELECT rowid FROM email_fts WHERE email_fts MATCH " +
-           Bind(expression) + ")";
+    out_.full_text = true;
+    return "e.id IN (SELECT rowid FROM search.email_fts WHERE email_fts MATCH " + Bind(expression) +
+           ")";
   }
 
   std::string Filter(const EmailFilter& f, int depth) {
@@ -275,6 +276,7 @@ CompiledQuery CompileEmailQuery(AccountId account, const EmailQuery& query, bool
   CompiledQuery out;
   auto append = [&out](const CompiledQuery& part) {
     out.binds.insert(out.binds.end(), part.binds.begin(), part.binds.end());
+    out.full_text = out.full_text || part.full_text;
   };
   if (count && !query.collapse_threads) {
     out.sql = "SELECT count(*) FROM emails e WHERE " + where;

@@ -46,9 +46,9 @@ Result<EmailId> EmailFor(Txn& txn, AccountId account, MailboxId to, EmailId emai
   if (!*row) return email;
   auto& dup = txn.Stmt(
       "INSERT INTO emails (account_id, blob_id, thread_id, size, received_at, message_id, "
-      "summary, modseq, sent_at, has_attachment, from_sort, to_sort, subject_sort, search_doc) "
+      "summary, modseq, sent_at, has_attachment, from_sort, to_sort, subject_sort) "
       "SELECT account_id, blob_id, thread_id, size, received_at, message_id, summary, ?, "
-      "sent_at, has_attachment, from_sort, to_sort, subject_sort, search_doc "
+      "sent_at, has_attachment, from_sort, to_sort, subject_sort "
       "FROM emails WHERE id = ? RETURNING id, thread_id");
   dup.Bind(1, modseq).Bind(2, email);
   auto made = dup.Step();

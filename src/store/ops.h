@@ -55,10 +55,7 @@ struct EmailSearchKeys {
   std::optional<int64_t> sent_at;
   bool has_attachment = false;
   std::string from, to, subject;  // sort keys
-  mime::SearchText text;          // for the full-text index
 };
-EmailSearchKeys SearchKeysOf(std::string_view message, const mime::Summary& summary);
-// Adds a document to the full-text index and returns its rowid (emails.search_doc).
-Result<int64_t> IndexText(Txn& txn, const mime::SearchText& text);
+EmailSearchKeys SearchKeysOf(const mime::Summary& summary);
 
 }  // namespace pushmail::store

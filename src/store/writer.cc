@@ -295,6 +295,7 @@ void Writer::Execute(std::vector<Op>& batch) {
   writes_.fetch_add(batch.size(), std::memory_order_relaxed);
   std::vector<StateChange> changes = TakeChanges();
   if (listener_ && !changes.empty()) listener_(changes);
+  if (committed_ && !changes.empty()) committed_();
   for (Op& op : batch) op.done(op.result);
 }
 
