@@ -309,14 +309,38 @@ std::string StripHtml(std::string_view html) {
   return text;
 }
 
+// The first inline text/`subtype` part of `object`, depth first through multiparts (not into
+// attached messages); null when there is none.
+GMimeTextPart* FirstTextPart(GMimeObject* object, const char* subtype, int depth = 0) {
+  if (!object || depth > 16) return nullptr;
+  if (GMIME_IS_MULTIPART(object)) {
+    auto* multi = GMIME_MULTIPART(object);
+    for (int i = 0; i < g_mime_multipart_get_count(multi); ++i) {
+      if (auto* found = FirstTextPart(g_mime_multipart_get_part(multi, i), subtype, depth + 1)) {
+        return found;
+      }
+    }
+    return nullptr;
+  }
+  if (!GMIME_IS_TEXT_PART(object)) return nullptr;
+  GMimeContentType* ct = g_mime_object_get_content_type(object);
+  const char* disposition = g_mime_object_get_disposition(object);
+  bool attached = disposition && g_ascii_strcasecmp(disposition, "attachment") == 0;
+  if (attached || !ct || !g_mime_content_type_is_type(ct, "text", subtype)) return nullptr;
+  return GMIME_TEXT_PART(object);
+}
+
+// RFC 8621 4.1.4: the start of the text body, plain text preferred over HTML.
 std::string PreviewOf(GMimeMessage* message) {
-  GMimeObject* body = g_mime_message_get_body(message);
-  if (!body || !GMIME_IS_TEXT_PART(body)) return {};
-  char* text = g_mime_text_part_get_text(GMIME_TEXT_PART(body));
+  GMimeObject* top = g_mime_message_get_body(message);
+  GMimeTextPart* part = FirstTextPart(top, "plain");
+  if (!part) part = FirstTextPart(top, "html");
+  if (!part) return {};
+  char* text = g_mime_text_part_get_text(part);
   if (!text) return {};
   std::string raw(text);
   g_free(text);
-  GMimeContentType* ct = g_mime_object_get_content_type(body);
+  GMimeContentType* ct = g_mime_object_get_content_type(GMIME_OBJECT(part));
   bool html = ct && g_mime_content_type_is_type(ct, "text", "html");
   return FoldPreview(html ? StripHtml(raw) : raw);
 }

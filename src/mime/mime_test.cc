@@ -55,6 +55,29 @@ TEST(Mime, ParsesEnvelopeAndStructure) {
   EXPECT_EQ(s.body.children[1].size, 12);
 }
 
+// The preview comes from the text body wherever the structure puts it: inside nested
+// multiparts, plain text before HTML, never from an attachment.
+TEST(Mime, PreviewFindsTheTextBodyInNestedMultiparts) {
+  const std::string nested =
+      "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n"
+      "--M\r\nContent-Type: multipart/alternative; boundary=A\r\n\r\n"
+      "--A\r\nContent-Type: text/html\r\n\r\n<p>html <b>version</b></p>\r\n"
+      "--A\r\nContent-Type: text/plain\r\n\r\nplain version\r\n--A--\r\n"
+      "--M\r\nContent-Type: text/plain\r\nContent-Disposition: attachment\r\n\r\nnotes\r\n"
+      "--M--\r\n";
+  EXPECT_EQ(Parse(nested).preview, "plain version");
+  const std::string html_only =
+      "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=R\r\n\r\n"
+      "--R\r\nContent-Type: text/html\r\n\r\n<div>Only <i>HTML</i></div>\r\n"
+      "--R\r\nContent-Type: image/png\r\n\r\nPNG\r\n--R--\r\n";
+  EXPECT_EQ(Parse(html_only).preview, "Only HTML");
+  const std::string attachment_only =
+      "Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=M\r\n\r\n"
+      "--M\r\nContent-Type: text/plain\r\nContent-Disposition: attachment\r\n\r\nnotes\r\n"
+      "--M--\r\n";
+  EXPECT_EQ(Parse(attachment_only).preview, "");
+}
+
 TEST(Mime, HtmlPreviewIsText) {
   Summary s = Parse("Subject: x\r\nContent-Type: text/html\r\n\r\n<p>Hello <b>there</b></p>\r\n");
   EXPECT_EQ(s.preview, "Hello there");
