@@ -95,8 +95,9 @@ const StaticFile* FindStaticFile(std::string_view path) {
 Response StaticResponse(const Request& request, const StaticFile& file) {
   auto asked = request[beast_http::field::if_none_match];
   bool fresh = EtagListMatches(std::string_view(asked.data(), asked.size()), file.etag);
-  Response r = MakeResponse(request, fresh ? beast_http::status::not_modified : beast_http::status::ok,
-                            file.content_type, {});
+  Response r =
+      MakeResponse(request, fresh ? beast_http::status::not_modified : beast_http::status::ok,
+                   file.content_type, {});
   r.set(beast_http::field::etag, file.etag);
   // Revalidate every time: one round trip and a 304 while the binary is the same, and a new
   // client the moment pushmaild is upgraded.

@@ -181,6 +181,7 @@ function setLive(on) {
 // --- Mailboxes.
 
 function mailboxPath(mailbox) {
+  if (mailbox.role === 'inbox' && !mailbox.parentId) return 'Inbox';
   const names = [mailbox.name];
   for (let m = mailbox, depth = 0; m.parentId && depth < 32; depth++) {
     m = state.mailboxes.get(m.parentId);
