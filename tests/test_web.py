@@ -122,7 +122,8 @@ class WebClientTest(ServerTest):
         self.assertIn(b"Subject: Hello from SMTP", trash)
         inbox = self.server.export(ALICE, "INBOX")
         self.assertNotIn(b"Subject: Hello from SMTP", inbox)
-        self.assertIn(b"Subject: Second message", inbox)
+        self.assertNotIn(b"Subject: Second message", inbox)
+        self.assertIn(b"Subject: Second message", self.server.export(ALICE, "Archive"))
 
 
 if __name__ == "__main__":

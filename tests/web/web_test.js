@@ -1,8 +1,8 @@
 // Drives the web client in Debian's Chromium with playwright-core, against a running pushmaild
 // (started by tests/test_web.py, which passes its addresses in the environment):
 // logs in, sees a message delivered over SMTP appear without a reload, opens it (its HTML in a
-// sandbox where its script does not run), replies, deletes it, and gets a notification for
-// the next one while the tab is hidden. Screenshots go to $WEB_ARTIFACTS.
+// sandbox where its script does not run), flags it, replies, deletes it, gets a notification
+// for the next one while the tab is hidden, and moves that one to Archive. Screenshots go to $WEB_ARTIFACTS.
 //
 // Every wait is bounded (WAIT_MS); the script exits non-zero on the first failed check.
 'use strict';
@@ -180,8 +180,10 @@ async function main() {
     await page.waitForSelector('#compose[open]', { state: 'detached' });
     await page.locator('#status', { hasText: 'Sent.' }).waitFor();
     await page.click('.mailbox[data-role="sent"]');
-    await page.locator('#message-list .message', { hasText: `Re: ${subject}` }).waitFor();
-    console.log('replied; the reply is in Sent');
+    await page.locator('#message-list .message', { hasText: `Re: ${subject}` }).click();
+    await page.locator('#reader-body .body-text', { hasText: 'Thanks, got it.' }).waitFor();
+    assert.match(await page.locator('#reader-body .body-text').innerText(), /^> The text part\.$/m);
+    console.log('replied; the reply is in Sent, as text, quoting the original');
 
     // Delete: to Trash.
     await page.click('.mailbox[data-role="inbox"]');
@@ -206,6 +208,16 @@ async function main() {
     await page.locator('#message-list .message.unread', { hasText: second }).waitFor();
     assert.equal(await page.evaluate(() => window.__noReload), true, 'the page reloaded');
     console.log('notified while hidden');
+
+    // Move it to Archive.
+    await page.locator('#message-list .message', { hasText: second }).click();
+    await page.locator('#reader-subject', { hasText: second }).waitFor();
+    const archive = await page.getAttribute('.mailbox[data-role="archive"]', 'data-id');
+    await page.selectOption('#move-select', archive);
+    await page.locator('#message-list .message', { hasText: second }).waitFor({ state: 'detached' });
+    await page.click('.mailbox[data-role="archive"]');
+    await page.locator('#message-list .message', { hasText: second }).waitFor();
+    console.log('moved to Archive');
 
     // The app itself causes no CSP violation; the message frame inherited the policy, so its
     // remote image was blocked.

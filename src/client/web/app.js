@@ -521,9 +521,8 @@ async function syncOnce() {
   await loadList();
   const fresh = new Set(created.map((e) => e.id));
   renderList(fresh);
-  if (state.open && !state.emails.some((e) => e.id === state.open.id) &&
-      !state.open.mailboxIds[state.current]) {
-    closeReader();
+  if (state.open && !state.emails.some((e) => e.id === state.open.id)) {
+    closeReader();  // moved or deleted, here or elsewhere
   } else if (state.open) {
     const listed = state.emails.find((e) => e.id === state.open.id);
     if (listed) {
@@ -640,7 +639,8 @@ async function openPush() {
     }
     const changed = (change.changed || {})[jmap.accountId];
     if (!changed) return;
-    if (changed.Email !== state.emailState || changed.Mailbox !== state.mailboxState) {
+    const differs = (type, known) => changed[type] !== undefined && changed[type] !== known;
+    if (differs('Email', state.emailState) || differs('Mailbox', state.mailboxState)) {
       refresh().catch(fail);
     }
   });
