@@ -226,6 +226,8 @@ async function main() {
       l.includes('Content Security Policy')), 'the remote image in the mail was not blocked');
     await page.screenshot({ path: path.join(ARTIFACTS, 'web-client.png') });
     assert.deepEqual(pageErrors, []);
+    assert.equal(await page.locator('#status.error').count(), 0,
+      `the client showed an error: ${await page.textContent('#status')}`);
     console.log(`web test passed; screenshots in ${ARTIFACTS}`);
   } finally {
     await context.close();
