@@ -29,8 +29,9 @@ std::string_view Line(std::string_view& input) {
 bool InTable(std::string_view path) {
   for (size_t i = 0; i < http::kWebAssetsCount; ++i) {
     std::string_view name = http::kWebAssets[i].name;
-    if (name == "index.html" ? path == "/" : (path.size() == name.size() + 1 &&
-                                              path[0] == '/' && path.substr(1) == name)) {
+    if (name == "index.html"
+            ? path == "/"
+            : (path.size() == name.size() + 1 && path[0] == '/' && path.substr(1) == name)) {
       return true;
     }
   }

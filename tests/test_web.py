@@ -77,6 +77,13 @@ class WebClientTest(ServerTest):
         self.assertEqual(response.getheader("X-Content-Type-Options"), "nosniff")
         self.assertIn(b'<script src="/app.js"', page)
         etag = response.getheader("ETag")
+        conn = self.https()
+        conn.request("HEAD", "/")
+        head = conn.getresponse()
+        self.assertEqual((head.status, head.read()), (200, b""))
+        self.assertEqual(int(head.getheader("Content-Length")), len(page))
+        self.assertEqual(head.getheader("ETag"), etag)
+        conn.close()
         response, body = self.get("/", {"If-None-Match": etag})
         self.assertEqual((response.status, body), (304, b""))
         response, script = self.get("/app.js", {"Accept-Encoding": "gzip"})
@@ -98,6 +105,22 @@ class WebClientTest(ServerTest):
         self.assertEqual(response.status, 405)
         self.assertEqual(response.getheader("Allow"), "GET, HEAD")
         conn.close()
+
+    def test_a_bad_token_is_not_answered_with_a_basic_challenge(self):
+        # A Basic challenge would make the browser open its own login dialog over the client.
+        for target in ("/.well-known/jmap", "/jmap/eventsource/?types=*&closeafter=no&ping=0"
+                       "&token=bad"):
+            conn = self.https()
+            headers = {} if "token=" in target else {"Authorization": "Bearer nope"}
+            conn.request("GET", target, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+            self.assertEqual(response.status, 401, target)
+            challenges = response.msg.get_all("WWW-Authenticate")
+            self.assertEqual(challenges, ['Bearer realm="pushmail", error="invalid_token"'])
+        response, _ = self.get("/.well-known/jmap")  # no credentials at all: both offered
+        self.assertIn("Basic", " ".join(response.msg.get_all("WWW-Authenticate")))
 
     def test_browser_logs_in_sees_pushed_mail_reads_replies_deletes(self):
         self.assertTrue(os.path.exists(CHROMIUM), "chromium is missing: run scripts/install-deps")

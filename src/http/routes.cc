@@ -167,8 +167,12 @@ awaitable<std::optional<jmap::Principal>> Session::Authenticate(const Request& r
     spdlog::info("http: failed authentication for '{}' from {}", auth.user, address.to_string());
   }
   Response r = ErrorResponse(request, Status::unauthorized);
-  r.set(beast_http::field::www_authenticate, kChallenge);
-  r.insert(beast_http::field::www_authenticate, kBearerChallenge);
+  if (auth.scheme == Authorization::Scheme::kBearer) {
+    r.set(beast_http::field::www_authenticate, kBearerInvalidToken);
+  } else {
+    r.set(beast_http::field::www_authenticate, kChallenge);
+    r.insert(beast_http::field::www_authenticate, kBearerChallenge);
+  }
   bool keep = co_await Send(r, request);
   if (!keep) CloseStream();
   co_return std::nullopt;

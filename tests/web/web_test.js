@@ -228,6 +228,27 @@ async function main() {
     assert.deepEqual(pageErrors, []);
     assert.equal(await page.locator('#status.error').count(), 0,
       `the client showed an error: ${await page.textContent('#status')}`);
+
+    // A reload keeps the tab signed in; signing out revokes the token.
+    await page.reload();
+    await page.waitForSelector('#app-view:not([hidden])');
+    await page.waitForSelector('#live.on');
+    const token = await page.evaluate(() => sessionStorage.getItem('pushmail.token'));
+    assert.ok(token);
+    const logout = page.waitForResponse((r) => r.url().endsWith('/jmap/logout'));
+    await page.click('#logout-button');
+    assert.equal((await logout).status(), 204);
+    await page.waitForSelector('#login-view:not([hidden])');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('pushmail.token')), null);
+    // A revoked token gets 401 with only a Bearer challenge: a Basic one would make the
+    // browser open its own login dialog (and this fetch would hang on it).
+    const revoked = await page.evaluate(async (t) => {
+      const r = await fetch('/.well-known/jmap', { headers: { Authorization: `Bearer ${t}` } });
+      return [r.status, r.headers.get('WWW-Authenticate')];
+    }, token);
+    assert.equal(revoked[0], 401);
+    assert.match(revoked[1], /^Bearer .*error="invalid_token"/);
+    console.log('signed out; the token is revoked');
     console.log(`web test passed; screenshots in ${ARTIFACTS}`);
   } finally {
     await context.close();
