@@ -10,13 +10,15 @@ namespace {
 constexpr size_t kGzipAbove = 512;  // octets, as for other responses
 
 // Scripts, styles, images and connections from this origin only; nothing inline, no plugins,
-// no framing of the app. A message's HTML is shown in an iframe with srcdoc and an empty
-// sandbox: it inherits this policy, so it runs no script, loads nothing from elsewhere
-// (no tracking images), and its inline styles do not apply.
+// no framing of the app and no frames loaded by URL (a srcdoc frame loads none), no form
+// submission (the client handles its forms in script, so a form never sends a password in a
+// URL even when the script failed to load). A message's HTML is shown in an iframe with srcdoc
+// and an empty sandbox: it inherits this policy, so it runs no script, loads nothing from
+// elsewhere (no tracking images), and its inline styles do not apply.
 constexpr std::string_view kCsp =
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; frame-src 'self'; manifest-src 'self'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    "connect-src 'self'; frame-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'";
 
 constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
     {".html", "text/html; charset=utf-8"},
