@@ -8,6 +8,7 @@ folder the first time (and whenever the lock changes); it never downloads a brow
 import gzip
 import http.client
 import os
+import re
 import shutil
 import ssl
 import subprocess
@@ -140,7 +141,11 @@ class WebClientTest(ServerTest):
         self.assertIn(b"Thanks, got it.", bob)
         self.assertIn(b"In-Reply-To: <", bob)
         self.assertIn(b"Subject: Re: Hello from SMTP", self.server.export(ALICE, "Sent"))
-        self.assertNotIn(b"Subject: Re:", self.server.export(ALICE, "Drafts"))
+        drafts = self.server.export(ALICE, "Drafts")
+        self.assertNotIn(b"Subject: Re:", drafts)
+        # Refused (no relay to elsewhere.test): the second try's draft replaced the first's.
+        self.assertIn(b"Subject: Far away, again", drafts)
+        self.assertIsNone(re.search(rb"Subject: Far away\r?\n", drafts))
         trash = self.server.export(ALICE, "Trash")
         self.assertIn(b"Subject: Hello from SMTP", trash)
         inbox = self.server.export(ALICE, "INBOX")

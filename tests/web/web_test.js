@@ -185,6 +185,23 @@ async function main() {
     assert.match(await page.locator('#reader-body .body-text').innerText(), /^> The text part\.$/m);
     console.log('replied; the reply is in Sent, as text, quoting the original');
 
+    // A new message to another domain is refused (no outbound relay) and the dialog says so.
+    await page.click('#compose-button');
+    await page.waitForSelector('#compose[open]');
+    await page.fill('#compose-to', 'Carol <carol@elsewhere.test>');
+    await page.fill('#compose-subject', 'Far away');
+    await page.fill('#compose-body', 'Hello there.');
+    await page.click('#compose-send');
+    await page.locator('#compose-error', { hasText: 'Not sent (kept in Drafts)' }).waitFor();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'web-compose.png') });
+    await page.fill('#compose-subject', 'Far away, again');  // a second try replaces the draft
+    await page.click('#compose-send');
+    await page.locator('#compose-error', { hasText: 'Not sent' }).waitFor();
+    await page.waitForFunction(() => !document.querySelector('#compose-send').disabled);
+    await page.click('#compose-cancel');
+    await page.waitForSelector('#compose[open]', { state: 'detached' });
+    console.log('a message to another domain is refused with a reason');
+
     // Delete: to Trash.
     await page.click('.mailbox[data-role="inbox"]');
     await page.locator('#message-list .message', { hasText: subject }).click();

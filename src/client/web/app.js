@@ -113,6 +113,7 @@ const state = {
   retryTimer: null,
   listGeneration: 0,
   replyTo: null,  // the Email a compose answers
+  unsentDraft: null,  // the draft a refused send left; replaced by the next try
 };
 
 // --- Formatting.
@@ -124,6 +125,10 @@ function addressText(list) {
 function senderName(email) {
   const a = (email.from || [])[0];
   return a ? (a.name || a.email) : '(no sender)';
+}
+
+function recipientNames(email) {
+  return (email.to || []).map((a) => a.name || a.email).join(', ') || '(no recipient)';
 }
 
 function shortDate(iso) {
@@ -263,10 +268,13 @@ async function loadList() {
 function renderList(fresh = new Set()) {
   const list = $('message-list');
   list.replaceChildren();
+  const role = (state.mailboxes.get(state.current) || {}).role;
+  const outgoing = role === 'sent' || role === 'drafts';
   for (const email of state.emails) {
     const keywords = email.keywords || {};
     const row = el('li', { class: 'message', 'data-id': email.id, tabIndex: 0 },
-      el('span', { class: 'from', text: senderName(email) }),
+      el('span', { class: 'from', text: outgoing ? `To: ${recipientNames(email)}` :
+        senderName(email) }),
       el('span', { class: 'date', text: shortDate(email.receivedAt) }),
       el('span', { class: 'subject', text: email.subject || '(no subject)' }),
       el('span', { class: 'preview', text: email.preview || '' }));
@@ -422,6 +430,7 @@ async function deleteOpen() {
 
 function openCompose(reply) {
   state.replyTo = reply || null;
+  state.unsentDraft = null;
   $('compose-error').textContent = '';
   $('compose-cc').value = '';
   if (reply) {
@@ -472,8 +481,10 @@ async function send() {
   }
   const onSuccess = { [`mailboxIds/${drafts}`]: null, 'keywords/$draft': null };
   if (sent) onSuccess[`mailboxIds/${sent}`] = true;
+  const create = { create: { draft } };
+  if (state.unsentDraft) create.destroy = [state.unsentDraft];
   const responses = await state.jmap.call([
-    ['Email/set', { create: { draft } }, 'c'],
+    ['Email/set', create, 'c'],
     ['EmailSubmission/set', {
       create: { send: { identityId: identity.id, emailId: '#draft' } },
       onSuccessUpdateEmail: { '#send': onSuccess },
@@ -484,8 +495,10 @@ async function send() {
     const e = created.notCreated.draft;
     throw new Error(`The message could not be made: ${e.description || e.type}`);
   }
+  state.unsentDraft = null;
   const submitted = responses[1][1];
   if (submitted.notCreated && submitted.notCreated.send) {
+    state.unsentDraft = created.created.draft.id;
     const e = submitted.notCreated.send;
     throw new Error(`Not sent (kept in Drafts): ${e.description || e.type}`);
   }
