@@ -76,7 +76,7 @@ class WebClientTest(ServerTest):
         self.assertIn("script-src 'self'", csp)
         self.assertNotIn("unsafe", csp)
         self.assertEqual(response.getheader("X-Content-Type-Options"), "nosniff")
-        self.assertIn(b'<script src="/app.js"', page)
+        self.assertIn(b'<script type="module" src="/app.js"', page)
         etag = response.getheader("ETag")
         conn = self.https()
         conn.request("HEAD", "/")
@@ -92,6 +92,9 @@ class WebClientTest(ServerTest):
         self.assertEqual(response.getheader("Content-Type"), "text/javascript; charset=utf-8")
         self.assertEqual(response.getheader("Content-Encoding"), "gzip")
         self.assertIn(b"EventSource", gzip.decompress(script))
+        for module in ("/jmap.js", "/format.js"):
+            response, _ = self.get(module)
+            self.assertEqual(response.getheader("Content-Type"), "text/javascript; charset=utf-8")
         response, _ = self.get("/app.css")
         self.assertEqual(response.getheader("Content-Type"), "text/css; charset=utf-8")
         for target in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2fCMakeLists.txt",

@@ -6,14 +6,12 @@
 // Email/changes since the state it has, refresh what is on screen, and notify when the tab is
 // hidden. Mail content is only ever put into the page as text (textContent) or into an iframe
 // with an empty sandbox (no scripts, no same origin); the page's CSP forbids inline script.
-'use strict';
 
-const CAPABILITIES = [
-  'urn:ietf:params:jmap:core',
-  'urn:ietf:params:jmap:mail',
-  'urn:ietf:params:jmap:submission',
-];
-const MAIL = 'urn:ietf:params:jmap:mail';
+import { AuthError, Jmap } from './jmap.js';
+import {
+  $, addressText, bodyText, el, parseAddresses, recipientNames, senderName, shortDate,
+} from './format.js';
+
 const ROLE_ORDER = ['inbox', 'drafts', 'sent', 'archive', 'junk', 'trash'];
 const LIST_LIMIT = 200;
 const LIST_PROPERTIES = ['id', 'threadId', 'mailboxIds', 'keywords', 'from', 'to', 'subject',
@@ -27,74 +25,6 @@ const MAX_CHANGE_ROUNDS = 20;  // Email/changes pages per push; then the list is
 const MAX_NOTIFICATIONS = 3;  // per push; more new messages make one summary notification
 const TOKEN_KEY = 'pushmail.token';
 const USER_KEY = 'pushmail.user';
-
-const $ = (id) => document.getElementById(id);
-
-// An element with properties (class, text, data-*, or DOM properties) and children.
-function el(tag, props, ...children) {
-  const e = document.createElement(tag);
-  for (const [key, value] of Object.entries(props || {})) {
-    if (key === 'class') e.className = value;
-    else if (key === 'text') e.textContent = value;
-    else if (key.startsWith('data-') || key.startsWith('aria-')) e.setAttribute(key, value);
-    else e[key] = value;
-  }
-  for (const child of children) if (child != null) e.append(child);
-  return e;
-}
-
-class AuthError extends Error {}
-
-// A JMAP connection for one login.
-class Jmap {
-  constructor(token) {
-    this.token = token;
-  }
-
-  async fetch(url, options = {}) {
-    const headers = { Authorization: 'Bearer ' + this.token, ...(options.headers || {}) };
-    const response = await fetch(url, { ...options, headers, cache: 'no-store' });
-    if (response.status === 401) throw new AuthError('Your session has ended.');
-    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-    return response;
-  }
-
-  async connect() {
-    this.session = await (await this.fetch('/.well-known/jmap')).json();
-    this.accountId = this.session.primaryAccounts[MAIL];
-    this.apiUrl = new URL(this.session.apiUrl, location.href).href;
-  }
-
-  // Runs method calls (each [name, arguments, id]; accountId is added); returns the responses.
-  // A method error throws, with its type in `error.type`.
-  async call(calls) {
-    const methodCalls = calls.map(([name, args, id]) => [name,
-      { accountId: this.accountId, ...args }, id]);
-    const response = await this.fetch(this.apiUrl, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ using: CAPABILITIES, methodCalls }),
-    });
-    const reply = await response.json();
-    for (const [name, args] of reply.methodResponses) {
-      if (name === 'error') {
-        const error = new Error(args.description || args.type);
-        error.type = args.type;
-        throw error;
-      }
-    }
-    return reply.methodResponses;
-  }
-
-  async download(blobId, name, type) {
-    const url = this.session.downloadUrl
-      .replace('{accountId}', encodeURIComponent(this.accountId))
-      .replace('{blobId}', encodeURIComponent(blobId))
-      .replace('{name}', encodeURIComponent(name || 'attachment'))
-      .replace('{type}', encodeURIComponent(type || 'application/octet-stream'));
-    return (await this.fetch(new URL(url, location.href).href)).blob();
-  }
-}
 
 // Everything the client knows; replaced on login.
 const state = {
@@ -115,50 +45,6 @@ const state = {
   replyTo: null,  // the Email a compose answers
   unsentDraft: null,  // the draft a refused send left; replaced by the next try
 };
-
-// --- Formatting.
-
-function addressText(list) {
-  return (list || []).map((a) => (a.name ? `${a.name} <${a.email}>` : a.email)).join(', ');
-}
-
-function senderName(email) {
-  const a = (email.from || [])[0];
-  return a ? (a.name || a.email) : '(no sender)';
-}
-
-function recipientNames(email) {
-  return (email.to || []).map((a) => a.name || a.email).join(', ') || '(no recipient)';
-}
-
-function shortDate(iso) {
-  const d = new Date(iso);
-  const now = new Date();
-  if (d.toDateString() === now.toDateString()) {
-    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  }
-  return d.toLocaleDateString([], { month: 'short', day: 'numeric', year:
-    d.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
-}
-
-// "Bob <bob@x>, carol@y" -> [{name, email}]; throws on an entry without an address.
-function parseAddresses(text) {
-  const out = [];
-  for (const part of text.split(/[,;](?=(?:[^"]*"[^"]*")*[^"]*$)/)) {
-    const entry = part.trim();
-    if (!entry) continue;
-    const angle = /^(.*)<([^<>\s]+)>$/.exec(entry);
-    const email = angle ? angle[2] : entry;
-    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new Error(`Not an email address: ${entry}`);
-    const name = angle ? angle[1].trim().replace(/^"(.*)"$/, '$1') : '';
-    out.push(name ? { name, email } : { email });
-  }
-  return out;
-}
-
-function bodyText(email, parts) {
-  return (parts || []).map((p) => (email.bodyValues[p.partId] || {}).value || '').join('\n');
-}
 
 // --- Status.
 
