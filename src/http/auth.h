@@ -22,5 +22,9 @@ Authorization ParseAuthorization(std::string_view header);
 // The challenge sent with 401.
 inline constexpr std::string_view kChallenge = "Basic realm=\"pushmail\", charset=\"UTF-8\"";
 inline constexpr std::string_view kBearerChallenge = "Bearer realm=\"pushmail\"";
+// The answer to a token that is wrong or expired (RFC 6750 3.1), alone: a browser answers a
+// Basic challenge with its own login dialog, which a page that sent a token cannot handle.
+inline constexpr std::string_view kBearerInvalidToken =
+    "Bearer realm=\"pushmail\", error=\"invalid_token\"";
 
 }  // namespace pushmail::http

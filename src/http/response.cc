@@ -116,7 +116,8 @@ Response ErrorResponse(const Request& request, beast_http::status status) {
 std::string Finish(Response& response, const Request& request, bool keep_alive) {
   AddCors(response.base(), request);
   auto type = response[beast_http::field::content_type];
-  if (response.body().size() > kCompressAbove &&
+  if (response.find(beast_http::field::content_encoding) == response.end() &&
+      response.body().size() > kCompressAbove &&
       Compressible(std::string_view(type.data(), type.size())) &&
       request.method() != beast_http::verb::head) {
     auto accept = request[beast_http::field::accept_encoding];
@@ -132,6 +133,10 @@ std::string Finish(Response& response, const Request& request, bool keep_alive) 
   }
   response.keep_alive(keep_alive && request.keep_alive());
   response.prepare_payload();
+  // A 304's Content-Length would have to be the 200's (RFC 9110 8.6): send none.
+  if (response.result() == beast_http::status::not_modified) {
+    response.erase(beast_http::field::content_length);
+  }
   bool head = request.method() == beast_http::verb::head;
   beast_http::response_serializer<beast_http::string_body> sr{response};
   return Drain(sr, head);

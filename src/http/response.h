@@ -30,7 +30,8 @@ Response MakeResponse(const Request& request, beast_http::status status,
 Response ErrorResponse(const Request& request, beast_http::status status);
 
 // Adds what every response carries (CORS for a request with Origin, Vary), compresses the body
-// when the client accepts it and it is worth it, and serializes the whole response. The
+// when the client accepts it and it is worth it (unless it has a Content-Encoding already), and
+// serializes the whole response. The
 // response keeps alive only when `keep_alive` and the request allow it.
 std::string Finish(Response& response, const Request& request, bool keep_alive);
 

@@ -1,5 +1,5 @@
 // Which endpoint a request is for, and authentication (RFC 7617 Basic, RFC 6750 Bearer with the
-// tokens /jmap/login issues).
+// tokens /jmap/login issues). Paths no endpoint claims are the web client's files.
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
@@ -8,6 +8,7 @@
 #include "base/log.h"
 #include "http/auth.h"
 #include "http/session.h"
+#include "http/static_files.h"
 #include "jmap/session_resource.h"
 
 namespace pushmail::http {
@@ -80,7 +81,7 @@ std::optional<Response> Session::Route(const Request& request, Endpoint& endpoin
   std::string path = target->path();
   query = std::string(target->encoded_query());
   const auto* route = FindRoute(path);
-  if (!route) return ErrorResponse(request, Status::not_found);
+  if (!route) return WebFile(request, path);
   if (request.method() == Verb::options) return Preflight(request);
   if (!Allowed(route->second, request.method())) {
     Response r = ErrorResponse(request, Status::method_not_allowed);
@@ -98,6 +99,19 @@ std::optional<Response> Session::Route(const Request& request, Endpoint& endpoin
     default:
       return std::nullopt;
   }
+}
+
+// The web client's files (static_files.h), or 404.
+Response Session::WebFile(const Request& request, std::string_view path) {
+  const StaticFile* file = FindStaticFile(path);
+  if (!file) return ErrorResponse(request, Status::not_found);
+  if (request.method() == Verb::options) return Preflight(request);
+  if (request.method() != Verb::get && request.method() != Verb::head) {
+    Response r = ErrorResponse(request, Status::method_not_allowed);
+    r.set(beast_http::field::allow, "GET, HEAD");
+    return r;
+  }
+  return StaticResponse(request, *file);
 }
 
 awaitable<Session::Next> Session::Handle(Request& request) {
@@ -153,8 +167,12 @@ awaitable<std::optional<jmap::Principal>> Session::Authenticate(const Request& r
     spdlog::info("http: failed authentication for '{}' from {}", auth.user, address.to_string());
   }
   Response r = ErrorResponse(request, Status::unauthorized);
-  r.set(beast_http::field::www_authenticate, kChallenge);
-  r.insert(beast_http::field::www_authenticate, kBearerChallenge);
+  if (auth.scheme == Authorization::Scheme::kBearer) {
+    r.set(beast_http::field::www_authenticate, kBearerInvalidToken);
+  } else {
+    r.set(beast_http::field::www_authenticate, kChallenge);
+    r.insert(beast_http::field::www_authenticate, kBearerChallenge);
+  }
   bool keep = co_await Send(r, request);
   if (!keep) CloseStream();
   co_return std::nullopt;

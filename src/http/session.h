@@ -68,6 +68,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Routing (routes.cc).
   boost::asio::awaitable<Next> Handle(Request& request);
   std::optional<Response> Route(const Request& request, Endpoint& endpoint, std::string& query);
+  Response WebFile(const Request& request, std::string_view path);
   // The authenticated account, or nullopt after answering 401.
   boost::asio::awaitable<std::optional<jmap::Principal>> Authenticate(const Request& request);
   boost::asio::awaitable<Next> SessionResource(const Request& request);

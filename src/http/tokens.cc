@@ -154,7 +154,7 @@ awaitable<std::optional<jmap::Principal>> Session::AuthenticateQuery(const Reque
   co_await SlowDownFailure();
   spdlog::info("http: bad EventSource token from {}", stream_.remote().address().to_string());
   Response r = ErrorResponse(request, Status::unauthorized);
-  r.set(beast_http::field::www_authenticate, kChallenge);
+  r.set(beast_http::field::www_authenticate, kBearerInvalidToken);
   bool keep = co_await Send(r, request);
   if (!keep) CloseStream();
   co_return std::nullopt;
