@@ -253,6 +253,8 @@ class WebPushTest(ServerTest):
         self.assertEqual(change["changed"][account]["Email"], state)
         self.assertIn("Mailbox", change["changed"][account])
         self.assertEqual(change_push["headers"]["Urgency"], "normal")
+        self.assertEqual(change_push["headers"]["Topic"], "StateChange")
+        self.assertNotIn("Topic", headers)  # not on the verification
         self.check_vapid(change_push["headers"], server_key)
         # The connection to the push service was kept and used again.
         self.assertEqual(change_push["peer"], push["peer"])

@@ -64,7 +64,7 @@ TEST_F(PushSubscriptionTest, CreateVerifyGetDestroy) {
   ASSERT_EQ(recorder.saved.size(), 1u);
   EXPECT_FALSE(recorder.saved[0].verified);
   EXPECT_FALSE(recorder.saved[0].verification_code.empty());
-  EXPECT_LE(*recorder.saved[0].expires, UnixNow() + 7 * 86400);
+  EXPECT_LE(*recorder.saved[0].expires, UnixNow() + int64_t{7} * 86400);
 
   r = run("PushSubscription/get", "{}");
   ASSERT_EQ(r.at("list").as_array().size(), 1u);
@@ -95,7 +95,7 @@ TEST_F(PushSubscriptionTest, CreateVerifyGetDestroy) {
           R"({"update":{")" + id + R"(":{"expires":"2100-01-01T00:00:00Z"}}})");
   auto clamped = ParseUtcDate(r.at("updated").at(id).at("expires").as_string());
   ASSERT_TRUE(clamped);
-  EXPECT_LE(*clamped, UnixNow() + 7 * 86400);
+  EXPECT_LE(*clamped, UnixNow() + int64_t{7} * 86400);
 
   r = run("PushSubscription/set", R"({"destroy":[")" + id + R"(","P999"]})");
   EXPECT_EQ(r.at("destroyed"), json::array{json::string(id)});
@@ -178,7 +178,9 @@ TEST_F(PushSubscriptionTest, BadArgumentsAndOtherLogins) {
   // Only verificationCode, expires and types may change.
   for (std::string patch :
        {R"("url":"https://push.example/2")", R"("deviceClientId":"other")", R"("keys":null)"}) {
-    r = Set(alice_, R"({"update":{")" + id + R"(":{)" + patch + "}}}");
+    std::string args = R"({"update":{")" + id + R"(":{)";
+    args += patch + "}}}";
+    r = Set(alice_, args);
     EXPECT_EQ(r.at("notUpdated").at(id).at("type"), "invalidProperties") << patch;
   }
 }

@@ -23,7 +23,7 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kMaxResponseBody = 64 * 1024;
+constexpr size_t kMaxResponseBody = size_t{64} * 1024;
 
 std::chrono::seconds RetryAfter(std::string_view value) {
   unsigned seconds = 0;
@@ -38,6 +38,7 @@ http::request<http::string_body> MakeRequest(const PushUrl& url, const PushReque
   req.set(http::field::user_agent, "pushmail");
   req.set("TTL", std::to_string(r.ttl.count()));
   req.set("Urgency", r.urgency);
+  if (!r.topic.empty()) req.set("Topic", r.topic);
   if (!r.authorization.empty()) req.set(http::field::authorization, r.authorization);
   if (r.content_encoding.empty()) {
     req.set(http::field::content_type, "application/json");

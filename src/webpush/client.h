@@ -25,6 +25,7 @@ struct PushRequest {
   std::string authorization;     // the VAPID header value
   std::chrono::seconds ttl{0};
   std::string urgency = "normal";  // RFC 8030 5.3
+  std::string topic;               // RFC 8030 5.4: a newer push replaces an undelivered one
 };
 
 struct PushResponse {

@@ -13,6 +13,11 @@ std::optional<PushUrl> ParsePushUrl(std::string_view text, std::string* why) {
   if (text.size() > kMaxUrlSize) return fail("the URL is too long");
   auto url = boost::urls::parse_absolute_uri(text);
   if (!url) return fail("not an absolute URL");
+  // Boost.URL 1.81 reads "http://127.0.0.1z80/p" as host 127.0.0.1 and path "z80/p": the
+  // authority must be exactly what the text has between "//" and the path.
+  size_t start = text.find("//") + 2;
+  size_t end = std::min(text.find_first_of("/?", start), text.size());
+  if (text.substr(start, end - start) != url->encoded_authority()) return fail("bad host");
   PushUrl out;
   std::string scheme(url->scheme());
   if (scheme != "https" && scheme != "http") return fail("the URL must be https");

@@ -27,7 +27,15 @@ namespace {
 constexpr auto kVapidLifetime = std::chrono::hours(12);  // RFC 8292 2: at most 24 hours
 constexpr auto kStopDeadline = std::chrono::seconds(5);
 
-// Folds `change` into `pending`: the newer states win, the changed types add up.
+std::string VerificationJson(const store::PushSubscription& s) {
+  return boost::json::serialize(
+      boost::json::object{{"@type", "PushVerification"},
+                          {"pushSubscriptionId", store::PushSubscriptionJmapId(s.id)},
+                          {"verificationCode", s.verification_code}});
+}
+
+}  // namespace
+
 void Coalesce(std::optional<store::StateChange>& pending, const store::StateChange& change) {
   if (!pending) {
     pending = change;
@@ -37,15 +45,6 @@ void Coalesce(std::optional<store::StateChange>& pending, const store::StateChan
   if (change.push_seq >= pending->push_seq) pending = change;
   pending->changed = changed;
 }
-
-std::string VerificationJson(const store::PushSubscription& s) {
-  return boost::json::serialize(
-      boost::json::object{{"@type", "PushVerification"},
-                          {"pushSubscriptionId", store::PushSubscriptionJmapId(s.id)},
-                          {"verificationCode", s.verification_code}});
-}
-
-}  // namespace
 
 class Sender::AccountLink final : public hub::Subscriber {
  public:
@@ -71,7 +70,8 @@ struct Sender::Target {
 };
 
 Sender::Sender(const Config& config, store::Store& store, hub::Hub& hub, size_t worker,
-               asio::any_io_executor executor, asio::thread_pool& blocking, const Vapid& vapid)
+               const asio::any_io_executor& executor, asio::thread_pool& blocking,
+               const Vapid& vapid)
     : config_(config),
       store_(store),
       hub_(hub),
@@ -254,7 +254,9 @@ awaitable<void> Sender::Run(store::PushSubscriptionId id) {
     if (!t || stopping_) break;
     bool verification = t->verification;
     std::optional<store::StateChange> change;
-    std::string payload, urgency = "normal";
+    // Every StateChange carries all the states it names, so a newer one replaces an older one
+    // that the push service still holds (Topic, RFC 8030 5.4).
+    std::string payload, urgency = "normal", topic;
     if (verification) {
       payload = VerificationJson(t->subscription);
     } else if (t->pending) {
@@ -265,10 +267,11 @@ awaitable<void> Sender::Run(store::PushSubscriptionId id) {
       payload = none ? std::string() : jmap::StateChangeJson(*change, wanted);
       if (payload.empty()) continue;  // no type it asked for changed
       if (!(change->changed & store::Bit(store::DataType::kEmail))) urgency = "low";
+      topic = "StateChange";
     } else {
       break;
     }
-    PushResponse r = co_await Deliver(*t, payload, urgency);
+    PushResponse r = co_await Deliver(*t, payload, urgency, topic);
     t = Find(id);
     if (!t || stopping_) break;
     if (r.status >= 200 && r.status < 300) {
@@ -317,10 +320,11 @@ awaitable<void> Sender::Run(store::PushSubscriptionId id) {
 }
 
 awaitable<PushResponse> Sender::Deliver(const Target& target, const std::string& payload,
-                                        std::string urgency) {
+                                        std::string urgency, std::string topic) {
   PushRequest request;
   request.ttl = config_.webpush.ttl;
   request.urgency = std::move(urgency);
+  request.topic = std::move(topic);
   const store::PushSubscription& s = target.subscription;
   if (!s.p256dh.empty()) {
     auto key = DecodeBase64Url(s.p256dh);

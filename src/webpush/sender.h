@@ -29,6 +29,10 @@
 
 namespace pushmail::webpush {
 
+// Folds `change` into `pending` (a subscription's one queued StateChange): the states of the
+// newer of the two by push sequence win, and the changed types add up.
+void Coalesce(std::optional<store::StateChange>& pending, const store::StateChange& change);
+
 struct SenderStats {
   uint64_t sent = 0;     // pushes the push service accepted (2xx)
   uint64_t failed = 0;   // pushes given up on
@@ -41,7 +45,7 @@ class Sender final : public jmap::PushObserver {
   // `worker` is the index of the worker whose `executor` the sender runs on. Everything given
   // must outlive the sender.
   Sender(const Config& config, store::Store& store, hub::Hub& hub, size_t worker,
-         boost::asio::any_io_executor executor, boost::asio::thread_pool& blocking,
+         const boost::asio::any_io_executor& executor, boost::asio::thread_pool& blocking,
          const Vapid& vapid);
   ~Sender() override;
 
@@ -77,7 +81,7 @@ class Sender final : public jmap::PushObserver {
   Target* Find(store::PushSubscriptionId id);
   boost::asio::awaitable<void> Run(store::PushSubscriptionId id);
   boost::asio::awaitable<PushResponse> Deliver(const Target& target, const std::string& payload,
-                                               std::string urgency);
+                                               std::string urgency, std::string topic);
   boost::asio::awaitable<void> Resync(store::AccountId account);
 
   const Config& config_;
