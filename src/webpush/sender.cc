@@ -223,13 +223,23 @@ void Sender::Queue(store::AccountId account, const store::StateChange& change) {
   auto it = accounts_.find(account);
   if (it == accounts_.end()) return;
   int64_t now = UnixNow();
+  std::vector<store::PushSubscription> expired;
   for (auto id : it->second.targets) {
     Target* t = Find(id);
     if (!t || !t->subscription.verified) continue;
-    if (t->subscription.expires && *t->subscription.expires <= now) continue;
+    if (t->subscription.expires && *t->subscription.expires <= now) {
+      expired.push_back(t->subscription);
+      continue;
+    }
     Coalesce(t->pending, change);
     Kick(id);
   }
+  // An expired subscription is deleted, as the server may (RFC 8620 7.2).
+  for (const auto& s : expired) {
+    Untrack(s.id);
+    asio::post(blocking_, [&store = store_, s] { store.DeletePushSubscription(s.account, s.id); });
+  }
+  if (!expired.empty()) UpdateLink(account);
 }
 
 void Sender::Kick(store::PushSubscriptionId id) {
