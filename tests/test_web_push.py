@@ -306,6 +306,20 @@ class WebPushTest(ServerTest):
         self.assertEqual(verification["pushSubscriptionId"], sub_id)
         self.assertEqual(json.loads(first["body"]), verification)
 
+    def test_https_to_a_private_address_is_not_sent(self):
+        # "localhost" passes as an https URL, but resolves to loopback only: no request goes
+        # out (allow_private_addresses is off), and it is not retried.
+        port = self.service.server_address[1]
+        answer = self.call("PushSubscription/set", {"create": {"s": {
+            "deviceClientId": "d", "url": f"https://localhost:{port}/private"}}})
+        self.assertIn("s", answer["created"], answer)
+        for _ in range(100):
+            if "resolves to no public address" in self.server.log():
+                break
+            time.sleep(0.1)
+        self.assertIn("resolves to no public address", self.server.log())
+        self.assertTrue(self.service.received.empty())
+
     def test_bad_urls_are_refused(self):
         for url in ("http://push.example.net/x", "http://192.0.2.1/x", "ftp://127.0.0.1/x",
                     "https://user:pw@push.example.net/x"):

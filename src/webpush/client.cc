@@ -112,11 +112,11 @@ PushClient::PushClient(asio::any_io_executor executor, const WebPushLimits& limi
 PushClient::~PushClient() = default;
 
 awaitable<std::unique_ptr<PushClient::Connection>> PushClient::Connect(const PushUrl& url,
-                                                                       std::string& error) {
+                                                                       PushResponse& failure) {
   asio::ip::tcp::resolver resolver(executor_);
   auto [rec, results] = co_await resolver.async_resolve(url.host, url.port, kUseTuple);
   if (rec) {
-    error = "cannot resolve " + url.host + ": " + rec.message();
+    failure.error = "cannot resolve " + url.host + ": " + rec.message();
     co_return nullptr;
   }
   std::vector<asio::ip::tcp::endpoint> endpoints;
@@ -127,7 +127,8 @@ awaitable<std::unique_ptr<PushClient::Connection>> PushClient::Connect(const Pus
     if (allowed) endpoints.push_back(entry.endpoint());
   }
   if (endpoints.empty()) {
-    error = url.host + " resolves to no public address";
+    failure.error = url.host + " resolves to no public address";
+    failure.refused = true;
     co_return nullptr;
   }
   auto c = std::make_unique<Connection>();
@@ -148,7 +149,7 @@ awaitable<std::unique_ptr<PushClient::Connection>> PushClient::Connect(const Pus
   }
   busy_.erase(c.get());
   if (cec || closed_) {
-    error = "cannot connect to " + url.origin + ": " + (cec ? cec.message() : "closing");
+    failure.error = "cannot connect to " + url.origin + ": " + (cec ? cec.message() : "closing");
     co_return nullptr;
   }
   c->tcp().expires_never();
@@ -162,9 +163,9 @@ awaitable<PushResponse> PushClient::Post(const PushUrl& url, const PushRequest& 
     std::unique_ptr<Connection> c = TakeIdle(url.origin);
     bool reused = c != nullptr;
     if (!c) {
-      std::string error;
-      c = co_await Connect(url, error);
-      if (!c) co_return PushResponse{0, {}, error};
+      PushResponse failure;
+      c = co_await Connect(url, failure);
+      if (!c) co_return failure;
     }
     busy_.insert(c.get());
     auto [response, ec] = co_await c->Exchange(req, limits_.timeout);

@@ -32,6 +32,7 @@ struct PushResponse {
   int status = 0;                       // 0: no answer (see error)
   std::chrono::seconds retry_after{0};  // Retry-After in seconds, when given
   std::string error;                    // why there was no answer
+  bool refused = false;                 // never sent: the URL's addresses are not allowed
 };
 
 class PushClient {
@@ -54,7 +55,7 @@ class PushClient {
  private:
   struct Connection;
   boost::asio::awaitable<std::unique_ptr<Connection>> Connect(const PushUrl& url,
-                                                              std::string& error);
+                                                              PushResponse& failure);
   std::unique_ptr<Connection> TakeIdle(const std::string& origin);
   void Keep(const std::string& origin, std::unique_ptr<Connection> connection);
 

@@ -304,7 +304,7 @@ awaitable<void> Sender::Run(store::PushSubscriptionId id) {
       break;
     }
     if (change) Coalesce(t->pending, *change);  // anything newer stays on top
-    bool transient = r.status == 0 || r.status == 429 || r.status >= 500;
+    bool transient = (r.status == 0 && !r.refused) || r.status == 429 || r.status >= 500;
     if (!transient || ++attempts >= config_.webpush.max_attempts) {
       spdlog::warn("webpush: giving up a push to {}: {}", t->url.origin,
                    r.status ? "status " + std::to_string(r.status) : r.error);
