@@ -27,18 +27,24 @@ void Check(bool ok) {
 
 sqlite3* Database() {
   static sqlite3* db = [] {
+    sqlite3_config(SQLITE_CONFIG_URI, 1);  // for the shared in-memory index below
     static auto opened = store::sqlite::Db::Open(":memory:", true);
     Check(opened.has_value());
     Check(!store::sqlite::Migrate(*opened));
+    // The full-text index, as the store's readers see it: another database, attached.
+    static auto search = store::sqlite::Db::Open("file:search?mode=memory&cache=shared", true);
+    Check(search.has_value());
+    Check(!store::sqlite::MigrateSearch(*search));
     Check(!opened->Exec(R"sql(
+ATTACH DATABASE 'file:search?mode=memory&cache=shared' AS search;
 INSERT INTO accounts (login, password_hash, created_at) VALUES ('a@x', '', 0);
 INSERT INTO mailboxes (account_id, name, role, uidvalidity) VALUES (1, 'INBOX', 'inbox', 1);
 INSERT INTO blobs (id, size, segment, offset) VALUES ('G1', 10, 0, 0);
 INSERT INTO threads (account_id) VALUES (1);
-INSERT INTO email_fts (subject, addr_from, body, headers)
-  VALUES ('Hello world', 'Ann ann@x.test', 'lunch numbers', 'h78x h78xone');
+INSERT INTO search.email_fts (rowid, subject, addr_from, body, headers)
+  VALUES (1, 'Hello world', 'Ann ann@x.test', 'lunch numbers', 'h78x h78xone');
 INSERT INTO emails (account_id, blob_id, thread_id, size, received_at, summary, modseq,
-                    subject_sort, search_doc) VALUES (1, 'G1', 1, 10, 100, '{}', 1, 'hello', 1);
+                    subject_sort) VALUES (1, 'G1', 1, 10, 100, '{}', 1, 'hello');
 INSERT INTO emails (account_id, blob_id, thread_id, size, received_at, summary, modseq)
   VALUES (1, 'G1', 1, 20, 200, '{}', 2);
 INSERT INTO mailbox_emails (mailbox_id, uid, email_id, keywords, modseq)

@@ -248,6 +248,8 @@ class JmapTest(ServerTest):
         status, _, metrics = self.request("GET", "/metrics", user=None)
         self.assertIn(b'pushmail_connections{kind="eventsource"} 1\n', metrics)
         self.assertIn(b"pushmail_pushes_total 1\n", metrics)
+        # The commit -> push histogram counted that push (its value is a figure, not a test).
+        self.assertIn(b"pushmail_push_latency_seconds_count 1\n", metrics)
 
     def test_eventsource_closeafter_state_and_ping(self):
         stream = self.open_events("types=Email&closeafter=state&ping=1")

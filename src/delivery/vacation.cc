@@ -5,19 +5,12 @@
 #include "base/base64.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "delivery/local.h"
 
 namespace pushmail::delivery {
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) {
-    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-  }
-  return out;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -94,7 +87,7 @@ std::string HtmlToText(std::string_view html) {
     if (html[i] == '<') {
       size_t end = html.find('>', i);
       if (end == std::string_view::npos) break;
-      std::string tag = Lower(html.substr(i + 1, end - i - 1));
+      std::string tag = AsciiLower(html.substr(i + 1, end - i - 1));
       if (tag.starts_with("br") || tag == "/p" || tag == "/div" || tag.starts_with("/h")) {
         out += '\n';
       }
@@ -121,7 +114,7 @@ std::string HtmlToText(std::string_view html) {
 }
 
 std::string LocalPart(std::string_view address) {
-  return Lower(address.substr(0, address.rfind('@')));
+  return AsciiLower(address.substr(0, address.rfind('@')));
 }
 
 }  // namespace
@@ -145,7 +138,7 @@ std::optional<std::string> HeaderField(std::string_view message, std::string_vie
     if (value) break;  // the field ended
     size_t colon = line.find(':');
     if (continuation || colon == std::string_view::npos) continue;
-    if (Lower(Trim(line.substr(0, colon))) == Lower(name)) {
+    if (AsciiLower(Trim(line.substr(0, colon))) == AsciiLower(name)) {
       value = std::string(Trim(line.substr(colon + 1)));
     }
   }
@@ -161,11 +154,11 @@ Arrival Describe(std::string_view message, const mime::Summary& summary,
   a.subject = summary.subject;
   a.received_at = received_at;
   for (const auto* list : {&summary.to, &summary.cc, &summary.bcc}) {
-    for (const auto& address : *list) a.addressed_to.push_back(Lower(address.email));
+    for (const auto& address : *list) a.addressed_to.push_back(AsciiLower(address.email));
   }
   auto field = [&](std::string_view name) {
     auto v = HeaderField(message, name);
-    return v ? std::optional<std::string>(Lower(*v)) : std::nullopt;
+    return v ? std::optional<std::string>(AsciiLower(*v)) : std::nullopt;
   };
   auto submitted = field("Auto-Submitted");
   if (submitted && submitted->substr(0, submitted->find_first_of(" \t;(")) != "no") {
@@ -210,7 +203,7 @@ std::string_view Unanswerable(const Arrival& arrival, std::string_view mine) {
     return "its sender is a list or a daemon";
   }
   if (mine.empty()) return "it names the recipient in neither To, Cc nor Bcc";
-  if (Lower(arrival.return_path) == Lower(mine)) return "it comes from the recipient";
+  if (AsciiLower(arrival.return_path) == AsciiLower(mine)) return "it comes from the recipient";
   return {};
 }
 
@@ -261,7 +254,7 @@ std::string NameFor(store::Store& store, store::AccountId account, std::string_v
   auto identities = store.ListIdentities(account);
   if (!identities) return {};
   for (const auto& i : *identities) {
-    if (Lower(i.email) == address && !i.name.empty()) return i.name;
+    if (AsciiLower(i.email) == address && !i.name.empty()) return i.name;
   }
   return {};
 }

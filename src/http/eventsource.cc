@@ -70,7 +70,6 @@ awaitable<Session::Next> Session::EventSource(const Request& request, std::strin
 void Session::OnNotify() {
   if (!streaming_ || pushing_ || closed_) return;
   pushing_ = true;
-  notified_ = SteadyClock::now();
   asio::co_spawn(
       stream_.executor(), [self = shared_from_this()] { return self->Push(); }, asio::detached);
 }
@@ -78,9 +77,11 @@ void Session::OnNotify() {
 awaitable<void> Session::Push() {
   while (link_ && link_->HasPending() && !closed_) {
     unsigned events = 0;
+    auto committed = SteadyClock::time_point::max();  // the oldest commit this write carries
     for (const auto& event : link_->TakePending()) {
       if (event->push_seq <= pushed_seq_) continue;  // covered by an earlier event
       pushed_seq_ = event->push_seq;
+      committed = std::min(committed, event->committed_at);
       std::string wire = PushEvent(*event);
       if (wire.empty()) continue;
       out_ += wire;
@@ -90,9 +91,8 @@ awaitable<void> Session::Push() {
     bool ok = co_await Flush();
     if (!ok) break;
     auto now = SteadyClock::now();
-    server_.metrics().Pushed(events, now - notified_);
+    server_.metrics().Pushed(events, now - committed);
     if (ws_) server_.metrics().WebSocketPushed(events);
-    notified_ = now;  // later rounds: events that came during the write
     last_event_ = now;
     if (options_.close_after_state) {
       CloseStream();

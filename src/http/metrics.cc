@@ -57,7 +57,7 @@ std::string Metrics::Render(const std::vector<Sample>& extra) const {
   line("# HELP pushmail_websocket_failures_total WebSocket connections failed for a bad frame.");
   line("# TYPE pushmail_websocket_failures_total counter");
   line(fmt::format("pushmail_websocket_failures_total {}", ws_failures_.load()));
-  line("# HELP pushmail_push_latency_seconds Hub delivery on the worker to push written.");
+  line("# HELP pushmail_push_latency_seconds Store commit to the push written to the socket.");
   line("# TYPE pushmail_push_latency_seconds histogram");
   uint64_t cumulative = 0;
   for (size_t i = 0; i < kBucketsUs.size(); ++i) {

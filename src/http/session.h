@@ -156,7 +156,6 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t pushed_seq_ = 0;  // the latest push sequence the stream has covered
   bool streaming_ = false;   // the response header is written: events may follow
   bool pushing_ = false;     // a Push coroutine is running
-  std::chrono::steady_clock::time_point notified_;    // when the hub's notification came
   std::chrono::steady_clock::time_point last_event_;  // for ping
   std::unique_ptr<WsState> ws_;                       // after a WebSocket upgrade
 };

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "base/strings.h"
 #include "jmap/arguments.h"
 #include "jmap/blobs.h"
 #include "jmap/ids.h"
@@ -26,14 +27,6 @@ const std::vector<std::string> kFromMessage = {"headers",  "bodyStructure", "bod
 const std::vector<std::string> kPartProperties = {"partId", "blobId",   "size",     "headers",
                                                   "name",   "type",     "charset",  "disposition",
                                                   "cid",    "language", "location", "subParts"};
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 bool Contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -381,18 +374,18 @@ std::optional<HeaderProperty> ParseHeaderProperty(std::string_view property) {
     ++i;
   }
   if (i != pieces.size()) return std::nullopt;
-  if (auto allowed = AllowedForms(Lower(h.name))) {
+  if (auto allowed = AllowedForms(AsciiLower(h.name))) {
     if (std::find(allowed->begin(), allowed->end(), h.form) == allowed->end()) return std::nullopt;
   }
   return h;
 }
 
 json::value HeaderValue(const std::vector<mime::HeaderField>& fields, const HeaderProperty& h) {
-  std::string lower = Lower(h.name);
+  std::string lower = AsciiLower(h.name);
   json::array all;
   const mime::HeaderField* last = nullptr;
   for (const auto& f : fields) {
-    if (Lower(f.name) != lower) continue;
+    if (AsciiLower(f.name) != lower) continue;
     last = &f;
     if (h.all) all.push_back(Convert(f.value, h.form));
   }

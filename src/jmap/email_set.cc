@@ -6,11 +6,13 @@
 #include <random>
 #include <set>
 
+#include "base/strings.h"
 #include "jmap/arguments.h"
 #include "jmap/blobs.h"
 #include "jmap/email_filter.h"
 #include "jmap/email_render.h"
 #include "jmap/ids.h"
+#include "jmap/standard_methods.h"
 #include "mime/headers.h"
 
 namespace pushmail::jmap {
@@ -22,29 +24,6 @@ namespace {
 constexpr int kMaxPartDepth = 16;
 
 int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
-json::object SetError(const std::string& type, const std::string& description = {}) {
-  json::object e{{"type", type}};
-  if (!description.empty()) e["description"] = description;
-  return e;
-}
-
-json::object InvalidProperties(const std::vector<std::string>& properties,
-                               const std::string& description = {}) {
-  json::object e = SetError("invalidProperties", description);
-  json::array list;
-  for (const auto& p : properties) list.emplace_back(p);
-  e["properties"] = std::move(list);
-  return e;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // A JSON Pointer reference token with ~1 and ~0 undone (RFC 6901).
 std::string Unescape(std::string_view token) {
@@ -119,7 +98,7 @@ std::optional<store::Keywords> KeywordSet(const json::value& v, Failure& failure
       failure = InvalidProperties({"keywords"}, "not a keyword: " + std::string(k));
       return std::nullopt;
     }
-    out.emplace_back(Lower(k));
+    out.emplace_back(AsciiLower(k));
   }
   if (out.size() > store::kMaxKeywordsPerEmail) {
     failure = SetError("tooManyKeywords");
@@ -163,7 +142,7 @@ Failure ReadUpdate(const MethodContext& c, const Mailboxes& boxes, const json::o
       if (!ValidKeyword(k) || !(value.is_null() || (value.is_bool() && value.get_bool()))) {
         return InvalidProperties({std::string(key)});
       }
-      (value.is_null() ? u.remove_keywords : u.add_keywords).push_back(Lower(k));
+      (value.is_null() ? u.remove_keywords : u.add_keywords).push_back(AsciiLower(k));
     } else if (key.starts_with("mailboxIds/")) {
       some_mailboxes = true;
       std::string id = Unescape(key.substr(11));
@@ -321,7 +300,7 @@ struct Composer {
       for (auto& v : *values) out.push_back({h->name, std::move(v)});
     }
     for (const auto& f : out) {
-      std::string lower = Lower(f.name);
+      std::string lower = AsciiLower(f.name);
       bool content = lower.starts_with("content-");
       // The parts say what their content is; a part's header says nothing else of the message.
       if ((!part && content) ||
@@ -370,7 +349,7 @@ struct Composer {
           "cid",    "language", "location", "headers", "subParts",    "size"};
       if (!kKnown.count(key) && !key.starts_with("header:")) return path + "/" + std::string(key);
     }
-    type = Lower(type);
+    type = AsciiLower(type);
     if (type.starts_with("multipart/")) {
       const json::value* sub = o->if_contains("subParts");
       if (!sub || !sub->is_array() || !part_id.empty() || !blob_id.empty()) {
@@ -552,7 +531,7 @@ Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object&
   if (auto bad = composer.ReadHeaders(o, extra, false)) return InvalidProperties({*bad});
   for (const auto& e : extra) {
     for (const auto& h : headers) {
-      if (Lower(h.name) == Lower(e.name)) {
+      if (AsciiLower(h.name) == AsciiLower(e.name)) {
         return InvalidProperties({"header:" + e.name}, "given twice");
       }
     }
@@ -560,7 +539,7 @@ Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object&
   headers.insert(headers.end(), extra.begin(), extra.end());
   auto has = [&headers](std::string_view name) {
     return std::any_of(headers.begin(), headers.end(),
-                       [&](const auto& h) { return Lower(h.name) == Lower(name); });
+                       [&](const auto& h) { return AsciiLower(h.name) == AsciiLower(name); });
   };
   if (!has("Date")) headers.push_back({"Date", " " + mime::FormatRfc5322Date({received, 0})});
   if (!has("Message-ID")) {

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "jmap/api.h"
+#include "jmap/api_fixture.h"
 #include "jmap/blobs.h"
 #include "jmap/email_filter.h"
 #include "jmap/email_render.h"
@@ -97,44 +98,20 @@ TEST(EmailIds, DatesAndHeaderProperties) {
   EXPECT_FALSE(ParseHeaderProperty("header:X:asRaw:all:more"));
 }
 
-class EmailApiTest : public ::testing::Test {
+class EmailApiTest : public ApiFixture {
  protected:
-  void SetUp() override {
-    store_ = store::Store::Open({dir_.File("store.db"), 64}).value();
-    alice_ = {store_->CreateAccount("alice@example.test", "pw", store::HashCost::kMinimum).value(),
-              "alice@example.test"};
-    bob_ = {store_->CreateAccount("bob@example.test", "pw", store::HashCost::kMinimum).value(),
-            "bob@example.test"};
-  }
-
+  // One call's response arguments.
   json::object Call(const Principal& who, const std::string& name, const std::string& args) {
-    Api api(*store_, limits_);
-    auto reply = api.Handle(R"({"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail"],)"
-                            R"("methodCalls":[[")" +
-                                name + R"(",)" + args + R"(,"0"]]})",
-                            who);
-    EXPECT_EQ(reply.status, 200) << reply.body;
-    auto r = json::parse(reply.body).at("methodResponses").at(0).as_array();
-    return r.at(1).as_object();
+    return ApiFixture::Call(who, "[[\"" + name + "\"," + args + ",\"0\"]]").at(0).at(1).as_object();
   }
-
-  std::string Box(const Principal& p, const char* name) {
-    return store::MailboxJmapId(store_->FindMailbox(p.account, name).value().id);
-  }
-  std::string A(const Principal& p) { return AccountJmapId(p.account); }
-
-  testing::TempDir dir_;
-  HttpLimits limits_;
-  std::unique_ptr<store::Store> store_;
-  Principal alice_, bob_;
 };
 
 TEST_F(EmailApiTest, CreateGetUpdateQueryAndDestroy) {
-  std::string a = A(alice_);
+  std::string a = Account(alice_);
   auto set = Call(alice_, "Email/set",
                   R"({"accountId":")" + a + R"(","create":{"c":{
       "mailboxIds":{")" +
-                      Box(alice_, "Drafts") + R"(":true},"keywords":{"$draft":true},
+                      MailboxId(alice_, "Drafts") + R"(":true},"keywords":{"$draft":true},
       "from":[{"name":"Alice","email":"alice@example.test"}],"subject":"Plan",
       "bodyStructure":{"type":"multipart/mixed","subParts":[
         {"partId":"1","type":"text/plain"},
@@ -155,21 +132,21 @@ TEST_F(EmailApiTest, CreateGetUpdateQueryAndDestroy) {
   // An update that removes $draft and files it; the query sees it in Sent only.
   auto upd = Call(alice_, "Email/set",
                   R"({"accountId":")" + a + R"(","update":{")" + id +
-                      R"(":{"keywords/$draft":null,"mailboxIds":{")" + Box(alice_, "Sent") +
+                      R"(":{"keywords/$draft":null,"mailboxIds":{")" + MailboxId(alice_, "Sent") +
                       R"(":true}}}})");
   EXPECT_TRUE(upd.at("updated").as_object().contains(id)) << json::serialize(upd);
   auto q = Call(alice_, "Email/query",
-                R"({"accountId":")" + a + R"(","filter":{"inMailbox":")" + Box(alice_, "Sent") +
-                    R"("},"calculateTotal":true})");
+                R"({"accountId":")" + a + R"(","filter":{"inMailbox":")" +
+                    MailboxId(alice_, "Sent") + R"("},"calculateTotal":true})");
   EXPECT_EQ(q.at("ids"), json::array{json::string(id)});
   EXPECT_EQ(q.at("total"), 1);
   auto qc = Call(alice_, "Email/queryChanges",
-                 R"({"accountId":")" + a + R"(","filter":{"inMailbox":")" + Box(alice_, "Sent") +
-                     R"("},"sinceQueryState":")" + state + R"("})");
+                 R"({"accountId":")" + a + R"(","filter":{"inMailbox":")" +
+                     MailboxId(alice_, "Sent") + R"("},"sinceQueryState":")" + state + R"("})");
   EXPECT_EQ(qc.at("added").at(0).at("id"), json::string(id));
   EXPECT_EQ(qc.at("added").at(0).at("index"), 0);
   // Bob: nothing of it, whatever he asks.
-  std::string b = A(bob_);
+  std::string b = Account(bob_);
   auto bob_set = Call(bob_, "Email/set",
                       R"({"accountId":")" + b + R"(","update":{")" + id +
                           R"(":{"keywords/$seen":true}},"destroy":[")" + id + R"("]})");
@@ -183,24 +160,25 @@ TEST_F(EmailApiTest, CreateGetUpdateQueryAndDestroy) {
 }
 
 TEST_F(EmailApiTest, BlobsBelongToTheirAccount) {
-  auto up = Upload(*store_, alice_, A(alice_), "message/rfc822",
+  auto up = Upload(*store_, alice_, Account(alice_), "message/rfc822",
                    "Subject: hi\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
                    "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
                    "aGVsbG8=\r\n--b--\r\n");
   ASSERT_EQ(up.status, 201) << up.body;
   std::string blob(json::parse(up.body).at("blobId").as_string());
-  EXPECT_EQ(Download(*store_, alice_, A(alice_), PartBlobId(blob, "1")).body, "hello");
-  EXPECT_EQ(Download(*store_, alice_, A(alice_), PartBlobId(blob, "9")).status, 404);
-  EXPECT_EQ(Download(*store_, bob_, A(bob_), blob).status, 404);
-  EXPECT_EQ(Download(*store_, bob_, A(alice_), blob).status, 404);
-  EXPECT_EQ(Upload(*store_, bob_, A(alice_), "", "x").status, 404);
-  auto imported = Call(alice_, "Email/import",
-                       R"({"accountId":")" + A(alice_) + R"(","emails":{"i":{"blobId":")" + blob +
-                           R"(","mailboxIds":{")" + Box(alice_, "INBOX") + R"(":true}}}})");
+  EXPECT_EQ(Download(*store_, alice_, Account(alice_), PartBlobId(blob, "1")).body, "hello");
+  EXPECT_EQ(Download(*store_, alice_, Account(alice_), PartBlobId(blob, "9")).status, 404);
+  EXPECT_EQ(Download(*store_, bob_, Account(bob_), blob).status, 404);
+  EXPECT_EQ(Download(*store_, bob_, Account(alice_), blob).status, 404);
+  EXPECT_EQ(Upload(*store_, bob_, Account(alice_), "", "x").status, 404);
+  auto imported =
+      Call(alice_, "Email/import",
+           R"({"accountId":")" + Account(alice_) + R"(","emails":{"i":{"blobId":")" + blob +
+               R"(","mailboxIds":{")" + MailboxId(alice_, "INBOX") + R"(":true}}}})");
   EXPECT_EQ(imported.at("created").at("i").at("blobId"), json::string(blob));
   auto theirs = Call(bob_, "Email/import",
-                     R"({"accountId":")" + A(bob_) + R"(","emails":{"i":{"blobId":")" + blob +
-                         R"(","mailboxIds":{")" + Box(bob_, "INBOX") + R"(":true}}}})");
+                     R"({"accountId":")" + Account(bob_) + R"(","emails":{"i":{"blobId":")" + blob +
+                         R"(","mailboxIds":{")" + MailboxId(bob_, "INBOX") + R"(":true}}}})");
   EXPECT_EQ(theirs.at("notCreated").at("i").at("type"), "blobNotFound");
 }
 

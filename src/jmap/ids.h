@@ -20,5 +20,9 @@ std::optional<store::ModSeq> ParseState(std::string_view state);
 std::string UtcDate(int64_t unix_seconds);
 // The Unix time of an RFC 3339 date-time ("Z" or an offset; fractions of a second dropped).
 std::optional<int64_t> ParseUtcDate(std::string_view date);
+// The same for a strict UTCDate (RFC 8620 1.4: the offset must be "Z").
+inline std::optional<int64_t> ParseUtcDateTime(std::string_view text) {
+  return text.ends_with('Z') ? ParseUtcDate(text) : std::nullopt;
+}
 
 }  // namespace pushmail::jmap

@@ -399,41 +399,6 @@ MethodResult QueryChangesAnswer(MethodContext& c, const json::object& args, stor
 
 // --- Values
 
-std::optional<int64_t> ParseUtcDateTime(std::string_view text) {
-  // YYYY-MM-DDTHH:MM:SS[.fraction]Z
-  if (text.size() < 20 || text.back() != 'Z') return std::nullopt;
-  auto digits = [&](size_t at, size_t n, int& out) {
-    out = 0;
-    for (size_t i = at; i < at + n; ++i) {
-      if (text[i] < '0' || text[i] > '9') return false;
-      out = out * 10 + (text[i] - '0');
-    }
-    return true;
-  };
-  std::tm tm{};
-  int year = 0, month = 0;
-  if (!digits(0, 4, year) || text[4] != '-' || !digits(5, 2, month) || text[7] != '-' ||
-      !digits(8, 2, tm.tm_mday) || text[10] != 'T' || !digits(11, 2, tm.tm_hour) ||
-      text[13] != ':' || !digits(14, 2, tm.tm_min) || text[16] != ':' ||
-      !digits(17, 2, tm.tm_sec)) {
-    return std::nullopt;
-  }
-  std::string_view rest = text.substr(19, text.size() - 20);
-  if (!rest.empty()) {
-    if (rest.size() < 2 || rest[0] != '.') return std::nullopt;
-    for (char ch : rest.substr(1)) {
-      if (ch < '0' || ch > '9') return std::nullopt;
-    }
-  }
-  if (month < 1 || month > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
-    return std::nullopt;
-  }
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  return static_cast<int64_t>(timegm(&tm));
-}
-
 bool IsEmailAddressList(const json::value& v) {
   if (!v.is_array()) return false;
   for (const auto& a : v.get_array()) {

@@ -40,8 +40,12 @@ std::optional<MethodError> ReadSetArguments(const MethodContext& c, const boost:
                                             store::ModSeq state, SetArguments& out);
 
 // A SetError (RFC 8620 5.3); `properties` for invalidProperties.
-boost::json::object SetError(std::string_view type, std::string_view description,
+boost::json::object SetError(std::string_view type, std::string_view description = {},
                              std::vector<std::string> properties = {});
+inline boost::json::object InvalidProperties(std::vector<std::string> properties,
+                                             std::string_view description = {}) {
+  return SetError("invalidProperties", description, std::move(properties));
+}
 
 // The /set response being built.
 class SetAnswer {
@@ -124,10 +128,6 @@ MethodResult QueryChangesAnswer(MethodContext& c, const boost::json::object& arg
                                 const std::vector<std::string>& ids, store::ModSeq state);
 
 // --- Values.
-
-// An RFC 3339 UTCDate ("2026-11-23T05:58:16Z"; a fraction of a second is dropped) as Unix
-// seconds; nullopt for anything else.
-std::optional<int64_t> ParseUtcDateTime(std::string_view text);
 
 // Whether `v` is a JMAP EmailAddress[] ({"name": String|null, "email": String}).
 bool IsEmailAddressList(const boost::json::value& v);

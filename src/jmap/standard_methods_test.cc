@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "jmap/ids.h"
+
 namespace pushmail::jmap {
 namespace {
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "base/clock.h"
+#include "base/strings.h"
 #include "delivery/delivery.h"
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
@@ -18,12 +19,6 @@ namespace pushmail::jmap {
 namespace json = boost::json;
 
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
 
 // An RFC 5321 path in the form JMAP carries it: local@domain, no spaces, brackets or controls.
 bool ValidAddress(std::string_view a) {
@@ -49,7 +44,7 @@ struct Envelope {
   }
   void Add(std::string_view rcpt) {
     for (const auto& r : rcpt_to) {
-      if (Lower(r) == Lower(rcpt)) return;
+      if (AsciiLower(r) == AsciiLower(rcpt)) return;
     }
     rcpt_to.emplace_back(rcpt);
   }
@@ -330,152 +325,32 @@ void UpdateAndDestroy(MethodContext& c, const SetArguments& set, SetAnswer& answ
   }
 }
 
-// --- The implicit Email/set: only what onSuccessUpdateEmail needs after sending, mailboxIds
-// and keywords (moving the draft to Sent, dropping $draft), and destroying.
-
-bool ValidKeyword(std::string_view k) {
-  return !k.empty() && k.size() <= 255 && std::all_of(k.begin(), k.end(), [](char ch) {
-    return ch > 0x20 && ch < 0x7f &&
-           std::string_view("(){]%*\"\\").find(ch) == std::string_view::npos;
-  });
-}
-
-std::optional<json::object> UpdateEmail(MethodContext& c, store::EmailId email,
-                                        const json::object& patch) {
-  auto record = c.store.GetEmail(email);
-  auto placements = c.store.ReadPlacements(email);
-  auto boxes = c.store.ListMailboxes(c.who.account);
-  if (!record || record->account != c.who.account || !placements || placements->empty()) {
-    return SetError("notFound", "");
-  }
-  if (!boxes) return SetError("serverFail", "cannot read mailboxes");
-  json::object mailbox_ids, keywords;
-  for (const auto& p : *placements) {
-    mailbox_ids[store::MailboxJmapId(p.mailbox)] = true;
-    for (const auto& k : p.keywords) keywords[k] = true;
-  }
-  json::object object{{"mailboxIds", mailbox_ids}, {"keywords", keywords}};
-  for (const auto& p : PatchedProperties(patch)) {
-    if (p != "mailboxIds" && p != "keywords") {
-      return SetError("invalidProperties", "only mailboxIds and keywords change here", {p});
-    }
-  }
-  std::string why;
-  if (!ApplyPatch(object, patch, why)) return SetError("invalidPatch", why);
-  std::vector<store::MailboxId> target;
-  store::Keywords target_keywords;
-  if (!object["mailboxIds"].is_object() || !object["keywords"].is_object()) {
-    return SetError("invalidProperties", "mailboxIds and keywords are objects");
-  }
-  for (const auto& [id, on] : object["mailboxIds"].get_object()) {
-    auto row = store::ParseJmapId(id, 'M');
-    bool mine = row && std::any_of(boxes->begin(), boxes->end(),
-                                   [&](const auto& m) { return m.id == *row; });
-    if (!mine || on != json::value(true)) {
-      return SetError("invalidProperties", "no such mailbox " + std::string(id), {"mailboxIds"});
-    }
-    target.push_back(*row);
-  }
-  if (target.empty()) {
-    return SetError("invalidProperties", "an email is in at least one mailbox", {"mailboxIds"});
-  }
-  for (const auto& [k, on] : object["keywords"].get_object()) {
-    if (!ValidKeyword(k) || on != json::value(true)) {
-      return SetError("invalidProperties", "bad keyword " + std::string(k), {"keywords"});
-    }
-    target_keywords.push_back(Lower(k));
-  }
-  std::sort(target_keywords.begin(), target_keywords.end());
-  for (const auto& p : *placements) {
-    if (p.keywords == target_keywords) continue;
-    if (!c.store.UpdateKeywords(c.who.account, p.mailbox, {p.uid}, store::KeywordOp::kReplace,
-                                target_keywords)) {
-      return SetError("serverFail", "cannot change keywords");
-    }
-  }
-  std::vector<store::EmailPlacement> leave, stay;
-  std::vector<store::MailboxId> add = target;
-  for (const auto& p : *placements) {
-    auto it = std::find(add.begin(), add.end(), p.mailbox);
-    if (it == add.end()) {
-      leave.push_back(p);
-    } else {
-      stay.push_back(p);
-      add.erase(it);
-    }
-  }
-  // A move where it can be (one commit, the same email), then copies, then removals.
-  while (!leave.empty() && !add.empty()) {
-    if (!c.store.Copy(c.who.account, leave.back().mailbox, {leave.back().uid}, add.back(), true)) {
-      return SetError("serverFail", "cannot move the email");
-    }
-    leave.pop_back();
-    add.pop_back();
-  }
-  for (auto to : add) {
-    if (!c.store.Copy(c.who.account, stay.front().mailbox, {stay.front().uid}, to, false)) {
-      return SetError("serverFail", "cannot copy the email");
-    }
-  }
-  for (const auto& p : leave) {
-    if (!c.store.RemoveMessages(c.who.account, p.mailbox, {p.uid})) {
-      return SetError("serverFail", "cannot remove the email from a mailbox");
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<json::object> DestroyEmail(MethodContext& c, store::EmailId email) {
-  auto record = c.store.GetEmail(email);
-  auto placements = c.store.ReadPlacements(email);
-  if (!record || record->account != c.who.account || !placements || placements->empty()) {
-    return SetError("notFound", "");
-  }
-  for (const auto& p : *placements) {
-    if (!c.store.RemoveMessages(c.who.account, p.mailbox, {p.uid})) {
-      return SetError("serverFail", "cannot destroy the email");
-    }
-  }
-  return std::nullopt;
-}
-
-// The implicit Email/set call's response, or nullopt when neither argument asks for anything.
-std::optional<json::object> OnSuccess(MethodContext& c, const json::object& args,
+// The implicit Email/set call (RFC 8621 7.5): the emails of the submissions that succeeded,
+// updated and destroyed as onSuccessUpdateEmail / onSuccessDestroyEmail say, by Email/set
+// itself; nullopt when neither asks for anything.
+std::optional<MethodResult> OnSuccess(MethodContext& c, const json::object& args,
                                       const Succeeded& done) {
   const auto* update = args.if_contains("onSuccessUpdateEmail");
   const auto* destroy = args.if_contains("onSuccessDestroyEmail");
-  bool updates = update && update->is_object() && !update->get_object().empty();
-  bool destroys = destroy && destroy->is_array() && !destroy->get_array().empty();
-  if (!updates && !destroys) return std::nullopt;
-  auto before = c.store.GetAccount(c.who.account);
-  if (!before) return std::nullopt;
-  SetAnswer answer;
-  if (updates) {
+  json::object updates;
+  json::array destroys;
+  if (update && update->is_object()) {
     for (const auto& [key, patch] : update->get_object()) {
       auto it = done.find(std::string(key));
-      if (it == done.end() || !patch.is_object()) continue;  // that submission did not succeed
-      std::string id = store::EmailJmapId(it->second);
-      if (auto e = UpdateEmail(c, it->second, patch.get_object())) {
-        answer.NotUpdated(id, std::move(*e));
-      } else {
-        answer.Updated(id);
-      }
+      if (it != done.end()) updates[store::EmailJmapId(it->second)] = patch;
     }
   }
-  if (destroys) {
+  if (destroy && destroy->is_array()) {
     for (const auto& key : destroy->get_array()) {
       auto it = key.is_string() ? done.find(std::string(key.get_string())) : done.end();
-      if (it == done.end()) continue;
-      std::string id = store::EmailJmapId(it->second);
-      if (auto e = DestroyEmail(c, it->second)) {
-        answer.NotDestroyed(id, std::move(*e));
-      } else {
-        answer.Destroyed(id);
-      }
+      if (it != done.end()) destroys.emplace_back(store::EmailJmapId(it->second));
     }
   }
-  auto after = c.store.GetAccount(c.who.account);
-  return answer.Finish(c, before->email_state, after ? after->email_state : before->email_state);
+  if (updates.empty() && destroys.empty()) return std::nullopt;
+  json::object email_args{{"accountId", AccountJmapId(c.who.account)}};
+  if (!updates.empty()) email_args["update"] = std::move(updates);
+  if (!destroys.empty()) email_args["destroy"] = std::move(destroys);
+  return EmailSet(c, email_args);
 }
 
 std::optional<MethodError> CheckOnSuccess(const json::object& args) {
@@ -506,7 +381,11 @@ MethodResult SubmissionSet(MethodContext& c, const json::object& args) {
   if (!after) return MethodResult::Error("serverFail", "cannot read the account");
   MethodResult result{answer.Finish(c, account->submission_state, after->submission_state), {}};
   if (auto email_set = OnSuccess(c, args, done)) {
-    result.implicit.emplace_back("Email/set", std::move(*email_set));
+    if (email_set->error) {
+      result.implicit.emplace_back("error", email_set->error->ToJson());
+    } else {
+      result.implicit.emplace_back("Email/set", std::move(email_set->arguments));
+    }
   }
   return result;
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <ctime>
 
+#include "base/strings.h"
 #include "mime/recorder.h"
 
 namespace pushmail::mime {
@@ -20,14 +21,6 @@ std::string Str(const char* s) { return s ? std::string(s) : std::string(); }
 std::string Take(char* s) {
   std::string out = Str(s);
   g_free(s);
-  return out;
-}
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
   return out;
 }
 
@@ -293,7 +286,7 @@ Text DecodeText(std::string_view body, std::string_view encoding, std::string_vi
     out.problem = true;
     octets = std::string(body);
   }
-  std::string name = LowerAscii(TrimView(charset));
+  std::string name = AsciiLower(TrimView(charset));
   if (name.empty() || name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii") {
     // Undeclared 8-bit text is taken for UTF-8, its superset in practice.
     if (!g_utf8_validate(octets.data(), static_cast<gssize>(octets.size()), nullptr)) {
@@ -352,7 +345,7 @@ std::string HtmlToText(std::string_view html) {
         continue;
       }
       size_t close = html.find('>', i);
-      std::string tag = LowerAscii(html.substr(i + 1, std::min<size_t>(close - i, 16)));
+      std::string tag = AsciiLower(html.substr(i + 1, std::min<size_t>(close - i, 16)));
       i = close == std::string_view::npos ? html.size() : close + 1;
       if (tag.starts_with("script")) {
         skip_to("</script");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 
+#include "base/strings.h"
 #include "mime/recorder.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -50,11 +51,6 @@ struct Ref {
 
 std::string Str(const char* s) { return s ? std::string(s) : std::string(); }
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
 void AppendAddresses(InternetAddressList* list, std::vector<Address>& out, int depth = 0) {
   if (!list || depth > 2) return;
   int n = internet_address_list_length(list);
@@ -94,26 +90,27 @@ std::string EncodingOf(GMimeObject* object) {
   if (!value) return {};
   GMimeContentEncoding known = g_mime_content_encoding_from_string(value);
   if (known != GMIME_CONTENT_ENCODING_DEFAULT) {
-    return Lower(Str(g_mime_content_encoding_to_string(known)));
+    return AsciiLower(Str(g_mime_content_encoding_to_string(known)));
   }
-  return Lower(Trim(value));
+  return AsciiLower(Trim(value));
 }
 
 void DescribeHeaders(GMimeObject* object, Part& out) {
   GMimeContentType* ct = g_mime_object_get_content_type(object);
   if (ct) {
-    out.type = Lower(Str(g_mime_content_type_get_media_type(ct)));
-    out.subtype = Lower(Str(g_mime_content_type_get_media_subtype(ct)));
+    out.type = AsciiLower(Str(g_mime_content_type_get_media_type(ct)));
+    out.subtype = AsciiLower(Str(g_mime_content_type_get_media_subtype(ct)));
     GMimeParamList* params = g_mime_content_type_get_parameters(ct);
     int n = params ? g_mime_param_list_length(params) : 0;
     for (int i = 0; i < n; ++i) {
       GMimeParam* p = g_mime_param_list_get_parameter_at(params, i);
-      out.params.emplace_back(Lower(Str(g_mime_param_get_name(p))), Str(g_mime_param_get_value(p)));
+      out.params.emplace_back(AsciiLower(Str(g_mime_param_get_name(p))),
+                              Str(g_mime_param_get_value(p)));
     }
     out.charset = Str(g_mime_content_type_get_parameter(ct, "charset"));
   }
   if (GMimeContentDisposition* cd = g_mime_object_get_content_disposition(object)) {
-    out.disposition = Lower(Str(g_mime_content_disposition_get_disposition(cd)));
+    out.disposition = AsciiLower(Str(g_mime_content_disposition_get_disposition(cd)));
   }
   out.id = Str(g_mime_object_get_content_id(object));
   out.language = Str(g_mime_object_get_header(object, "Content-Language"));

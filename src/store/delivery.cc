@@ -89,15 +89,14 @@ struct Prepared {
   BlobLocation where;
   std::string summary_json;
   EmailSearchKeys keys;
-  int64_t search_doc = 0;  // set on the writer
 };
 
 ErrorCode InsertEmail(Txn& txn, const Prepared& p, Delivered& d) {
   const Incoming& in = p.in;
   auto& e = txn.Stmt(
       "INSERT INTO emails (account_id, blob_id, thread_id, size, received_at, message_id, "
-      "summary, modseq, sent_at, has_attachment, from_sort, to_sort, subject_sort, search_doc) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+      "summary, modseq, sent_at, has_attachment, from_sort, to_sort, subject_sort) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   e.Bind(1, d.account).Bind(2, p.blob).Bind(3, d.thread);
   e.Bind(4, static_cast<int64_t>(in.message.size())).Bind(5, in.received_at);
   e.Bind(6, in.summary.message_id).Bind(7, p.summary_json).Bind(8, d.modseq);
@@ -107,7 +106,7 @@ ErrorCode InsertEmail(Txn& txn, const Prepared& p, Delivered& d) {
     e.BindNull(9);
   }
   e.Bind(10, int64_t{p.keys.has_attachment}).Bind(11, p.keys.from).Bind(12, p.keys.to);
-  e.Bind(13, p.keys.subject).Bind(14, p.search_doc);
+  e.Bind(13, p.keys.subject);
   if (auto ec = e.Run()) return ec;
   d.email = txn.db().LastInsertRowId();
   std::string keywords = JoinKeywords(in.keywords);
@@ -153,7 +152,7 @@ ErrorCode DeliverOne(Txn& txn, const Prepared& p, Delivered& d) {
 Result<Prepared> Prepare(BlobFile& blobs, Incoming incoming) {
   Prepared p;
   p.blob = ContentBlobId(incoming.message);
-  p.keys = SearchKeysOf(incoming.message, incoming.summary);
+  p.keys = SearchKeysOf(incoming.summary);
   auto where = blobs.Append(incoming.message);
   if (!where) return where.error();
   p.where = *where;
@@ -165,9 +164,6 @@ Result<Prepared> Prepare(BlobFile& blobs, Incoming incoming) {
 // On the writer: the blob row and one email per distinct recipient, appended to `delivered`.
 ErrorCode Apply(Txn& txn, Prepared& p, std::vector<Delivered>& delivered) {
   if (auto ec = PutBlob(txn, p.blob, p.where)) return ec;
-  auto doc = IndexText(txn, p.keys.text);  // one document for every recipient's copy
-  if (!doc) return doc.error();
-  p.search_doc = *doc;
   std::set<AccountId> seen;
   for (AccountId account : p.in.recipients) {
     if (!seen.insert(account).second) continue;

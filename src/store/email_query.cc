@@ -3,20 +3,13 @@
 
 #include <algorithm>
 
+#include "base/strings.h"
 #include "mime/words.h"
 
 namespace pushmail::store {
 namespace {
 
 constexpr int kMaxDepth = 32;  // the JMAP layer bounds filters far below this
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 class Compiler {
  public:
@@ -31,7 +24,7 @@ class Compiler {
     return "?";
   }
   // " keyword " as mailbox_emails.keywords holds it (store/keywords.h).
-  std::string Keyword(std::string_view k) { return Bind(" " + LowerAscii(k) + " "); }
+  std::string Keyword(std::string_view k) { return Bind(" " + AsciiLower(k) + " "); }
 
   std::string HasKeyword(std::string_view email, std::string_view k) {
     return "EXISTS (SELECT 1 FROM mailbox_emails mk WHERE mk.email_id = " + std::string(email) +
@@ -48,8 +41,9 @@ class Compiler {
   }
   std::string Fts(const std::string& expression) {
     if (expression.empty()) return "1";
-    return "e.search_doc IN (SELECT rowid FROM email_fts WHERE email_fts MATCH " +
-           Bind(expression) + ")";
+    out_.full_text = true;
+    return "e.id IN (SELECT rowid FROM search.email_fts WHERE email_fts MATCH " + Bind(expression) +
+           ")";
   }
 
   std::string Filter(const EmailFilter& f, int depth) {
@@ -213,7 +207,7 @@ std::string FtsExpression(std::string_view text) {
 }
 
 std::string BaseSubject(std::string_view subject) {
-  std::string s = LowerAscii(subject);
+  std::string s = AsciiLower(subject);
   auto trim = [&s] {
     size_t b = s.find_first_not_of(" \t\r\n");
     s = b == std::string::npos ? std::string() : s.substr(b, s.find_last_not_of(" \t\r\n") + 1 - b);
@@ -282,6 +276,7 @@ CompiledQuery CompileEmailQuery(AccountId account, const EmailQuery& query, bool
   CompiledQuery out;
   auto append = [&out](const CompiledQuery& part) {
     out.binds.insert(out.binds.end(), part.binds.begin(), part.binds.end());
+    out.full_text = out.full_text || part.full_text;
   };
   if (count && !query.collapse_threads) {
     out.sql = "SELECT count(*) FROM emails e WHERE " + where;

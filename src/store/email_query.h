@@ -89,6 +89,7 @@ struct EmailQueryResult {
 struct CompiledQuery {
   std::string sql;
   std::vector<std::variant<int64_t, std::string>> binds;
+  bool full_text = false;  // it reads the full-text index (schema "search")
 };
 // The query for `account`; with `count`, the statement counts the matches instead (one row).
 // `limit` < 0 means no limit.

@@ -5,28 +5,22 @@
 #include <boost/json/parse.hpp>
 #include <set>
 
+#include "base/strings.h"
 #include "store/blob_file.h"
 #include "store/keywords.h"
 #include "store/ops.h"
 #include "store/readers.h"
+#include "store/search_index.h"
 #include "store/store.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
 namespace {
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 // RFC 8621 4.4.2: the name of the first address, or its email when the name is empty.
 std::string AddressKey(const std::vector<mime::Address>& list) {
   if (list.empty()) return {};
-  return LowerAscii(list[0].name.empty() ? list[0].email : list[0].name);
+  return AsciiLower(list[0].name.empty() ? list[0].email : list[0].name);
 }
 
 void BindAll(sqlite::Statement& q, const CompiledQuery& compiled) {
@@ -62,27 +56,8 @@ Result<std::vector<Member>> Memberships(Txn& txn, AccountId account, EmailId ema
   }
 }
 
-// Hands out the account's next modseq the first time a write needs one.
-class OnceModSeq {
- public:
-  OnceModSeq(Txn& txn, AccountId account) : txn_(txn), account_(account) {}
-  Result<ModSeq> Get() {
-    if (modseq_ == 0) {
-      auto m = BumpMessages(txn_, account_);
-      if (!m) return m.error();
-      modseq_ = *m;
-    }
-    return modseq_;
-  }
-
- private:
-  Txn& txn_;
-  AccountId account_;
-  ModSeq modseq_ = 0;
-};
-
 Result<EmailWriteError> ApplyUpdate(Txn& txn, AccountId account, const EmailUpdate& u,
-                                    OnceModSeq& modseq) {
+                                    LazyModSeq& modseq) {
   auto members = Memberships(txn, account, u.email);
   if (!members) return members.error();
   if (members->empty()) return EmailWriteError::kNotFound;
@@ -145,25 +120,14 @@ Result<EmailWriteError> ApplyUpdate(Txn& txn, AccountId account, const EmailUpda
 
 }  // namespace
 
-EmailSearchKeys SearchKeysOf(std::string_view message, const mime::Summary& summary) {
+EmailSearchKeys SearchKeysOf(const mime::Summary& summary) {
   EmailSearchKeys k;
   k.sent_at = summary.sent_at;
   k.has_attachment = summary.has_attachment;
   k.from = AddressKey(summary.from);
   k.to = AddressKey(summary.to);
   k.subject = BaseSubject(summary.subject);
-  k.text = mime::ExtractSearchText(message, summary);
   return k;
-}
-
-Result<int64_t> IndexText(Txn& txn, const mime::SearchText& t) {
-  auto& q = txn.Stmt(
-      "INSERT INTO email_fts (subject, addr_from, addr_to, addr_cc, addr_bcc, body, headers) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?)");
-  q.Bind(1, t.subject).Bind(2, t.from).Bind(3, t.to).Bind(4, t.cc).Bind(5, t.bcc);
-  q.Bind(6, t.body).Bind(7, t.headers);
-  if (auto ec = q.Run()) return ec;
-  return txn.db().LastInsertRowId();
 }
 
 Result<UploadedBlob> Store::PutUpload(AccountId account, std::string_view bytes,
@@ -224,15 +188,20 @@ Result<std::string> Store::ReadBlob(AccountId account, std::string_view blob_id,
 
 Result<EmailQueryResult> Store::QueryEmails(AccountId account, const EmailQuery& query,
                                             int64_t offset, int64_t limit, bool want_total) {
+  CompiledQuery rows = CompileEmailQuery(account, query, false, offset, limit);
+  CompiledQuery count = CompileEmailQuery(account, query, true);
+  if (rows.full_text) {
+    // The index trails the commits by moments: what is committed now must be found.
+    if (auto ec = search_->CatchUp()) return ec;
+  }
   auto lease = readers_->Acquire();
   if (!lease) return lease.error();
   auto& db = (*lease)->db();
   ReadTransaction snapshot(db);
   EmailQueryResult out;
   if (limit != 0) {
-    CompiledQuery compiled = CompileEmailQuery(account, query, false, offset, limit);
-    auto q = db.Prepare(compiled.sql);
-    BindAll(q, compiled);
+    auto q = db.Prepare(rows.sql);
+    BindAll(q, rows);
     for (;;) {
       auto row = q.Step();
       if (!row) return row.error();
@@ -241,9 +210,8 @@ Result<EmailQueryResult> Store::QueryEmails(AccountId account, const EmailQuery&
     }
   }
   if (want_total) {
-    CompiledQuery compiled = CompileEmailQuery(account, query, true);
-    auto q = db.Prepare(compiled.sql);
-    BindAll(q, compiled);
+    auto q = db.Prepare(count.sql);
+    BindAll(q, count);
     auto total = FirstRow(q, [](const sqlite::Statement& s) { return s.Int(0); });
     if (!total) return total.error();
     out.total = *total;
@@ -276,7 +244,7 @@ Result<std::vector<EmailWriteError>> Store::UpdateEmails(AccountId account,
   std::vector<EmailWriteError> out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();
-    OnceModSeq modseq(txn, account);
+    LazyModSeq modseq(txn, account);
     for (const auto& u : updates) {
       auto r = ApplyUpdate(txn, account, u, modseq);
       if (!r) return r.error();
@@ -293,7 +261,7 @@ Result<std::vector<EmailWriteError>> Store::DestroyEmails(AccountId account,
   std::vector<EmailWriteError> out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();
-    OnceModSeq modseq(txn, account);
+    LazyModSeq modseq(txn, account);
     for (EmailId email : emails) {
       auto members = Memberships(txn, account, email);
       if (!members) return members.error();
@@ -312,60 +280,6 @@ Result<std::vector<EmailWriteError>> Store::DestroyEmails(AccountId account,
   });
   if (ec) return ec;
   return out;
-}
-
-Result<size_t> Store::IndexSearchBacklog(size_t max) {
-  struct Pending {
-    std::string blob;
-    std::string summary_json;
-    BlobLocation where;
-    mime::SearchText text;
-  };
-  std::vector<Pending> pending;
-  {
-    auto lease = readers_->Acquire();
-    if (!lease) return lease.error();
-    auto& q = (*lease)->Prepare(
-        "SELECT e.blob_id, e.summary, b.segment, b.offset, b.size FROM emails e "
-        "JOIN blobs b ON b.id = e.blob_id WHERE e.search_doc IS NULL ORDER BY e.id LIMIT ?");
-    q.Bind(1, static_cast<int64_t>(max));
-    std::set<std::string> seen;
-    for (;;) {
-      auto row = q.Step();
-      if (!row) return row.error();
-      if (!*row) break;
-      std::string blob(q.Text(0));
-      if (!seen.insert(blob).second) continue;
-      pending.push_back(
-          {blob,
-           std::string(q.Text(1)),
-           BlobLocation{static_cast<uint32_t>(q.Int(2)), static_cast<uint64_t>(q.Int(3)),
-                        static_cast<uint64_t>(q.Int(4))},
-           {}});
-    }
-  }
-  if (pending.empty()) return size_t{0};
-  for (auto& p : pending) {
-    auto bytes = blobs_->Read(p.where);
-    if (!bytes) return bytes.error();
-    boost::system::error_code ec;
-    auto json = boost::json::parse(p.summary_json, ec);
-    mime::Summary summary = ec ? mime::Parse(*bytes) : mime::FromJson(json);
-    p.text = mime::ExtractSearchText(*bytes, summary);
-  }
-  ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
-    for (const auto& p : pending) {
-      auto doc = IndexText(txn, p.text);
-      if (!doc) return doc.error();
-      auto& q =
-          txn.Stmt("UPDATE emails SET search_doc = ? WHERE blob_id = ? AND search_doc IS NULL");
-      q.Bind(1, *doc).Bind(2, p.blob);
-      if (auto ec = q.Run()) return ec;
-    }
-    return {};
-  });
-  if (ec) return ec;
-  return pending.size();
 }
 
 }  // namespace pushmail::store

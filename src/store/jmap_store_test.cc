@@ -2,6 +2,8 @@
 // access, and Email/set's writes with their change log.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "store/email_query.h"
 #include "store/store.h"
 #include "testing/temp_dir.h"
@@ -210,6 +212,61 @@ TEST_F(JmapStoreTest, DeliveryIntoSeveralMailboxes) {
   in.more_mailboxes = {Box(alice_, "Sent")};
   auto d = store_->DeliverSync(std::move(in)).value().at(0);
   EXPECT_EQ(store_->ReadPlacements(d.email).value().size(), 2u);
+}
+
+// The full-text index lives in search.db, written by its own thread. A text query finds what
+// was committed before it, indexed or not yet; an index that is lost, or left from another
+// store, is built anew from the emails.
+TEST_F(JmapStoreTest, TheSearchIndexIsRebuiltWhenLostOrForeign) {
+  EmailQuery q;
+  q.filter = Cond(EmailFilter::Op::kText, "zebra");
+  q.filter.columns = ~0u;
+  auto a = Deliver(alice_, "Subject: zebra one\r\n", "stripes\r\n", 100);
+  EXPECT_EQ(Run(q), std::vector<EmailId>{a.email});  // right after the commit
+  auto b = Deliver(alice_, "Subject: two\r\n", "a zebra again\r\n", 200);
+  EXPECT_EQ(Run(q), (std::vector<EmailId>{b.email, a.email}));
+
+  // Lost: the server stops, the index file goes away.
+  store_.reset();
+  std::filesystem::remove(dir_.File("search.db"));
+  store_ = Store::Open({dir_.File("store.db"), 64}).value();
+  EXPECT_EQ(Run(q), (std::vector<EmailId>{b.email, a.email}));
+
+  // Foreign: an index of a store with more emails, put beside a new store.
+  store_.reset();
+  std::filesystem::rename(dir_.File("search.db"), dir_.File("kept.db"));
+  std::filesystem::remove(dir_.File("search.db-wal"));
+  std::filesystem::remove(dir_.File("search.db-shm"));
+  std::filesystem::remove(dir_.File("store.db"));
+  std::filesystem::remove(dir_.File("store.db-wal"));
+  std::filesystem::remove(dir_.File("store.db-shm"));
+  store_ = Store::Open({dir_.File("store.db"), 64}).value();
+  alice_ = store_->CreateAccount("alice@example.test", "pw", HashCost::kMinimum).value();
+  store_.reset();
+  std::filesystem::rename(dir_.File("kept.db"), dir_.File("search.db"));
+  store_ = Store::Open({dir_.File("store.db"), 64}).value();
+  auto c = Deliver(alice_, "Subject: horse\r\n", "no stripes\r\n", 300);
+  EXPECT_TRUE(Run(q).empty());  // the old index's zebras are not this store's emails
+  q.filter.text = "horse";
+  EXPECT_EQ(Run(q), std::vector<EmailId>{c.email});
+}
+
+// A query says whether it reads the full-text index, so the store can bring the index up to
+// date first, whatever else the query sorts or collapses by.
+TEST(EmailQueryText, QueriesSayWhenTheyReadTheIndex) {
+  EmailQuery q;
+  EXPECT_FALSE(CompileEmailQuery(1, q, false).full_text);
+  q.filter.op = EmailFilter::Op::kText;
+  q.filter.text = "zebra";
+  q.filter.columns = ~0u;
+  q.sort = {{EmailSort::Key::kSubject, "", true}};
+  for (bool collapse : {false, true}) {
+    q.collapse_threads = collapse;
+    EXPECT_TRUE(CompileEmailQuery(1, q, false, 0, 10).full_text) << collapse;
+    EXPECT_TRUE(CompileEmailQuery(1, q, true).full_text) << collapse;
+  }
+  q.filter.text = " ... ";  // no word: nothing to look up
+  EXPECT_FALSE(CompileEmailQuery(1, q, false).full_text);
 }
 
 TEST(EmailQueryText, FtsExpressionsAndBaseSubjects) {

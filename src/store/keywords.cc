@@ -3,21 +3,15 @@
 #include <algorithm>
 #include <iterator>
 
+#include "base/strings.h"
+
 namespace pushmail::store {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 Keywords Normalise(const Keywords& keywords) {
   Keywords out;
   for (const auto& k : keywords) {
-    if (!k.empty()) out.push_back(Lower(k));
+    if (!k.empty()) out.push_back(AsciiLower(k));
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

@@ -26,25 +26,6 @@ Result<std::optional<Membership>> FindMembership(Txn& txn, MailboxId mailbox, Ui
   return std::optional<Membership>(Membership{q.Int(0), std::string(q.Text(1)), q.Int(2)});
 }
 
-// Hands out the account's next modseq the first time a write needs one.
-class LazyModSeq {
- public:
-  LazyModSeq(Txn& txn, AccountId account) : txn_(txn), account_(account) {}
-  Result<ModSeq> Get() {
-    if (modseq_ == 0) {
-      auto m = BumpMessages(txn_, account_);
-      if (!m) return m.error();
-      modseq_ = *m;
-    }
-    return modseq_;
-  }
-
- private:
-  Txn& txn_;
-  AccountId account_;
-  ModSeq modseq_ = 0;  // modseqs start at 1
-};
-
 ErrorCode SetKeywords(Txn& txn, AccountId account, MailboxId mailbox, Uid uid, EmailId email,
                       const Keywords& keywords, ModSeq modseq) {
   auto& q = txn.Stmt(
@@ -65,9 +46,9 @@ Result<EmailId> EmailFor(Txn& txn, AccountId account, MailboxId to, EmailId emai
   if (!*row) return email;
   auto& dup = txn.Stmt(
       "INSERT INTO emails (account_id, blob_id, thread_id, size, received_at, message_id, "
-      "summary, modseq, sent_at, has_attachment, from_sort, to_sort, subject_sort, search_doc) "
+      "summary, modseq, sent_at, has_attachment, from_sort, to_sort, subject_sort) "
       "SELECT account_id, blob_id, thread_id, size, received_at, message_id, summary, ?, "
-      "sent_at, has_attachment, from_sort, to_sort, subject_sort, search_doc "
+      "sent_at, has_attachment, from_sort, to_sort, subject_sort "
       "FROM emails WHERE id = ? RETURNING id, thread_id");
   dup.Bind(1, modseq).Bind(2, email);
   auto made = dup.Step();

@@ -26,6 +26,25 @@ ErrorCode RemoveMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid u
 // Bumps the account's modseq for a change to messages (Email, Mailbox counts, Thread).
 Result<ModSeq> BumpMessages(Txn& txn, AccountId account);
 
+// Hands out the account's next modseq the first time a write needs one.
+class LazyModSeq {
+ public:
+  LazyModSeq(Txn& txn, AccountId account) : txn_(txn), account_(account) {}
+  Result<ModSeq> Get() {
+    if (modseq_ == 0) {
+      auto m = BumpMessages(txn_, account_);
+      if (!m) return m.error();
+      modseq_ = *m;
+    }
+    return modseq_;
+  }
+
+ private:
+  Txn& txn_;
+  AccountId account_;
+  ModSeq modseq_ = 0;  // modseqs start at 1
+};
+
 // "G" and the hex SHA-256 of `bytes`: the id of the blob that holds them.
 std::string ContentBlobId(std::string_view bytes);
 // Records where the blob's bytes are; an earlier copy of the same bytes wins (delivery.cc).
@@ -36,10 +55,7 @@ struct EmailSearchKeys {
   std::optional<int64_t> sent_at;
   bool has_attachment = false;
   std::string from, to, subject;  // sort keys
-  mime::SearchText text;          // for the full-text index
 };
-EmailSearchKeys SearchKeysOf(std::string_view message, const mime::Summary& summary);
-// Adds a document to the full-text index and returns its rowid (emails.search_doc).
-Result<int64_t> IndexText(Txn& txn, const mime::SearchText& text);
+EmailSearchKeys SearchKeysOf(const mime::Summary& summary);
 
 }  // namespace pushmail::store

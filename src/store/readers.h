@@ -16,7 +16,9 @@ namespace pushmail::store {
 // the writer commits.
 class Store::Readers {
  public:
-  explicit Readers(std::string path) : path_(std::move(path)) {}
+  // Each connection also sees the full-text index at `search_path` as schema "search".
+  Readers(std::string path, std::string search_path)
+      : path_(std::move(path)), search_path_(std::move(search_path)) {}
 
   // A read connection with the statements it has prepared, kept for reuse.
   struct Connection {
@@ -56,6 +58,9 @@ class Store::Readers {
     }
     auto db = sqlite::Db::Open(path_, false);
     if (!db) return db.error();
+    auto attach = db->Prepare("ATTACH DATABASE ? AS search");
+    attach.Bind(1, search_path_);
+    if (auto ec = attach.Run()) return ec;
     return std::make_unique<Lease>(*this, Connection{std::move(*db), {}});
   }
 
@@ -66,7 +71,7 @@ class Store::Readers {
     if (free_.size() < kMaxIdle) free_.push_back(std::move(c));
   }
   static constexpr size_t kMaxIdle = 16;
-  std::string path_;
+  std::string path_, search_path_;
   std::mutex mu_;
   std::vector<Connection> free_;  // guarded by mu_
 };

@@ -6,32 +6,25 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "store/blob_file.h"
 #include "store/credential_cache.h"
 #include "store/password.h"
 #include "store/readers.h"
 #include "store/recipient_cache.h"
+#include "store/search_index.h"
 #include "store/sqlite/schema.h"
 #include "store/vacation_cache.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
 
-namespace {
+namespace {}  // namespace
 
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-}  // namespace
-
-Store::Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<Writer> writer,
-             std::unique_ptr<Readers> readers)
+Store::Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<SearchIndex> search,
+             std::unique_ptr<Writer> writer, std::unique_ptr<Readers> readers)
     : blobs_(std::move(blobs)),
+      search_(std::move(search)),
       writer_(std::move(writer)),
       readers_(std::move(readers)),
       recipients_(std::make_unique<RecipientCache>()),
@@ -42,19 +35,25 @@ Store::~Store() = default;
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   auto db = sqlite::Db::Open(options.path, true);
   if (!db) return db.error();
+  bool fresh = sqlite::UserVersion(*db) == 0;
   if (auto ec = sqlite::Migrate(*db)) return ec;
   // The writer keeps the hot B-tree pages (indexes, the change log's tail) cached: 64 MiB.
   if (auto ec = db->Exec("PRAGMA cache_size=-65536")) return ec;
-  auto blobs =
-      BlobFile::Open((std::filesystem::path(options.path).parent_path() / "blobs").string());
+  auto dir = std::filesystem::path(options.path).parent_path();
+  auto blobs = BlobFile::Open((dir / "blobs").string());
   if (!blobs) return blobs.error();
   BlobFile* file = blobs->get();
+  auto search = SearchIndex::Open((dir / "search.db").string(), options.path, fresh, *file);
+  if (!search) return search.error();
+  SearchIndex* index = search->get();
   auto checkpoint_db = sqlite::Db::Open(options.path, false);
   if (!checkpoint_db) return checkpoint_db.error();
   auto writer = std::make_unique<Writer>(std::move(*db), std::move(*checkpoint_db),
                                          options.max_batch, [file] { return file->Sync(); });
-  auto readers = std::make_unique<Readers>(options.path);
-  std::unique_ptr<Store> store(new Store(std::move(*blobs), std::move(writer), std::move(readers)));
+  writer->SetCommittedHook([index] { index->Notify(); });
+  auto readers = std::make_unique<Readers>(options.path, (dir / "search.db").string());
+  std::unique_ptr<Store> store(
+      new Store(std::move(*blobs), std::move(*search), std::move(writer), std::move(readers)));
   if (auto ec = store->LoadVacations()) return ec;
   return store;
 }
@@ -124,12 +123,12 @@ Result<AccountId> Store::FindRecipient(std::string_view address) {
   auto& q = (*lease)->Prepare("SELECT account_id FROM addresses WHERE address = ?");
   q.Bind(1, address);
   auto account = FirstRow(q, [](const sqlite::Statement& s) { return s.Int(0); });
-  if (account) recipients_->Remember(LowerAscii(address), *account);
+  if (account) recipients_->Remember(AsciiLower(address), *account);
   return account;
 }
 
 std::optional<AccountId> Store::CachedRecipient(std::string_view address) {
-  return recipients_->Find(LowerAscii(address));
+  return recipients_->Find(AsciiLower(address));
 }
 
 Result<AccountId> Store::Authenticate(std::string_view login, std::string_view password,

@@ -78,6 +78,7 @@ inline constexpr int64_t kUploadTtlSeconds = int64_t{24} * 3600;  // RFC 8620 6.
 
 class Writer;
 class BlobFile;
+class SearchIndex;
 class CredentialCache;
 
 class Store {
@@ -217,10 +218,6 @@ class Store {
   Result<std::map<MailboxId, MailboxThreadCounts>> CountThreads(AccountId account);
   // The emails of `thread` (of `account`) by receivedAt, oldest first; empty when there is none.
   Result<std::vector<EmailId>> ReadThread(AccountId account, ThreadId thread);
-  // Takes the messages with `uids` out of `mailbox` whatever their keywords (an email leaving
-  // a JMAP mailbox); otherwise as Expunge.
-  Result<std::vector<Uid>> RemoveMessages(AccountId account, MailboxId mailbox,
-                                          const std::vector<Uid>& uids);
 
   Result<std::vector<Identity>> ListIdentities(AccountId account);
   Result<Identity> CreateIdentity(const Identity& identity);  // id and may_delete are ignored
@@ -274,9 +271,6 @@ class Store {
                                                     const std::vector<EmailUpdate>& updates);
   Result<std::vector<EmailWriteError>> DestroyEmails(AccountId account,
                                                      const std::vector<EmailId>& emails);
-  // Indexes up to `max` emails stored before the full-text index existed; returns how many it
-  // did (0: none left).
-  Result<size_t> IndexSearchBacklog(size_t max);
 
   StoreStats Stats() const;
 
@@ -284,11 +278,12 @@ class Store {
   class Readers;
   class RecipientCache;
   class VacationCache;
-  Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<Writer> writer,
-        std::unique_ptr<Readers> readers);
+  Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<SearchIndex> search,
+        std::unique_ptr<Writer> writer, std::unique_ptr<Readers> readers);
   ErrorCode LoadVacations();
 
-  std::unique_ptr<BlobFile> blobs_;  // before writer_: the writer syncs it until it stops
+  std::unique_ptr<BlobFile> blobs_;      // before writer_: the writer syncs it until it stops
+  std::unique_ptr<SearchIndex> search_;  // reads blobs_; the writer notifies it until it stops
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Readers> readers_;
   std::unique_ptr<RecipientCache> recipients_;

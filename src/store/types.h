@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -94,6 +95,8 @@ struct StateChange {
   ModSeq identity_state = 0;
   ModSeq submission_state = 0;
   ModSeq vacation_state = 0;
+  // When the commit returned, for the commit -> push latency; not stored.
+  std::chrono::steady_clock::time_point committed_at = {};
 };
 
 // The state (modseq of the last change) of `type` in `account`.

@@ -251,8 +251,11 @@ ErrorCode Writer::FinishAccounts() {
 
 std::vector<StateChange> Writer::TakeChanges() {
   std::vector<StateChange> changes;
+  auto now = std::chrono::steady_clock::now();
   for (auto& [id, state] : txn_.touched_) {
-    if (state.loaded) changes.push_back(std::move(state.change));
+    if (!state.loaded) continue;
+    changes.push_back(std::move(state.change));
+    changes.back().committed_at = now;
   }
   txn_.touched_.clear();
   return changes;
@@ -295,6 +298,7 @@ void Writer::Execute(std::vector<Op>& batch) {
   writes_.fetch_add(batch.size(), std::memory_order_relaxed);
   std::vector<StateChange> changes = TakeChanges();
   if (listener_ && !changes.empty()) listener_(changes);
+  if (committed_ && !changes.empty()) committed_();
   for (Op& op : batch) op.done(op.result);
 }
 

@@ -96,6 +96,9 @@ class Writer {
   ~Writer();  // applies everything queued, then joins
 
   void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
+  // Also called after each commit that changed something, on the writer thread; set before
+  // the first write (the store's search index).
+  void SetCommittedHook(std::function<void()> hook) { committed_ = std::move(hook); }
 
   // The WAL size (4 KiB pages) past which the checkpointer copies it into the database.
   static constexpr int kCheckpointPages = 16384;
@@ -127,6 +130,7 @@ class Writer {
   unsigned max_batch_;
   std::function<ErrorCode()> before_commit_;
   CommitListener listener_;
+  std::function<void()> committed_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> apply_us_{0};

@@ -238,20 +238,7 @@ int Serve(ServeFlags flags) {
   }
   spdlog::info("pushmaild ready: {} workers, domains {}", workers.size(),
                fmt::join(config.domains, ", "));
-  // Emails stored before the full-text index existed are indexed in the background.
-  std::atomic<bool> stopping{false};
-  asio::post(blocking, [&store = **store, &stopping] {
-    size_t total = 0;
-    while (!stopping.load()) {
-      auto n = store.IndexSearchBacklog(256);
-      if (!n || *n == 0) break;
-      total += *n;
-    }
-    if (total > 0) spdlog::info("search index: {} stored messages indexed", total);
-  });
-
   signals.Wait();
-  stopping = true;
   bool drained = Drain({DrainableOf(inbound), DrainableOf(submission), DrainableOf(imap_server),
                         DrainableOf(http_server)});
   web_push.Stop();

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "net/blocking.h"
 
 namespace pushmail::smtp {
@@ -16,12 +17,6 @@ namespace {
 
 constexpr net::Duration kWriteTimeout = std::chrono::seconds(60);
 constexpr size_t kReadChunk = 16 * 1024;
-
-std::string Lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 }  // namespace
 
@@ -297,7 +292,7 @@ awaitable<void> Session::Rcpt(std::string_view argument) {
       co_return;
     }
   }
-  std::string key = Lowercase(to.local) + "@" + Lowercase(to.domain);
+  std::string key = AsciiLower(to.local) + "@" + AsciiLower(to.domain);
   Result<store::AccountId> account = MakeError(Errc::kNotFound);
   if (auto cached = context_.store.CachedRecipient(key)) {
     account = *cached;  // no thread hop for the addresses that get mail all the time

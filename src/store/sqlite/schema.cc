@@ -120,9 +120,9 @@ CREATE TABLE access_tokens (
 ) WITHOUT ROWID;
 CREATE INDEX access_tokens_account ON access_tokens(account_id);
 )sql",
-    // 3 -> 4: JMAP Email: uploaded blobs (RFC 8620 6.1), the Email/query sort keys and
-    // conditions the summary holds, and the full-text index (one document per delivered blob,
-    // contentless: documents of destroyed emails stay behind, unreachable).
+    // 3 -> 4: JMAP Email: uploaded blobs (RFC 8620 6.1) and the Email/query sort keys and
+    // conditions the summary holds. (The full-text index lives in a database of its own: see
+    // kSearchMigrations.)
     R"sql(
 CREATE TABLE uploads (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -138,7 +138,6 @@ ALTER TABLE emails ADD COLUMN has_attachment INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE emails ADD COLUMN from_sort TEXT NOT NULL DEFAULT '';
 ALTER TABLE emails ADD COLUMN to_sort TEXT NOT NULL DEFAULT '';
 ALTER TABLE emails ADD COLUMN subject_sort TEXT NOT NULL DEFAULT '';
-ALTER TABLE emails ADD COLUMN search_doc INTEGER;  -- rowid in email_fts; NULL: not indexed yet
 UPDATE emails SET
   sent_at = json_extract(summary, '$.sentAt'),
   has_attachment = coalesce(json_extract(summary, '$.hasAttachment'), 0),
@@ -147,9 +146,6 @@ UPDATE emails SET
   to_sort = lower(coalesce(nullif(json_extract(summary, '$.to[0].name'), ''),
                            json_extract(summary, '$.to[0].email'), '')),
   subject_sort = lower(coalesce(json_extract(summary, '$.subject'), ''));
-CREATE INDEX emails_search_doc ON emails(search_doc);  -- text matches; NULL: to index
-CREATE VIRTUAL TABLE email_fts USING fts5(subject, addr_from, addr_to, addr_cc, addr_bcc, body,
-  headers, content='', tokenize='unicode61 remove_diacritics 2');
 )sql",
     // 4 -> 5: JMAP identities, vacation responses and email submissions (RFC 8621 6-8), with
     // their states; every account gets an identity of its login that cannot be deleted.
@@ -217,35 +213,56 @@ CREATE INDEX push_subscriptions_account ON push_subscriptions(account_id);
 )sql",
 };
 
+// The full-text index's own database (search.db beside the store): it can always be rebuilt
+// from the store, so it is written without fsync and apart from the store's writer.
+// email_fts holds one document per email, its rowid the email's id (emails never reuse ids);
+// contentless, so documents of destroyed emails stay behind, matching no email. `progress`
+// says up to which email id everything is indexed.
+constexpr std::array kSearchMigrations = {
+    R"sql(
+CREATE VIRTUAL TABLE email_fts USING fts5(subject, addr_from, addr_to, addr_cc, addr_bcc, body,
+  headers, content='', tokenize='unicode61 remove_diacritics 2');
+CREATE TABLE progress (
+  id   INTEGER PRIMARY KEY CHECK (id = 1),
+  upto INTEGER NOT NULL  -- every email with an id up to this one is indexed
+);
+INSERT INTO progress (id, upto) VALUES (1, 0);
+)sql",
+};
+
+template <size_t N>
+ErrorCode Apply(Db& db, const std::array<const char*, N>& migrations, const char* what) {
+  int version = UserVersion(db);
+  if (version < 0) return MakeError(Errc::kIo);
+  if (version > static_cast<int>(N)) {
+    spdlog::error("{} schema version {} is newer than this binary's {}", what, version, N);
+    return MakeError(Errc::kInvalidArgument);
+  }
+  for (; version < static_cast<int>(N); ++version) {
+    std::string sql = "BEGIN IMMEDIATE;";
+    sql += migrations[version];
+    sql += "PRAGMA user_version=" + std::to_string(version + 1) + "; COMMIT;";
+    if (auto ec = db.Exec(sql)) {
+      db.Exec("ROLLBACK");
+      return ec;
+    }
+    spdlog::info("{} schema migrated to version {}", what, version + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
 int UserVersion(Db& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   auto row = stmt.Step();
   return row && *row ? static_cast<int>(stmt.Int(0)) : -1;
 }
 
-}  // namespace
-
 int SchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
-ErrorCode Migrate(Db& db) {
-  int version = UserVersion(db);
-  if (version < 0) return MakeError(Errc::kIo);
-  if (version > SchemaVersion()) {
-    spdlog::error("store schema version {} is newer than this binary's {}", version,
-                  SchemaVersion());
-    return MakeError(Errc::kInvalidArgument);
-  }
-  for (; version < SchemaVersion(); ++version) {
-    std::string sql = "BEGIN IMMEDIATE;";
-    sql += kMigrations[version];
-    sql += "PRAGMA user_version=" + std::to_string(version + 1) + "; COMMIT;";
-    if (auto ec = db.Exec(sql)) {
-      db.Exec("ROLLBACK");
-      return ec;
-    }
-    spdlog::info("store schema migrated to version {}", version + 1);
-  }
-  return {};
-}
+ErrorCode Migrate(Db& db) { return Apply(db, kMigrations, "store"); }
+
+ErrorCode MigrateSearch(Db& db) { return Apply(db, kSearchMigrations, "search index"); }
 
 }  // namespace pushmail::store::sqlite

@@ -12,4 +12,10 @@ ErrorCode Migrate(Db& db);
 // The schema version this binary writes.
 int SchemaVersion();
 
+// The same for the full-text index's database (its own file, its own versions).
+ErrorCode MigrateSearch(Db& db);
+
+// PRAGMA user_version: 0 for a database just created; -1 when it cannot be read.
+int UserVersion(Db& db);
+
 }  // namespace pushmail::store::sqlite

@@ -1,0 +1,64 @@
+#pragma once
+// Internal to the store: the full-text index of Email/query's text conditions (RFC 8621 4.4.1).
+//
+// It lives in a database of its own (search.db beside store.db) and is written by a thread of
+// its own at low CPU priority, never by the store's writer: tokenising a message costs more than
+// storing it, and a delivery's 250 must not wait for it. The index trails the store by what
+// the last commits delivered; a query with a text condition first indexes whatever is still
+// missing (CatchUp), so it never misses an email committed before it began. Nothing in it
+// needs to survive a crash: it is written without fsync, and an index that was lost or belongs
+// to another store is rebuilt from the store's emails.
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "base/result.h"
+#include "store/blob_file.h"
+#include "store/sqlite/db.h"
+
+namespace pushmail::store {
+
+class SearchIndex {
+ public:
+  // `path` is the index's database, `store_path` the store's (read here, never written).
+  // With `fresh`, the store was just created: any index found at `path` is discarded.
+  static Result<std::unique_ptr<SearchIndex>> Open(const std::string& path,
+                                                   const std::string& store_path, bool fresh,
+                                                   BlobFile& blobs);
+  ~SearchIndex();  // stops the thread (what is not indexed yet is indexed at the next start)
+  SearchIndex(const SearchIndex&) = delete;
+  SearchIndex& operator=(const SearchIndex&) = delete;
+
+  // A commit may have stored emails: the thread indexes them soon. Never blocks.
+  void Notify();
+  // Indexes every email committed so far before it returns.
+  ErrorCode CatchUp();
+  // The id up to which every email is indexed.
+  int64_t IndexedUpTo();
+
+  // Emails indexed per round: one transaction of the index each.
+  static constexpr int kBatch = 128;
+
+ private:
+  SearchIndex(sqlite::Db index, sqlite::Db store, BlobFile& blobs, int64_t upto);
+  void Run();
+  // Indexes up to kBatch emails past upto_; how many it did. Called with work_mu_ held.
+  Result<int> IndexBatch();
+
+  sqlite::Db index_;  // used with work_mu_ held
+  sqlite::Db store_;  // read-only use, with work_mu_ held
+  BlobFile& blobs_;
+  std::mutex work_mu_;  // one batch at a time: the thread's or a CatchUp's
+  int64_t upto_;        // guarded by work_mu_
+
+  std::mutex wake_mu_;
+  std::condition_variable wake_;
+  bool pending_ = true;  // guarded by wake_mu_; true: index what the store already has
+  bool stop_ = false;    // guarded by wake_mu_
+  std::thread thread_;
+};
+
+}  // namespace pushmail::store
