@@ -84,6 +84,7 @@ class PushService(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), PushHandler)
         self.received = queue.Queue()
         self.answers = {}  # path -> list of (status, headers) to answer next
+        self.delays = {}  # path -> seconds to wait before answering
         self.lock = threading.Lock()
 
     def answer_for(self, path):
@@ -106,6 +107,7 @@ class PushHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         status, extra = self.server.answer_for(self.path)
+        time.sleep(self.server.delays.get(self.path, 0))
         self.server.received.put({"path": self.path, "headers": dict(self.headers),
                                   "body": body, "status": status, "at": time.monotonic(),
                                   "peer": self.client_address})
@@ -119,7 +121,8 @@ class PushHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class WebPushTest(ServerTest):
+class WebPushCase(ServerTest):
+    """A server with SMTP and HTTPS, a push service, and JMAP helpers."""
     server_args = {"listeners": ("smtp", "http")}
 
     def setUp(self):
@@ -209,8 +212,8 @@ class WebPushTest(ServerTest):
         with self.assertRaises(InvalidSignature):
             key.verify(der, signed + b"x", ec.ECDSA(hashes.SHA256()))
 
-    # --- The tests.
 
+class WebPushTest(WebPushCase):
     def test_verify_then_receive_encrypted_state_changes(self):
         session = self.session()
         server_key = session["capabilities"][VAPID]["applicationServerKey"]
@@ -326,6 +329,23 @@ class WebPushTest(ServerTest):
             answer = self.call("PushSubscription/set", {"create": {
                 "s": {"deviceClientId": "d", "url": url}}})
             self.assertEqual(answer["notCreated"]["s"]["properties"], ["url"], url)
+
+
+class OneConnectionPerOriginTest(WebPushCase):
+    server_args = {"listeners": ("smtp", "http"), "config": "[webpush]\nmax_connections = 1\n"}
+
+    def test_requests_to_one_origin_wait_for_the_connection(self):
+        # Two verifications at once to a slow push service: with one request in flight per
+        # origin, the second waits and goes over the connection the first leaves.
+        for path in ("/slow/1", "/slow/2"):
+            self.service.delays[path] = 0.3
+        answer = self.call("PushSubscription/set", {"create": {
+            name: {"deviceClientId": name, "url": self.service.origin + "/slow/" + name}
+            for name in ("1", "2")}})
+        self.assertEqual(len(answer["created"]), 2, answer)
+        first, second = self.next_push(), self.next_push()
+        self.assertEqual({first["path"], second["path"]}, {"/slow/1", "/slow/2"})
+        self.assertEqual(first["peer"], second["peer"])
 
 
 if __name__ == "__main__":

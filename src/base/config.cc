@@ -89,6 +89,7 @@ void ReadWebPush(const toml::table& t, WebPushLimits& s) {
   };
   unsigned_key("max_subscriptions", s.max_subscriptions);
   unsigned_key("max_attempts", s.max_attempts);
+  unsigned_key("max_connections", s.max_connections);
   unsigned_key("max_idle_connections", s.max_idle_connections);
   ReadDuration(t, "max_expiry_s", s.max_expiry);
   ReadDuration(t, "ttl_s", s.ttl);

@@ -69,6 +69,7 @@ struct WebPushLimits {
   std::chrono::seconds timeout{30};            // connect, TLS and each request
   unsigned max_attempts = 6;                   // per push, on 429, 5xx and network errors
   std::chrono::seconds max_backoff{600};       // retry delay cap (Retry-After too)
+  unsigned max_connections = 16;               // requests in flight per push service origin
   unsigned max_idle_connections = 4;           // kept per push service origin
   std::chrono::seconds idle_connection{60};    // an idle kept connection is closed after
   bool allow_private_addresses = false;        // https URLs may resolve to private ranges

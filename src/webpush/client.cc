@@ -158,6 +158,43 @@ awaitable<std::unique_ptr<PushClient::Connection>> PushClient::Connect(const Pus
 
 awaitable<PushResponse> PushClient::Post(const PushUrl& url, const PushRequest& request) {
   auto req = MakeRequest(url, request);
+  bool slot = co_await Acquire(url.origin);
+  if (!slot) co_return PushResponse{0, {}, "closing"};
+  PushResponse out = co_await Send(url, req);
+  Release(url.origin);
+  co_return out;
+}
+
+awaitable<bool> PushClient::Acquire(const std::string& origin) {
+  for (;;) {
+    if (closed_) co_return false;
+    Slots& slots = slots_[origin];
+    if (slots.busy < limits_.max_connections) {
+      ++slots.busy;
+      co_return true;
+    }
+    auto turn =
+        std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
+    slots.waiting.push_back(turn);
+    co_await turn->async_wait(kUseTuple);  // Release or Close cancels it
+  }
+}
+
+void PushClient::Release(const std::string& origin) {
+  auto it = slots_.find(origin);
+  if (it == slots_.end()) return;
+  Slots& slots = it->second;
+  --slots.busy;
+  if (!slots.waiting.empty()) {
+    slots.waiting.front()->cancel();
+    slots.waiting.pop_front();
+  } else if (slots.busy == 0) {
+    slots_.erase(it);
+  }
+}
+
+awaitable<PushResponse> PushClient::Send(const PushUrl& url,
+                                         http::request<http::string_body>& req) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (closed_) co_return PushResponse{0, {}, "closing"};
     std::unique_ptr<Connection> c = TakeIdle(url.origin);
@@ -208,6 +245,9 @@ void PushClient::Close() {
   closed_ = true;
   idle_.clear();
   for (Connection* c : busy_) c->tcp().cancel();
+  for (auto& [origin, slots] : slots_) {
+    for (auto& turn : slots.waiting) turn->cancel();
+  }
 }
 
 }  // namespace pushmail::webpush

@@ -7,6 +7,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -54,6 +57,15 @@ class PushClient {
 
  private:
   struct Connection;
+  // Requests in flight to one origin (at most limits.max_connections) and those waiting.
+  struct Slots {
+    unsigned busy = 0;
+    std::deque<std::shared_ptr<boost::asio::steady_timer>> waiting;
+  };
+  boost::asio::awaitable<bool> Acquire(const std::string& origin);  // false: closing
+  void Release(const std::string& origin);
+  boost::asio::awaitable<PushResponse> Send(
+      const PushUrl& url, boost::beast::http::request<boost::beast::http::string_body>& request);
   boost::asio::awaitable<std::unique_ptr<Connection>> Connect(const PushUrl& url,
                                                               PushResponse& failure);
   std::unique_ptr<Connection> TakeIdle(const std::string& origin);
@@ -64,7 +76,8 @@ class PushClient {
   boost::asio::ssl::context tls_;
   bool closed_ = false;
   std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle_;  // by origin
-  std::set<Connection*> busy_;  // connections with a request in progress
+  std::set<Connection*> busy_;          // connections with a request in progress
+  std::map<std::string, Slots> slots_;  // by origin
 };
 
 // Whether a push to an https URL may go to `address`: not loopback, private (RFC 1918, RFC 4193,
