@@ -55,4 +55,26 @@ std::optional<std::string> DecodeBase64(std::string_view text) {
   return out;
 }
 
+std::string EncodeBase64Url(std::string_view bytes) {
+  std::string out = EncodeBase64(bytes);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::optional<std::string> DecodeBase64Url(std::string_view text) {
+  std::string standard(text.substr(0, text.size() - Padding(text)));
+  if (standard.size() % 4 == 1) return std::nullopt;
+  for (char& c : standard) {
+    if (c == '+' || c == '/' || c == '=') return std::nullopt;
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  standard.append((4 - standard.size() % 4) % 4, '=');
+  return DecodeBase64(standard);
+}
+
 }  // namespace pushmail

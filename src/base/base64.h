@@ -16,4 +16,10 @@ bool IsCanonicalBase64(std::string_view text);
 // The octets of a canonical base64 text; nullopt for anything else.
 std::optional<std::string> DecodeBase64(std::string_view text);
 
+// RFC 4648 5 (base64url) without padding, as JWTs and Web Push keys use it.
+std::string EncodeBase64Url(std::string_view bytes);
+// The octets of a base64url text with or without padding, canonical otherwise; nullopt for
+// anything else (the standard alphabet's "+" and "/" too).
+std::optional<std::string> DecodeBase64Url(std::string_view text);
+
 }  // namespace pushmail

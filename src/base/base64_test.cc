@@ -22,5 +22,15 @@ TEST(Base64, RefusesMalformed) {
   for (const char* text : bad) EXPECT_FALSE(DecodeBase64(text).has_value()) << text;
 }
 
+TEST(Base64Url, RoundTripsWithoutPadding) {
+  EXPECT_EQ(EncodeBase64Url(std::string("\xfb\xff\xbf", 3)), "-_-_");
+  EXPECT_EQ(EncodeBase64Url("ab"), "YWI");
+  EXPECT_EQ(DecodeBase64Url("YWI"), "ab");
+  EXPECT_EQ(DecodeBase64Url("YWI="), "ab");
+  EXPECT_EQ(DecodeBase64Url("-_-_"), std::string("\xfb\xff\xbf", 3));
+  const char* bad[] = {"Y", "YW+", "YW/", "YWJ", "Y=I", "YWI===", "YW I"};
+  for (const char* text : bad) EXPECT_FALSE(DecodeBase64Url(text).has_value()) << text;
+}
+
 }  // namespace
 }  // namespace pushmail

@@ -81,6 +81,24 @@ void ReadHttp(const toml::table& t, HttpLimits& s) {
   Read(t, "metrics_auth", s.metrics_auth);
 }
 
+void ReadWebPush(const toml::table& t, WebPushLimits& s) {
+  auto unsigned_key = [&](std::string_view key, auto& out) {
+    auto n = static_cast<int64_t>(out);
+    Read(t, key, n);
+    if (n > 0) out = static_cast<std::remove_reference_t<decltype(out)>>(n);
+  };
+  unsigned_key("max_subscriptions", s.max_subscriptions);
+  unsigned_key("max_attempts", s.max_attempts);
+  unsigned_key("max_connections", s.max_connections);
+  unsigned_key("max_idle_connections", s.max_idle_connections);
+  ReadDuration(t, "max_expiry_s", s.max_expiry);
+  ReadDuration(t, "ttl_s", s.ttl);
+  ReadDuration(t, "timeout_s", s.timeout);
+  ReadDuration(t, "max_backoff_s", s.max_backoff);
+  ReadDuration(t, "idle_connection_s", s.idle_connection);
+  Read(t, "allow_private_addresses", s.allow_private_addresses);
+}
+
 }  // namespace
 
 Result<Config> LoadConfig(const std::string& path, std::string* error) {
@@ -117,6 +135,7 @@ Result<Config> LoadConfig(const std::string& path, std::string* error) {
   if (auto* smtp = root["smtp"].as_table()) ReadSmtp(*smtp, config.smtp);
   if (auto* imap = root["imap"].as_table()) ReadImap(*imap, config.imap);
   if (auto* http = root["http"].as_table()) ReadHttp(*http, config.http);
+  if (auto* webpush = root["webpush"].as_table()) ReadWebPush(*webpush, config.webpush);
   if (auto* store = root["store"].as_table()) {
     int64_t batch = config.store.max_batch;
     Read(*store, "max_batch", batch);

@@ -61,6 +61,20 @@ struct HttpLimits {
   bool metrics_auth = false;                             // /metrics needs an authenticated user
 };
 
+// Web Push (RFC 8030/8291/8292): JMAP PushSubscription and the sender.
+struct WebPushLimits {
+  unsigned max_subscriptions = 16;             // per account; more: overQuota
+  std::chrono::seconds max_expiry{7 * 86400};  // expires is clamped to now + this
+  std::chrono::seconds ttl{86400};             // TTL header: how long a push service keeps it
+  std::chrono::seconds timeout{30};            // connect, TLS and each request
+  unsigned max_attempts = 6;                   // per push, on 429, 5xx and network errors
+  std::chrono::seconds max_backoff{600};       // retry delay cap (Retry-After too)
+  unsigned max_connections = 16;               // requests in flight per push service origin
+  unsigned max_idle_connections = 4;           // kept per push service origin
+  std::chrono::seconds idle_connection{60};    // an idle kept connection is closed after
+  bool allow_private_addresses = false;        // https URLs may resolve to private ranges
+};
+
 struct StoreLimits {
   unsigned max_batch = 2048;  // writes that may share one commit (one fsync)
 };
@@ -82,6 +96,7 @@ struct Config {
   ImapLimits imap;
   HttpLimits http;
   StoreLimits store;
+  WebPushLimits webpush;
 };
 
 // Reads a TOML file over the defaults. Fails with a message naming the bad key or line.

@@ -191,7 +191,7 @@ awaitable<Session::Next> Session::SessionResource(const Request& request) {
   auto who = co_await Authenticate(request);
   if (!who) co_return closed_ ? Next::kClose : Next::kContinue;
   std::string origin = Origin(request, stream_.tls());
-  json::object resource = jmap::SessionResource(*who, limits_, origin);
+  json::object resource = jmap::SessionResource(*who, limits_, origin, server_.context().vapid_key);
   Response r = MakeResponse(request, Status::ok, kJson, json::serialize(resource));
   co_return co_await Reply(r, request);
 }

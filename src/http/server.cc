@@ -29,6 +29,7 @@ Server::Server(Context context)
       uploads_(context_.config.http.max_concurrent_upload),
       api_(context_.store, context_.config),
       credentials_(context_.config.http.credential_cache) {
+  api_.SetPushObserver(context_.push);
   std::string key = context_.config.data_dir + "/eventsource.key";
   auto signer = UrlSigner::Load(key);
   if (signer) {

@@ -34,6 +34,8 @@ struct Context {
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
   // Values from outside the HTTP server for /metrics (may be empty). Any thread.
   std::function<std::vector<Sample>()> extra_metrics;
+  jmap::PushObserver* push = nullptr;  // hears of PushSubscription writes (the Web Push sender)
+  std::string vapid_key;               // advertised in the session resource when not empty
 };
 
 // Counts the API requests each account has in progress (maxConcurrentRequests). Thread-safe.

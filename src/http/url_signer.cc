@@ -15,16 +15,6 @@ namespace {
 
 constexpr std::string_view kPurpose = "pushmail eventsource v1:";
 
-std::string Base64Url(std::string_view raw) {
-  std::string text = EncodeBase64(raw);
-  while (!text.empty() && text.back() == '=') text.pop_back();
-  for (char& c : text) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return text;
-}
-
 template <class T>
 bool ParseNumber(std::string_view text, T& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
@@ -72,7 +62,7 @@ std::string UrlSigner::Mac(std::string_view message) const {
   input += message;
   crypto_auth_hmacsha256(mac, reinterpret_cast<const unsigned char*>(input.data()), input.size(),
                          key_.data());
-  return Base64Url(std::string_view(reinterpret_cast<char*>(mac), sizeof mac));
+  return EncodeBase64Url(std::string_view(reinterpret_cast<char*>(mac), sizeof mac));
 }
 
 std::string UrlSigner::Sign(store::AccountId account, int64_t expires_at) const {

@@ -21,6 +21,8 @@ struct MethodEntry {
 
 constexpr MethodEntry kMethods[] = {
     {"Core/echo", false, CoreEcho},
+    {"PushSubscription/get", false, PushSubscriptionGet},
+    {"PushSubscription/set", false, PushSubscriptionSet},
     {"Mailbox/get", true, MailboxGet},
     {"Email/get", true, EmailGet},
     {"Email/changes", true, EmailChanges},
@@ -51,7 +53,8 @@ constexpr MethodEntry kMethods[] = {
 
 const std::vector<std::string_view>& KnownCapabilities() {
   static const std::vector<std::string_view> known = {kCoreCapability, kMailCapability,
-                                                      kSubmissionCapability, kVacationCapability};
+                                                      kSubmissionCapability, kVacationCapability,
+                                                      kWebPushVapidCapability};
   return known;
 }
 
@@ -82,6 +85,7 @@ json::object Api::Run(const Request& request, const Principal& who) const {
   for (const auto& c : request.capabilities) mail = mail || c == kMailCapability;
   MethodContext context{store_, limits_, who, mail, config_};
   context.capabilities = request.capabilities;
+  context.push = push_;
   if (request.created_ids) context.created_ids = *request.created_ids;
   std::vector<Response> responses;
   for (const auto& call : request.calls) {

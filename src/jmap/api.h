@@ -26,6 +26,15 @@ struct Principal {
   std::string login;
 };
 
+// Hears of PushSubscription writes once they are durable: the Web Push sender. Called on the
+// thread that runs the method (the blocking pool); must not block.
+class PushObserver {
+ public:
+  virtual ~PushObserver() = default;
+  virtual void Saved(const store::PushSubscription& subscription) = 0;  // created or updated
+  virtual void Destroyed(store::AccountId account, store::PushSubscriptionId id) = 0;
+};
+
 // What a method call sees.
 struct MethodContext {
   store::Store& store;
@@ -37,6 +46,7 @@ struct MethodContext {
   // Creation id -> server id for "#id" references, across the request's calls (RFC 8620 5.3).
   boost::json::object created_ids = {};
   std::vector<std::string> capabilities = {};  // the request's "using"
+  PushObserver* push = nullptr;                // null: nobody sends Web Push
   bool Uses(std::string_view capability) const {
     return std::find(capabilities.begin(), capabilities.end(), capability) != capabilities.end();
   }
@@ -74,6 +84,8 @@ class Api {
                                                          const Principal& who) const;
   // The Response object for a parsed request (for tests and the fuzzer's dispatch).
   boost::json::object Run(const Request& request, const Principal& who) const;
+  // Who hears of PushSubscription writes; set before the first request.
+  void SetPushObserver(PushObserver* observer) { push_ = observer; }
 
  private:
   MethodResult Call(const Invocation& call, MethodContext& context) const;
@@ -81,6 +93,7 @@ class Api {
   store::Store& store_;
   const HttpLimits& limits_;
   const Config* config_ = nullptr;
+  PushObserver* push_ = nullptr;
 };
 
 // The session resource's state string for `who` (also sent as every response's sessionState).
@@ -112,6 +125,9 @@ MethodResult SubmissionChanges(MethodContext& c, const boost::json::object& args
 MethodResult SubmissionQuery(MethodContext& c, const boost::json::object& args);
 MethodResult SubmissionQueryChanges(MethodContext& c, const boost::json::object& args);
 MethodResult SubmissionSet(MethodContext& c, const boost::json::object& args);
+// push_subscription.cc
+MethodResult PushSubscriptionGet(MethodContext& c, const boost::json::object& args);
+MethodResult PushSubscriptionSet(MethodContext& c, const boost::json::object& args);
 // email_query.cc
 MethodResult EmailQuery(MethodContext& c, const boost::json::object& args);
 MethodResult EmailQueryChanges(MethodContext& c, const boost::json::object& args);

@@ -16,6 +16,8 @@ inline constexpr std::string_view kCoreCapability = "urn:ietf:params:jmap:core";
 inline constexpr std::string_view kMailCapability = "urn:ietf:params:jmap:mail";
 inline constexpr std::string_view kSubmissionCapability = "urn:ietf:params:jmap:submission";
 inline constexpr std::string_view kVacationCapability = "urn:ietf:params:jmap:vacationresponse";
+// RFC 9749: the session resource carries the server's VAPID key (applicationServerKey).
+inline constexpr std::string_view kWebPushVapidCapability = "urn:ietf:params:jmap:webpush-vapid";
 
 // One method call: [name, arguments, call id].
 struct Invocation {

@@ -40,7 +40,7 @@ json::object SubmissionAccountCapability() {
 }  // namespace
 
 json::object SessionResource(const Principal& who, const HttpLimits& limits,
-                             const std::string& base) {
+                             const std::string& base, std::string_view vapid_key) {
   std::string account = AccountJmapId(who.account);
   json::object accounts{
       {account, json::object{{"name", who.login},
@@ -57,13 +57,16 @@ json::object SessionResource(const Principal& who, const HttpLimits& limits,
   // RFC 8887 4: the WebSocket URL is the API's origin with the ws scheme.
   std::string ws = base.starts_with("http") ? "ws" + base.substr(4) : base;
   json::object websocket{{"url", ws + std::string(kWebSocketPath)}, {"supportsPush", true}};
+  json::object capabilities{{kCoreCapability, CoreCapability(limits)},
+                            {kMailCapability, json::object()},
+                            {kWebSocketCapability, std::move(websocket)},
+                            {kSubmissionCapability, json::object()},
+                            {kVacationCapability, json::object()}};
+  if (!vapid_key.empty()) {
+    capabilities[kWebPushVapidCapability] = json::object{{"applicationServerKey", vapid_key}};
+  }
   return {
-      {"capabilities", json::object{{kCoreCapability, CoreCapability(limits)},
-                                    {kMailCapability, json::object()},
-                                    {kWebSocketCapability, std::move(websocket)},
-
-                                    {kSubmissionCapability, json::object()},
-                                    {kVacationCapability, json::object()}}},
+      {"capabilities", std::move(capabilities)},
       {"accounts", std::move(accounts)},
       {"primaryAccounts", json::object{{kCoreCapability, account},
                                        {kMailCapability, account},

@@ -16,8 +16,9 @@ inline constexpr std::string_view kDownloadPath = "/jmap/download/";
 inline constexpr std::string_view kUploadPath = "/jmap/upload/";
 
 // `base` is the origin the URLs are made absolute with ("https://host:port"); empty leaves them
-// relative to the session resource's own origin.
+// relative to the session resource's own origin. A `vapid_key` (base64url) is advertised as
+// urn:ietf:params:jmap:webpush-vapid's applicationServerKey (RFC 9749).
 boost::json::object SessionResource(const Principal& who, const HttpLimits& limits,
-                                    const std::string& base);
+                                    const std::string& base, std::string_view vapid_key = {});
 
 }  // namespace pushmail::jmap

@@ -14,6 +14,7 @@ std::string EmailJmapId(EmailId id) { return WithPrefix('E', id); }
 std::string ThreadJmapId(ThreadId id) { return WithPrefix('T', id); }
 std::string IdentityJmapId(IdentityId id) { return WithPrefix('I', id); }
 std::string SubmissionJmapId(SubmissionId id) { return WithPrefix('S', id); }
+std::string PushSubscriptionJmapId(PushSubscriptionId id) { return WithPrefix('P', id); }
 
 ModSeq StateOf(const Account& a, DataType type) {
   switch (type) {

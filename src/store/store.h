@@ -241,6 +241,18 @@ class Store {
   Result<EmailSubmission> CreateSubmission(const EmailSubmission& submission);  // id ignored
   Result<std::vector<EmailSubmission>> ListSubmissions(AccountId account);      // by send_at
   ErrorCode DeleteSubmission(AccountId account, SubmissionId submission);
+  // --- Web Push subscriptions (push_subscriptions.cc). They change no JMAP state and publish
+  // nothing.
+
+  // Those of `account`, or of every account when nullopt, by id.
+  Result<std::vector<PushSubscription>> ListPushSubscriptions(std::optional<AccountId> account);
+  // id is ignored. kLimitExceeded when the account has `max_per_account` already.
+  Result<PushSubscription> CreatePushSubscription(const PushSubscription& subscription,
+                                                  size_t max_per_account);
+  // Sets verified, expires and types. kNotFound unless it is subscription.account's.
+  ErrorCode UpdatePushSubscription(const PushSubscription& subscription);
+  ErrorCode DeletePushSubscription(AccountId account, PushSubscriptionId subscription);
+
   // --- JMAP Email (jmap_store.cc). A blob id is "G" and the hex SHA-256 of the bytes; an
   // account may read a blob that one of its emails or its uploads of the last
   // kUploadTtlSeconds holds.

@@ -17,6 +17,7 @@ using Uid = uint32_t;
 using ModSeq = int64_t;
 using IdentityId = int64_t;
 using SubmissionId = int64_t;
+using PushSubscriptionId = int64_t;
 
 // The kinds of object the change log records; the values are stored, never renumber.
 enum class DataType : uint8_t {
@@ -41,8 +42,9 @@ std::string MailboxJmapId(MailboxId id);  // "M12"
 std::string EmailJmapId(EmailId id);      // "E345"
 std::string ThreadJmapId(ThreadId id);    // "T67"
 
-std::string IdentityJmapId(IdentityId id);      // "I8"
-std::string SubmissionJmapId(SubmissionId id);  // "S9"
+std::string IdentityJmapId(IdentityId id);                  // "I8"
+std::string SubmissionJmapId(SubmissionId id);              // "S9"
+std::string PushSubscriptionJmapId(PushSubscriptionId id);  // "P4"
 // The row number of a JMAP id with `prefix`, or nullopt when `id` is not one of ours.
 std::optional<int64_t> ParseJmapId(std::string_view id, char prefix);
 
@@ -243,6 +245,20 @@ struct EmailSubmission {
   int64_t send_at = 0;
   std::string undo_status = "final";
   std::string delivery_status;
+};
+
+// A Web Push subscription (JMAP PushSubscription, RFC 8620 7.2) of one login's account.
+struct PushSubscription {
+  PushSubscriptionId id = 0;
+  AccountId account = 0;
+  std::string device_client_id;
+  std::string url;
+  std::string p256dh;  // base64url as the client gave it; empty: pushes are not encrypted
+  std::string auth;
+  std::string verification_code;   // what the server sent in its PushVerification
+  bool verified = false;           // the client has set that code: StateChanges may go out
+  std::optional<int64_t> expires;  // Unix seconds
+  std::optional<std::vector<std::string>> types;  // data type names; nullopt: all
 };
 
 // One stored message as export sees it.

@@ -22,6 +22,7 @@
 #include "net/net.h"
 #include "smtp/smtp.h"
 #include "store/store.h"
+#include "webpush/sender.h"
 
 namespace pushmail::exe {
 namespace {
@@ -179,6 +180,13 @@ int Serve(ServeFlags flags) {
   }
   auto tls = LoadTls(config);
   if (!tls) return 1;
+  auto vapid = webpush::Vapid::LoadOrCreate(config.data_dir + "/vapid.pem",
+                                            "mailto:postmaster@" + config.hostname);
+  if (!vapid) {
+    spdlog::critical("cannot use the VAPID key {}/vapid.pem: {}", config.data_dir,
+                     vapid.error().message());
+    return 1;
+  }
 
   net::Workers workers(config.workers);
   hub::Hub hub(workers.Executors(), kSubscriberQueue);
@@ -188,15 +196,28 @@ int Serve(ServeFlags flags) {
   smtp::Server inbound(smtp::Mode::kInbound, context);
   smtp::Server submission(smtp::Mode::kSubmission, context);
   imap::Server imap_server({config, **store, hub, workers, blocking, tls});
-  auto other_connections = [&imap_server, &inbound, &submission] {
+  // Web Push runs on the first worker, a hub subscriber like any push stream.
+  webpush::Sender web_push(config, **store, hub, 0, workers.Executors().at(0), blocking, *vapid);
+  auto other_connections = [&imap_server, &inbound, &submission, &web_push] {
+    webpush::SenderStats pushes = web_push.Stats();
     return std::vector<http::Sample>{
         {"pushmail_connections", "gauge", "", "kind=\"imap\"",
          static_cast<double>(imap_server.ActiveSessions())},
         {"pushmail_connections", "gauge", "", "kind=\"smtp\"",
-         static_cast<double>(inbound.ActiveSessions() + submission.ActiveSessions())}};
+         static_cast<double>(inbound.ActiveSessions() + submission.ActiveSessions())},
+        {"pushmail_webpush_total", "counter", "Web Push requests by outcome", "result=\"sent\"",
+         static_cast<double>(pushes.sent)},
+        {"pushmail_webpush_total", "counter", "", "result=\"failed\"",
+         static_cast<double>(pushes.failed)},
+        {"pushmail_webpush_total", "counter", "", "result=\"retried\"",
+         static_cast<double>(pushes.retries)},
+        {"pushmail_webpush_total", "counter", "", "result=\"gone\"",
+         static_cast<double>(pushes.gone)}};
   };
-  http::Server http_server({config, **store, hub, workers, blocking, tls, other_connections});
+  http::Server http_server({config, **store, hub, workers, blocking, tls, other_connections,
+                            &web_push, vapid->public_key()});
   workers.Start();
+  web_push.Start();
   auto smtp_bind = [](smtp::Server& s) {
     return [&s](const asio::ip::tcp::endpoint& e) { return s.Listen(e); };
   };
@@ -211,6 +232,7 @@ int Serve(ServeFlags flags) {
       !Listen(imap_bind(true), "imaps", config.imaps_addr) ||
       !Listen([&http_server](const asio::ip::tcp::endpoint& e) { return http_server.Listen(e); },
               "http", config.http_addr)) {
+    web_push.Stop();
     workers.Stop();
     return 1;
   }
@@ -219,6 +241,7 @@ int Serve(ServeFlags flags) {
   signals.Wait();
   bool drained = Drain({DrainableOf(inbound), DrainableOf(submission), DrainableOf(imap_server),
                         DrainableOf(http_server)});
+  web_push.Stop();
   workers.Stop();
   workers.Join();
   blocking.join();

@@ -195,6 +195,22 @@ CREATE TABLE email_submissions (
 );
 CREATE INDEX email_submissions_account ON email_submissions(account_id, send_at);
 )sql",
+    // Web Push subscriptions (JMAP PushSubscription, RFC 8620 7.2).
+    R"sql(
+CREATE TABLE push_subscriptions (
+  id                INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id        INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+  device_client_id  TEXT NOT NULL,
+  url               TEXT NOT NULL,
+  p256dh            TEXT NOT NULL DEFAULT '',  -- base64url; '' when pushes are not encrypted
+  auth              TEXT NOT NULL DEFAULT '',
+  verification_code TEXT NOT NULL,
+  verified          INTEGER NOT NULL DEFAULT 0,
+  expires           INTEGER,                   -- Unix seconds; NULL: never
+  types             TEXT                       -- comma-separated type names; NULL: all
+);
+CREATE INDEX push_subscriptions_account ON push_subscriptions(account_id);
+)sql",
 };
 
 // The full-text index's own database (search.db beside the store): it can always be rebuilt
