@@ -1,0 +1,356 @@
+// `pushmail send` and `pushmail reply`: a draft (header lines, a blank line, the body) from
+// $EDITOR or standard input, composed into MIME by src/mime (GMime), uploaded, imported into
+// Drafts and submitted with EmailSubmission/set, whose onSuccessUpdateEmail moves it to Sent.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+#include "client/commands.h"
+#include "client/error.h"
+#include "client/jmap_client.h"
+#include "client/mail.h"
+#include "client/message_text.h"
+#include "mime/headers.h"
+
+namespace pushmail::client {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kMaxDraft = 64u << 20;
+
+struct Draft {
+  std::string to, cc, bcc, subject, body;
+};
+
+std::string ReadAll(std::istream& in) {
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string out = text.str();
+  if (out.size() > kMaxDraft) throw Failure(FailureKind::kUsage, "the message is too large");
+  return out;
+}
+
+// "To: ...\nCc: ...\nSubject: ...\n\nbody"; a text without a header block is all body.
+Draft ParseDraft(const std::string& text, Draft draft) {
+  size_t pos = 0;
+  bool any = false;
+  while (pos < text.size()) {
+    size_t eol = text.find('\n', pos);
+    if (eol == std::string::npos) eol = text.size();
+    std::string line = text.substr(pos, eol - pos);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) {
+      pos = eol + 1;
+      break;
+    }
+    size_t colon = line.find(':');
+    std::string name = colon == std::string::npos ? "" : line.substr(0, colon);
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string value = colon == std::string::npos ? "" : OneLine(line.substr(colon + 1));
+    std::string* field = name == "to"        ? &draft.to
+                         : name == "cc"      ? &draft.cc
+                         : name == "bcc"     ? &draft.bcc
+                         : name == "subject" ? &draft.subject
+                                             : nullptr;
+    if (!field) {
+      if (!any) return Draft{draft.to, draft.cc, draft.bcc, draft.subject, text};
+      throw Failure(FailureKind::kUsage, "unknown header line in the draft: " + line);
+    }
+    *field = value;
+    any = true;
+    pos = eol + 1;
+  }
+  draft.body = pos < text.size() ? text.substr(pos) : std::string();
+  return draft;
+}
+
+std::string Template(const Draft& d) {
+  return "To: " + d.to + "\nCc: " + d.cc + "\nBcc: " + d.bcc + "\nSubject: " + d.subject + "\n\n" +
+         d.body;
+}
+
+Draft Edit(const Draft& start) {
+  std::string dir = std::filesystem::temp_directory_path().string();
+  std::string path = dir + "/pushmail-draft-XXXXXX";
+  int fd = ::mkstemp(path.data());
+  if (fd < 0) throw Failure(FailureKind::kLocal, "cannot make a draft file in " + dir);
+  std::string text = Template(start);
+  bool wrote = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  const char* editor = std::getenv("VISUAL");
+  if (!editor || !*editor) editor = std::getenv("EDITOR");
+  std::string command = std::string(editor && *editor ? editor : "vi") + " \"$1\"";
+  pid_t pid = wrote ? ::fork() : -1;
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), "sh", path.c_str(), nullptr);
+    ::_exit(127);
+  }
+  int status = 1;
+  if (pid > 0) ::waitpid(pid, &status, 0);
+  std::ifstream in(path);
+  std::string edited = ReadAll(in);
+  ::unlink(path.c_str());
+  if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw Failure(FailureKind::kLocal, "the editor failed; nothing was sent");
+  }
+  if (edited == text)
+    throw Failure(FailureKind::kUsage, "the draft was not changed; nothing was sent");
+  return ParseDraft(edited, Draft{});
+}
+
+std::vector<mime::Address> Addresses(const std::string& line, const char* field) {
+  if (OneLine(line).empty()) return {};
+  auto list = mime::HeaderAddresses(line);
+  if (list.empty())
+    throw Failure(FailureKind::kUsage,
+                  std::string("cannot read the ") + field + " addresses: " + line);
+  return list;
+}
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+std::string MimeTypeOf(const std::string& file) {
+  std::string ext = std::filesystem::path(file).extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::pair<const char*, const char*> kTypes[] = {
+      {".txt", "text/plain"}, {".pdf", "application/pdf"}, {".png", "image/png"},
+      {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},     {".gif", "image/gif"},
+      {".html", "text/html"}, {".zip", "application/zip"}, {".json", "application/json"},
+      {".csv", "text/csv"}};
+  for (const auto& [e, t] : kTypes) {
+    if (ext == e) return t;
+  }
+  return "application/octet-stream";
+}
+
+struct Original {
+  std::string id, message_id, subject, date;
+  std::vector<std::string> references;
+  std::vector<mime::Address> reply_to, from, to, cc;
+  std::string text;
+};
+
+Original ReadOriginal(JmapClient& client, const std::string& id) {
+  json::object got = client.CallOne(
+      "Email/get", json::object{{"ids", json::array{id}}, {"properties", json::array{"blobId"}}});
+  const auto* list = got.if_contains("list");
+  if (!list || !list->is_array() || list->as_array().empty()) {
+    throw Failure(FailureKind::kNotFound,
+                  "no message with id " + id + " (`pushmail ls` shows ids)");
+  }
+  std::string raw =
+      client.Download(Str(list->as_array().front().as_object(), "blobId"), "message/rfc822");
+  MessageText m = RenderMessage(raw);
+  const mime::Summary& s = m.summary;
+  Original o{id, s.message_id, s.subject, "", s.references, s.reply_to, s.from, s.to, s.cc, m.text};
+  if (o.references.empty()) o.references = s.in_reply_to;
+  for (const auto& [name, value] : m.headers) {
+    if (name == "Date") o.date = value;
+  }
+  return o;
+}
+
+std::string Quote(const Original& o) {
+  std::string who =
+      o.from.empty() ? "someone" : (o.from[0].name.empty() ? o.from[0].email : o.from[0].name);
+  std::string out =
+      "On " + (o.date.empty() ? std::string("an earlier day") : o.date) + ", " + who + " wrote:\n";
+  std::istringstream lines(o.text);
+  for (std::string line; std::getline(lines, line);)
+    out += (line.empty() ? ">" : "> ") + line + "\n";
+  return out;
+}
+
+std::string FormatList(const std::vector<mime::Address>& list) {
+  std::vector<std::string> parts;
+  for (const auto& a : list)
+    parts.push_back(a.name.empty() ? a.email : a.name + " <" + a.email + ">");
+  return Join(parts);
+}
+
+std::string NewMessageId(const std::string& user) {
+  std::mt19937_64 random(std::random_device{}());
+  char id[40];
+  std::snprintf(id, sizeof id, "%016llx.%08llx", static_cast<unsigned long long>(random()),
+                static_cast<unsigned long long>(std::time(nullptr)));
+  size_t at = user.find('@');
+  return std::string(id) + "@" +
+         (at == std::string::npos ? "pushmail.invalid" : user.substr(at + 1));
+}
+
+}  // namespace
+
+int RunSend(const ComposeFlags& flags) {
+  Login login = RequireLogin();
+  JmapClient client(login);
+  Draft draft{Join(flags.to), Join(flags.cc), Join(flags.bcc), flags.subject, ""};
+  std::optional<Original> original;
+  if (!flags.reply_id.empty()) {
+    original = ReadOriginal(client, flags.reply_id);
+    auto to = original->reply_to.empty() ? original->from : original->reply_to;
+    if (draft.to.empty()) draft.to = FormatList(to);
+    if (flags.reply_all && draft.cc.empty()) {
+      std::vector<mime::Address> cc;
+      for (const auto* list : {&original->to, &original->cc}) {
+        for (const auto& a : *list) {
+          bool mine = strcasecmp(a.email.c_str(), login.user.c_str()) == 0;
+          bool already = std::any_of(to.begin(), to.end(), [&](const mime::Address& t) {
+            return strcasecmp(t.email.c_str(), a.email.c_str()) == 0;
+          });
+          if (!mine && !already) cc.push_back(a);
+        }
+      }
+      draft.cc = FormatList(cc);
+    }
+    if (draft.subject.empty()) {
+      draft.subject = strncasecmp(original->subject.c_str(), "re:", 3) == 0
+                          ? original->subject
+                          : "Re: " + original->subject;
+    }
+  }
+  bool interactive = flags.edit || ::isatty(STDIN_FILENO);
+  if (interactive) {
+    Draft start = draft;
+    start.body = original ? "\n\n" + Quote(*original) : "";
+    draft = Edit(start);
+  } else {
+    draft = ParseDraft(ReadAll(std::cin), draft);
+    if (original) draft.body += (draft.body.ends_with('\n') ? "\n" : "\n\n") + Quote(*original);
+  }
+  auto to = Addresses(draft.to, "To"), cc = Addresses(draft.cc, "Cc"),
+       bcc = Addresses(draft.bcc, "Bcc");
+  if (to.empty() && cc.empty() && bcc.empty())
+    throw Failure(FailureKind::kUsage, "the message has no recipient (To:, Cc: or --to)");
+
+  // The identity of the login, the mailboxes and the message.
+  json::object identities = client.CallOne("Identity/get", json::object{{"ids", nullptr}});
+  const auto* ilist = identities.if_contains("list");
+  if (!ilist || !ilist->is_array() || ilist->as_array().empty())
+    throw Failure(FailureKind::kServer, "the server has no identity to send as");
+  const json::object& identity = ilist->as_array().front().as_object();
+  std::vector<MailboxInfo> boxes = FetchMailboxes(client);
+  const MailboxInfo& drafts = RequireMailbox(boxes, "drafts");
+  const MailboxInfo& sent = RequireMailbox(boxes, "sent");
+
+  std::vector<mime::HeaderField> headers;
+  mime::Address from{Str(identity, "name"), Str(identity, "email")};
+  headers.push_back({"From", mime::FormatAddresses({{std::nullopt, {from}}})});
+  if (!to.empty()) headers.push_back({"To", mime::FormatAddresses({{std::nullopt, to}})});
+  if (!cc.empty()) headers.push_back({"Cc", mime::FormatAddresses({{std::nullopt, cc}})});
+  headers.push_back({"Subject", mime::EncodeText(draft.subject)});
+  time_t now = std::time(nullptr);
+  std::tm local{};
+  localtime_r(&now, &local);
+  headers.push_back(
+      {"Date", mime::FormatRfc5322Date({now, static_cast<int>(local.tm_gmtoff / 60)})});
+  headers.push_back({"Message-ID", mime::FormatMessageIds({NewMessageId(from.email)})});
+  if (original && !original->message_id.empty()) {
+    std::vector<std::string> refs = original->references;
+    refs.push_back(original->message_id);
+    headers.push_back({"In-Reply-To", mime::FormatMessageIds({original->message_id})});
+    headers.push_back({"References", mime::FormatMessageIds(refs)});
+  }
+  headers.push_back({"User-Agent", "pushmail/0.1"});
+  mime::DraftPart text;
+  text.type = "text/plain";
+  text.charset = "utf-8";
+  text.content = draft.body;
+  mime::DraftPart body = text;
+  if (!flags.attach.empty()) {
+    body = mime::DraftPart{};
+    body.type = "multipart/mixed";
+    body.children.push_back(text);
+    for (const auto& file : flags.attach) {
+      std::ifstream in(file, std::ios::binary);
+      if (!in) throw Failure(FailureKind::kUsage, "cannot read the attachment " + file);
+      mime::DraftPart part;
+      part.type = MimeTypeOf(file);
+      part.disposition = "attachment";
+      part.name = std::filesystem::path(file).filename().string();
+      part.content = ReadAll(in);
+      body.children.push_back(std::move(part));
+    }
+  }
+  std::string raw = mime::Compose(headers, body);
+  std::string blob = client.Upload(raw, "message/rfc822");
+
+  json::array rcpt;
+  for (const auto* list : {&to, &cc, &bcc}) {
+    for (const auto& a : *list) rcpt.push_back(json::object{{"email", a.email}});
+  }
+  json::array calls{
+      json::array{
+          "Email/import",
+          json::object{
+              {"emails",
+               json::object{{"d", json::object{{"blobId", blob},
+                                               {"mailboxIds", json::object{{drafts.id, true}}},
+                                               {"keywords", json::object{{"$draft", true},
+                                                                         {"$seen", true}}}}}}}},
+          "i"},
+      json::array{
+          "EmailSubmission/set",
+          json::object{
+              {"create",
+               json::object{{"s", json::object{{"identityId", Str(identity, "id")},
+                                               {"emailId", "#d"},
+                                               {"envelope",
+                                                json::object{{"mailFrom",
+                                                              json::object{{"email", from.email}}},
+                                                             {"rcptTo", std::move(rcpt)}}}}}}},
+              {"onSuccessUpdateEmail",
+               json::object{{"#s", json::object{{"mailboxIds/" + drafts.id, nullptr},
+                                                {"mailboxIds/" + sent.id, true},
+                                                {"keywords/$draft", nullptr}}}}}},
+          "s"}};
+  json::array responses = client.Call(std::move(calls));
+  const json::object& imported = Response(responses, "i");
+  if (const auto* failed = imported.if_contains("notCreated");
+      failed && failed->is_object() && !failed->as_object().empty()) {
+    throw Failure(FailureKind::kServer,
+                  "the server did not take the message: " + json::serialize(*failed));
+  }
+  const json::object& submitted = Response(responses, "s");
+  if (const auto* failed = submitted.if_contains("notCreated");
+      failed && failed->is_object() && !failed->as_object().empty()) {
+    throw Failure(FailureKind::kServer, "sending failed: " + json::serialize(*failed) +
+                                            " (the message stays in " + drafts.name + ")");
+  }
+  if (original) {
+    client.CallOne(
+        "Email/set",
+        json::object{
+            {"update", json::object{{original->id, json::object{{"keywords/$answered", true}}}}}});
+  }
+  std::string id;
+  if (const auto* created = imported.if_contains("created"); created && created->is_object()) {
+    if (const auto* d = created->as_object().if_contains("d"); d && d->is_object())
+      id = Str(d->as_object(), "id");
+  }
+  std::printf("sent %s to %s (a copy is in %s)\n", id.c_str(),
+              Join([&] {
+                std::vector<std::string> r;
+                for (const auto* list : {&to, &cc, &bcc})
+                  for (const auto& a : *list) r.push_back(a.email);
+                return r;
+              }())
+                  .c_str(),
+              sent.name.c_str());
+  return 0;
+}
+
+}  // namespace pushmail::client
