@@ -11,6 +11,10 @@ namespace pushmail::client {
 
 namespace {
 
+// Quotes and lists deeper than this are shown at this depth, so that the output stays within
+// about ten times the input.
+constexpr int kShownDepth = 8;
+
 char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 bool Space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
@@ -213,8 +217,9 @@ class Renderer {
     if (at_line_start_) {
       if (!out_.empty()) out_.append(std::min(pending_breaks_, 2), '\n');
       pending_breaks_ = 0;
-      for (int i = 0; i < quote_; ++i) out_ += "> ";
-      if (lists_.size() > 1) out_.append(2 * (lists_.size() - 1), ' ');
+      for (int i = 0; i < std::min(quote_, kShownDepth); ++i) out_ += "> ";
+      size_t lists = std::min<size_t>(lists_.size(), kShownDepth);
+      if (lists > 1) out_.append(2 * (lists - 1), ' ');
       at_line_start_ = false;
       space_ = false;
     } else if (space_) {

@@ -10,8 +10,9 @@
 // a table of the common entities, numeric ones checked: NUL, surrogates and values past
 // U+10FFFF become U+FFFD). Elsewhere white space folds to one space. Malformed markup (an
 // unclosed tag, a stray "<", a bad reference) is kept as text where a browser would keep it.
-// Nesting deeper than kMaxHtmlDepth counts as kMaxHtmlDepth. Output is at most a few times the
-// input's size.
+// Nesting deeper than kMaxHtmlDepth counts as kMaxHtmlDepth, and quotes and lists are indented
+// at most 8 levels, so the output is at most about ten times the input's size. A character
+// reference longer than 12 octets is not one (kept as text).
 
 #include <string>
 #include <string_view>

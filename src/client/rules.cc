@@ -148,9 +148,9 @@ bool Matches(const Rule& r, const MessageFacts& m) {
   if (r.subject && !GlobMatch(*r.subject, m.subject)) return false;
   if (r.size_above && m.size <= *r.size_above) return false;
   if (r.size_below && m.size >= *r.size_below) return false;
-  for (const auto& [name, pattern] : r.headers) {
-    bool found = std::any_of(m.headers.begin(), m.headers.end(), [&](const auto& h) {
-      return EqualsNoCase(h.first, name) && GlobMatch(pattern, h.second);
+  for (const auto& wanted : r.headers) {
+    bool found = std::any_of(m.headers.begin(), m.headers.end(), [&wanted](const auto& h) {
+      return EqualsNoCase(h.first, wanted.first) && GlobMatch(wanted.second, h.second);
     });
     if (!found) return false;
   }
