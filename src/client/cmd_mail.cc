@@ -189,7 +189,8 @@ int RunRead(const ReadFlags& flags) {
 
 int RunRemove(const std::vector<std::string>& ids) {
   JmapClient client(RequireLogin());
-  const MailboxInfo& trash = RequireMailbox(FetchMailboxes(client), "trash");
+  std::vector<MailboxInfo> boxes = FetchMailboxes(client);
+  const MailboxInfo& trash = RequireMailbox(boxes, "trash");
   Update(client, ids, json::object{{"mailboxIds", json::object{{trash.id, true}}}});
   for (const auto& id : ids) std::printf("moved %s to %s\n", id.c_str(), trash.name.c_str());
   return 0;
@@ -197,7 +198,8 @@ int RunRemove(const std::vector<std::string>& ids) {
 
 int RunMove(const std::vector<std::string>& ids, const std::string& mailbox) {
   JmapClient client(RequireLogin());
-  const MailboxInfo& to = RequireMailbox(FetchMailboxes(client), mailbox);
+  std::vector<MailboxInfo> boxes = FetchMailboxes(client);
+  const MailboxInfo& to = RequireMailbox(boxes, mailbox);
   Update(client, ids, json::object{{"mailboxIds", json::object{{to.id, true}}}});
   for (const auto& id : ids) std::printf("moved %s to %s\n", id.c_str(), to.name.c_str());
   return 0;
