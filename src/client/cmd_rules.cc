@@ -32,7 +32,7 @@ std::string ReadFile(const std::string& path, size_t limit) {
 void AddAddresses(const std::vector<mime::Address>& list, std::vector<std::string>& out) {
   for (const auto& a : list) {
     out.push_back(a.email);
-    if (!a.name.empty()) out.push_back(a.name + " <" + a.email + ">");
+    if (!a.name.empty()) out.push_back(DisplayAddress(a.name, a.email));
   }
 }
 
@@ -56,7 +56,11 @@ std::string Describe(const Rule& r) {
   if (r.from) when.push_back("from " + *r.from);
   if (r.to) when.push_back("to " + *r.to);
   if (r.subject) when.push_back("subject " + *r.subject);
-  for (const auto& [name, pattern] : r.headers) when.push_back(name + ": " + pattern);
+  for (const auto& [name, pattern] : r.headers) {
+    std::string header = name;
+    header.append(": ").append(pattern);
+    when.push_back(std::move(header));
+  }
   if (r.size_above) when.push_back("size > " + std::to_string(*r.size_above));
   if (r.size_below) when.push_back("size < " + std::to_string(*r.size_below));
   std::string out;

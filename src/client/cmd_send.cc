@@ -1,9 +1,11 @@
 // `pushmail send` and `pushmail reply`: a draft (header lines, a blank line, the body) from
 // $EDITOR or standard input, composed into MIME by src/mime (GMime), uploaded, imported into
 // Drafts and submitted with EmailSubmission/set, whose onSuccessUpdateEmail moves it to Sent.
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <ctime>
@@ -177,8 +179,8 @@ std::string Quote(const Original& o) {
 
 std::string FormatList(const std::vector<mime::Address>& list) {
   std::vector<std::string> parts;
-  for (const auto& a : list)
-    parts.push_back(a.name.empty() ? a.email : a.name + " <" + a.email + ">");
+  parts.reserve(list.size());
+  for (const auto& a : list) parts.push_back(DisplayAddress(a.name, a.email));
   return Join(parts);
 }
 
@@ -192,65 +194,88 @@ std::string NewMessageId(const std::string& user) {
          (at == std::string::npos ? "pushmail.invalid" : user.substr(at + 1));
 }
 
-}  // namespace
+// Who the message goes to, as the draft's To, Cc and Bcc lines say.
+struct Recipients {
+  std::vector<mime::Address> to, cc, bcc;
 
-int RunSend(const ComposeFlags& flags) {
-  Login login = RequireLogin();
-  JmapClient client(login);
-  Draft draft{Join(flags.to), Join(flags.cc), Join(flags.bcc), flags.subject, ""};
-  std::optional<Original> original;
-  if (!flags.reply_id.empty()) {
-    original = ReadOriginal(client, flags.reply_id);
-    auto to = original->reply_to.empty() ? original->from : original->reply_to;
-    if (draft.to.empty()) draft.to = FormatList(to);
-    if (flags.reply_all && draft.cc.empty()) {
-      std::vector<mime::Address> cc;
-      for (const auto* list : {&original->to, &original->cc}) {
-        for (const auto& a : *list) {
-          bool mine = strcasecmp(a.email.c_str(), login.user.c_str()) == 0;
-          bool already = std::any_of(to.begin(), to.end(), [&](const mime::Address& t) {
-            return strcasecmp(t.email.c_str(), a.email.c_str()) == 0;
-          });
-          if (!mine && !already) cc.push_back(a);
-        }
+  json::array Envelope() const {
+    json::array out;
+    for (const auto* list : {&to, &cc, &bcc}) {
+      for (const auto& a : *list) out.push_back(json::object{{"email", a.email}});
+    }
+    return out;
+  }
+  std::string Emails() const {
+    std::vector<std::string> out;
+    for (const auto* list : {&to, &cc, &bcc}) {
+      for (const auto& a : *list) out.push_back(a.email);
+    }
+    return Join(out);
+  }
+};
+
+// To, Cc and Subject of an answer to `o` (Reply-To or From; with `all` the other recipients too).
+void Answer(const Original& o, const std::string& self, bool all, Draft& draft) {
+  const auto& to = o.reply_to.empty() ? o.from : o.reply_to;
+  if (draft.to.empty()) draft.to = FormatList(to);
+  if (all && draft.cc.empty()) {
+    std::vector<mime::Address> cc;
+    auto same = [](const mime::Address& a, const std::string& b) {
+      return strcasecmp(a.email.c_str(), b.c_str()) == 0;
+    };
+    for (const auto* list : {&o.to, &o.cc}) {
+      for (const auto& a : *list) {
+        bool already = std::any_of(to.begin(), to.end(),
+                                   [&](const mime::Address& t) { return same(t, a.email); });
+        if (!same(a, self) && !already) cc.push_back(a);
       }
-      draft.cc = FormatList(cc);
     }
-    if (draft.subject.empty()) {
-      draft.subject = strncasecmp(original->subject.c_str(), "re:", 3) == 0
-                          ? original->subject
-                          : "Re: " + original->subject;
-    }
+    draft.cc = FormatList(cc);
   }
-  bool interactive = flags.edit || ::isatty(STDIN_FILENO);
-  if (interactive) {
-    Draft start = draft;
-    start.body = original ? "\n\n" + Quote(*original) : "";
-    draft = Edit(start);
-  } else {
-    draft = ParseDraft(ReadAll(std::cin), draft);
-    if (original) draft.body += (draft.body.ends_with('\n') ? "\n" : "\n\n") + Quote(*original);
+  if (draft.subject.empty()) {
+    draft.subject = strncasecmp(o.subject.c_str(), "re:", 3) == 0 ? o.subject : "Re: " + o.subject;
   }
-  auto to = Addresses(draft.to, "To"), cc = Addresses(draft.cc, "Cc"),
-       bcc = Addresses(draft.bcc, "Bcc");
-  if (to.empty() && cc.empty() && bcc.empty())
-    throw Failure(FailureKind::kUsage, "the message has no recipient (To:, Cc: or --to)");
+}
 
-  // The identity of the login, the mailboxes and the message.
-  json::object identities = client.CallOne("Identity/get", json::object{{"ids", nullptr}});
-  const auto* ilist = identities.if_contains("list");
-  if (!ilist || !ilist->is_array() || ilist->as_array().empty())
-    throw Failure(FailureKind::kServer, "the server has no identity to send as");
-  const json::object& identity = ilist->as_array().front().as_object();
-  std::vector<MailboxInfo> boxes = FetchMailboxes(client);
-  const MailboxInfo& drafts = RequireMailbox(boxes, "drafts");
-  const MailboxInfo& sent = RequireMailbox(boxes, "sent");
+// The draft from $EDITOR or standard input, the answered message quoted.
+Draft WriteDraft(const ComposeFlags& flags, const std::optional<Original>& original, Draft draft) {
+  if (flags.edit || ::isatty(STDIN_FILENO)) {
+    draft.body = original ? "\n\n" + Quote(*original) : "";
+    return Edit(draft);
+  }
+  draft = ParseDraft(ReadAll(std::cin), draft);
+  if (original) draft.body += (draft.body.ends_with('\n') ? "\n" : "\n\n") + Quote(*original);
+  return draft;
+}
 
+mime::DraftPart Body(const Draft& draft, const std::vector<std::string>& attach) {
+  mime::DraftPart text;
+  text.type = "text/plain";
+  text.charset = "utf-8";
+  text.content = draft.body;
+  if (attach.empty()) return text;
+  mime::DraftPart body;
+  body.type = "multipart/mixed";
+  body.children.push_back(std::move(text));
+  for (const auto& file : attach) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw Failure(FailureKind::kUsage, "cannot read the attachment " + file);
+    mime::DraftPart part;
+    part.type = MimeTypeOf(file);
+    part.disposition = "attachment";
+    part.name = std::filesystem::path(file).filename().string();
+    part.content = ReadAll(in);
+    body.children.push_back(std::move(part));
+  }
+  return body;
+}
+
+std::string Compose(const mime::Address& from, const Recipients& r, const Draft& draft,
+                    const std::optional<Original>& original, const ComposeFlags& flags) {
   std::vector<mime::HeaderField> headers;
-  mime::Address from{Str(identity, "name"), Str(identity, "email")};
   headers.push_back({"From", mime::FormatAddresses({{std::nullopt, {from}}})});
-  if (!to.empty()) headers.push_back({"To", mime::FormatAddresses({{std::nullopt, to}})});
-  if (!cc.empty()) headers.push_back({"Cc", mime::FormatAddresses({{std::nullopt, cc}})});
+  if (!r.to.empty()) headers.push_back({"To", mime::FormatAddresses({{std::nullopt, r.to}})});
+  if (!r.cc.empty()) headers.push_back({"Cc", mime::FormatAddresses({{std::nullopt, r.cc}})});
   headers.push_back({"Subject", mime::EncodeText(draft.subject)});
   time_t now = std::time(nullptr);
   std::tm local{};
@@ -265,91 +290,84 @@ int RunSend(const ComposeFlags& flags) {
     headers.push_back({"References", mime::FormatMessageIds(refs)});
   }
   headers.push_back({"User-Agent", "pushmail/0.1"});
-  mime::DraftPart text;
-  text.type = "text/plain";
-  text.charset = "utf-8";
-  text.content = draft.body;
-  mime::DraftPart body = text;
-  if (!flags.attach.empty()) {
-    body = mime::DraftPart{};
-    body.type = "multipart/mixed";
-    body.children.push_back(text);
-    for (const auto& file : flags.attach) {
-      std::ifstream in(file, std::ios::binary);
-      if (!in) throw Failure(FailureKind::kUsage, "cannot read the attachment " + file);
-      mime::DraftPart part;
-      part.type = MimeTypeOf(file);
-      part.disposition = "attachment";
-      part.name = std::filesystem::path(file).filename().string();
-      part.content = ReadAll(in);
-      body.children.push_back(std::move(part));
-    }
-  }
-  std::string raw = mime::Compose(headers, body);
-  std::string blob = client.Upload(raw, "message/rfc822");
+  return mime::Compose(headers, Body(draft, flags.attach));
+}
 
-  json::array rcpt;
-  for (const auto* list : {&to, &cc, &bcc}) {
-    for (const auto& a : *list) rcpt.push_back(json::object{{"email", a.email}});
+void CheckCreated(const json::object& response, const std::string& what) {
+  const auto* failed = response.if_contains("notCreated");
+  if (failed && failed->is_object() && !failed->as_object().empty()) {
+    throw Failure(FailureKind::kServer, what + ": " + json::serialize(*failed));
   }
+}
+
+// Imports `raw` into Drafts and submits it in one request; on success the server moves it to
+// Sent. Returns the new email's id.
+std::string Submit(JmapClient& client, const std::string& raw, const json::object& identity,
+                   const Recipients& r) {
+  std::vector<MailboxInfo> boxes = FetchMailboxes(client);
+  const MailboxInfo& drafts = RequireMailbox(boxes, "drafts");
+  const MailboxInfo& sent = RequireMailbox(boxes, "sent");
+  std::string blob = client.Upload(raw, "message/rfc822");
+  json::object email{{"blobId", blob},
+                     {"mailboxIds", json::object{{drafts.id, true}}},
+                     {"keywords", json::object{{"$draft", true}, {"$seen", true}}}};
+  json::object envelope{{"mailFrom", json::object{{"email", Str(identity, "email")}}},
+                        {"rcptTo", r.Envelope()}};
+  json::object submission{
+      {"identityId", Str(identity, "id")}, {"emailId", "#d"}, {"envelope", envelope}};
+  json::object on_success{{"mailboxIds/" + drafts.id, nullptr},
+                          {"mailboxIds/" + sent.id, true},
+                          {"keywords/$draft", nullptr}};
   json::array calls{
-      json::array{
-          "Email/import",
-          json::object{
-              {"emails",
-               json::object{{"d", json::object{{"blobId", blob},
-                                               {"mailboxIds", json::object{{drafts.id, true}}},
-                                               {"keywords", json::object{{"$draft", true},
-                                                                         {"$seen", true}}}}}}}},
-          "i"},
-      json::array{
-          "EmailSubmission/set",
-          json::object{
-              {"create",
-               json::object{{"s", json::object{{"identityId", Str(identity, "id")},
-                                               {"emailId", "#d"},
-                                               {"envelope",
-                                                json::object{{"mailFrom",
-                                                              json::object{{"email", from.email}}},
-                                                             {"rcptTo", std::move(rcpt)}}}}}}},
-              {"onSuccessUpdateEmail",
-               json::object{{"#s", json::object{{"mailboxIds/" + drafts.id, nullptr},
-                                                {"mailboxIds/" + sent.id, true},
-                                                {"keywords/$draft", nullptr}}}}}},
-          "s"}};
+      json::array{"Email/import", json::object{{"emails", json::object{{"d", email}}}}, "i"},
+      json::array{"EmailSubmission/set",
+                  json::object{{"create", json::object{{"s", submission}}},
+                               {"onSuccessUpdateEmail", json::object{{"#s", on_success}}}},
+                  "s"}};
   json::array responses = client.Call(std::move(calls));
   const json::object& imported = Response(responses, "i");
-  if (const auto* failed = imported.if_contains("notCreated");
-      failed && failed->is_object() && !failed->as_object().empty()) {
-    throw Failure(FailureKind::kServer,
-                  "the server did not take the message: " + json::serialize(*failed));
+  CheckCreated(imported, "the server did not take the message");
+  CheckCreated(Response(responses, "s"),
+               "sending failed (the message stays in " + drafts.name + ")");
+  const auto* created = imported.if_contains("created");
+  const auto* d = created && created->is_object() ? created->as_object().if_contains("d") : nullptr;
+  return d && d->is_object() ? Str(d->as_object(), "id") : std::string();
+}
+
+json::object Identity(JmapClient& client) {
+  json::object got = client.CallOne("Identity/get", json::object{{"ids", nullptr}});
+  const auto* list = got.if_contains("list");
+  if (!list || !list->is_array() || list->as_array().empty() ||
+      !list->as_array().front().is_object()) {
+    throw Failure(FailureKind::kServer, "the server has no identity to send as");
   }
-  const json::object& submitted = Response(responses, "s");
-  if (const auto* failed = submitted.if_contains("notCreated");
-      failed && failed->is_object() && !failed->as_object().empty()) {
-    throw Failure(FailureKind::kServer, "sending failed: " + json::serialize(*failed) +
-                                            " (the message stays in " + drafts.name + ")");
+  return list->as_array().front().as_object();
+}
+
+}  // namespace
+
+int RunSend(const ComposeFlags& flags) {
+  Login login = RequireLogin();
+  JmapClient client(login);
+  Draft draft{Join(flags.to), Join(flags.cc), Join(flags.bcc), flags.subject, ""};
+  std::optional<Original> original;
+  if (!flags.reply_id.empty()) {
+    original = ReadOriginal(client, flags.reply_id);
+    Answer(*original, login.user, flags.reply_all, draft);
   }
+  draft = WriteDraft(flags, original, draft);
+  Recipients r{Addresses(draft.to, "To"), Addresses(draft.cc, "Cc"), Addresses(draft.bcc, "Bcc")};
+  if (r.to.empty() && r.cc.empty() && r.bcc.empty()) {
+    throw Failure(FailureKind::kUsage, "the message has no recipient (To:, Cc: or --to)");
+  }
+  json::object identity = Identity(client);
+  mime::Address from{Str(identity, "name"), Str(identity, "email")};
+  std::string id = Submit(client, Compose(from, r, draft, original, flags), identity, r);
   if (original) {
-    client.CallOne(
-        "Email/set",
-        json::object{
-            {"update", json::object{{original->id, json::object{{"keywords/$answered", true}}}}}});
+    json::object answered{{original->id, json::object{{"keywords/$answered", true}}}};
+    client.CallOne("Email/set", json::object{{"update", std::move(answered)}});
   }
-  std::string id;
-  if (const auto* created = imported.if_contains("created"); created && created->is_object()) {
-    if (const auto* d = created->as_object().if_contains("d"); d && d->is_object())
-      id = Str(d->as_object(), "id");
-  }
-  std::printf("sent %s to %s (a copy is in %s)\n", id.c_str(),
-              Join([&] {
-                std::vector<std::string> r;
-                for (const auto* list : {&to, &cc, &bcc})
-                  for (const auto& a : *list) r.push_back(a.email);
-                return r;
-              }())
-                  .c_str(),
-              sent.name.c_str());
+  std::printf("sent %s to %s (a copy is in Sent)\n", id.c_str(), r.Emails().c_str());
   return 0;
 }
 

@@ -30,7 +30,7 @@ std::vector<std::string> Addresses(const json::object& email, std::string_view k
   for (const auto& a : list->as_array()) {
     if (!a.is_object()) continue;
     std::string name = Str(a.as_object(), "name"), addr = Str(a.as_object(), "email");
-    std::string full = name.empty() ? addr : name + " <" + addr + ">";
+    std::string full = DisplayAddress(name, addr);
     if (first && first->empty()) *first = full;
     out.push_back(addr);
     if (!name.empty()) out.push_back(full);
@@ -143,6 +143,16 @@ EmailFacts FactsFromJson(const json::object& email, const std::vector<MailboxInf
 
 MessageFacts RuleFacts(const EmailFacts& f) {
   return {f.from_addrs, f.to_addrs, f.subject, f.headers, f.size};
+}
+
+std::string DisplayAddress(std::string_view name, std::string_view email) {
+  std::string out;
+  if (!name.empty()) {
+    out.append(name).append(" <").append(email).append(">");
+  } else {
+    out.append(email);
+  }
+  return out;
 }
 
 bool HasKeyword(const EmailFacts& facts, std::string_view keyword) {

@@ -45,6 +45,9 @@ struct EmailFacts {
 boost::json::array FactsProperties(bool headers);
 EmailFacts FactsFromJson(const boost::json::object& email, const std::vector<MailboxInfo>& boxes);
 
+// "Name <addr>", or "addr" without a name.
+std::string DisplayAddress(std::string_view name, std::string_view email);
+
 // What the rules look at.
 MessageFacts RuleFacts(const EmailFacts& facts);
 

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "client/html_text.h"
+#include "client/mail.h"
 #include "mime/headers.h"
 
 namespace pushmail::client {
@@ -15,7 +16,7 @@ std::string AddressLine(const std::vector<mime::Address>& list) {
   std::string out;
   for (const auto& a : list) {
     if (!out.empty()) out += ", ";
-    out += a.name.empty() ? a.email : a.name + " <" + a.email + ">";
+    out += DisplayAddress(a.name, a.email);
   }
   return out;
 }

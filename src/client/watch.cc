@@ -323,6 +323,7 @@ void Watcher::Exec(const EmailFacts& facts, bool notify) {
   env.push_back("PUSHMAIL_RECEIVED_AT=" + facts.received_at);
   env.push_back(std::string("PUSHMAIL_NOTIFY=") + (notify ? "1" : "0"));
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::string shell = "/bin/sh", dash_c = "-c", command = flags_.exec;
