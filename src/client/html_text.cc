@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/utf8.h"
+
 namespace pushmail::client {
 
 namespace {
@@ -18,23 +20,10 @@ constexpr int kShownDepth = 8;
 char Lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
 bool Space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
-void AppendUtf8(uint32_t cp, std::string& out) {
+// A numeric reference to what is no Unicode scalar value stands for U+FFFD.
+void AppendCodePoint(uint32_t cp, std::string& out) {
   if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
+  AppendUtf8(out, cp);
 }
 
 constexpr std::array<std::pair<std::string_view, uint32_t>, 40> kEntities{{
@@ -287,12 +276,12 @@ size_t DecodeCharacterReference(std::string_view text, std::string& out) {
       if (d < 0) return 0;
       cp = std::min<uint32_t>(cp * (hex ? 16 : 10) + static_cast<uint32_t>(d), 0x110000);
     }
-    AppendUtf8(cp, out);
+    AppendCodePoint(cp, out);
     return semi + 1;
   }
   for (const auto& [entity, cp] : kEntities) {
     if (entity == name) {
-      AppendUtf8(cp, out);
+      AppendCodePoint(cp, out);
       return semi + 1;
     }
   }
