@@ -92,12 +92,14 @@ class Watcher {
 };
 
 int Watcher::Run() {
-  json::object args{{"ids", json::array()}};
-  email_state_ = Str(client_.CallOne("Email/get", std::move(args)), "state");
   std::mt19937 random(std::random_device{}());
   double backoff = 1;
   for (;;) {
     try {
+      if (email_state_.empty()) {  // where "new" starts: the state when watch began
+        json::object args{{"ids", json::array()}};
+        email_state_ = Str(client_.CallOne("Email/get", std::move(args)), "state");
+      }
       bool websocket = !flags_.event_source && !client_.session().websocket_path.empty();
       if (websocket) {
         HoldWebSocket();
