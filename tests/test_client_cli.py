@@ -496,12 +496,18 @@ class SyncTest(ClientTest):
         self.login()
         for n in range(25):
             self.swaks(f"message {n}", body=f"body number {n}")
-        _, out, _ = self.pm("sync")
-        self.assertIn("synced 6 mailboxes and 25 messages (25 downloaded, 0 removed)", out)
+        # On a terminal (script(1) makes one) a long sync draws a progress bar.
+        r = subprocess.run(["script", "-qec", PUSHMAIL + " sync", "/dev/null"],
+                           stdin=subprocess.DEVNULL, capture_output=True, env=self.env, timeout=120)
+        screen = r.stdout.decode().replace("\r", "\n")
+        self.assertEqual(r.returncode, 0, screen)
+        self.assertIn("sync: [##############################] 25/25 messages", screen)
+        self.assertIn("synced 6 mailboxes and 25 messages (25 downloaded, 0 removed)", screen)
         first = self.ids()[0]
         self.pm("rm", first["id"])
-        _, out, _ = self.pm("sync")
+        _, out, err = self.pm("sync")
         self.assertIn("25 messages (0 downloaded, 0 removed)", out)
+        self.assertNotIn("sync: [", err)  # no bar when stderr is no terminal
 
         self.server.stop()
         rc, out, err = self.pm("ls", "--limit", "100")
