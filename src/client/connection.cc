@@ -204,8 +204,8 @@ HttpResponse Connection::Request(std::string_view method, std::string_view targe
   }
 }
 
-bool Connection::OpenWebSocket(std::string_view target, std::string_view protocol,
-                               std::chrono::seconds idle) {
+unsigned Connection::OpenWebSocket(std::string_view target, std::string_view protocol,
+                                   std::chrono::seconds idle) {
   Connect();
   impl_->ws = std::make_unique<websocket::stream<TlsStream>>(std::move(*impl_->stream));
   impl_->stream.reset();
@@ -223,12 +223,8 @@ bool Connection::OpenWebSocket(std::string_view target, std::string_view protoco
   error_code ec = impl_->Drive(
       [&](auto handler) { ws.async_handshake(response, host, target, std::move(handler)); });
   if (ec == websocket::error::upgrade_declined) {
-    if (response.result_int() == 401) {
-      Close();
-      throw Failure(FailureKind::kAuth, "401");
-    }
     Close();
-    return false;
+    return response.result_int();
   }
   if (ec) {
     Close();
@@ -238,7 +234,7 @@ bool Connection::OpenWebSocket(std::string_view target, std::string_view protoco
   beast::get_lowest_layer(ws).expires_never();
   websocket::stream_base::timeout timeouts{kRequestTimeout, idle, true};
   ws.set_option(timeouts);
-  return true;
+  return 101;
 }
 
 void Connection::WebSocketWrite(std::string_view text) {
@@ -266,7 +262,7 @@ std::string Connection::WebSocketRead() {
   return beast::buffers_to_string(message.data());
 }
 
-bool Connection::OpenEventStream(std::string_view target) {
+unsigned Connection::OpenEventStream(std::string_view target) {
   Connect();
   auto& stream = *impl_->stream;
   http::request<http::empty_body> request{http::verb::get, target, 11};
@@ -290,15 +286,8 @@ bool Connection::OpenEventStream(std::string_view target) {
                   "the event stream of " + url_ + " failed: " + ec.message());
   }
   unsigned status = impl_->events->get().result_int();
-  if (status == 401) {
-    Close();
-    throw Failure(FailureKind::kAuth, "401");
-  }
-  if (status != 200) {
-    Close();
-    return false;
-  }
-  return true;
+  if (status != 200) Close();
+  return status;
 }
 
 std::string Connection::EventStreamRead(std::chrono::seconds timeout) {

@@ -41,15 +41,17 @@ class Connection {
 
   // Upgrades a new connection to a WebSocket at `target` with subprotocol `protocol`. The
   // WebSocket pings the server after `idle` / 2 of silence and fails a read after `idle`.
-  // Returns false (and keeps no connection) when the server answered the upgrade with an HTTP
-  // status other than 101, e.g. 404 where there is no WebSocket.
-  bool OpenWebSocket(std::string_view target, std::string_view protocol, std::chrono::seconds idle);
+  // Returns the HTTP status of the answer: 101 when the WebSocket is open; anything else (401,
+  // 404 where there is no WebSocket) leaves no connection.
+  unsigned OpenWebSocket(std::string_view target, std::string_view protocol,
+                         std::chrono::seconds idle);
   void WebSocketWrite(std::string_view text);
   // The next text message.
   std::string WebSocketRead();
 
-  // GETs `target` as text/event-stream on a new connection; false when the answer is not 200.
-  bool OpenEventStream(std::string_view target);
+  // GETs `target` as text/event-stream on a new connection. Returns the HTTP status: 200 when
+  // the stream is open; anything else leaves no connection.
+  unsigned OpenEventStream(std::string_view target);
   // The next octets of the stream; fails when nothing arrives within `timeout`.
   std::string EventStreamRead(std::chrono::seconds timeout);
 

@@ -67,6 +67,8 @@ class Watcher {
   int Run();
 
  private:
+  // A 401 ends watch (log in again); a 5xx is retried like a lost connection.
+  void RefusedPush(unsigned status, const std::string& what);
   void Connected(const std::string& how);
   void HoldWebSocket();
   void HoldEventSource();
@@ -88,7 +90,7 @@ class Watcher {
   std::set<std::string> shown_;
   std::deque<std::string> shown_order_;
   bool tty_ = ::isatty(STDOUT_FILENO) != 0;
-  std::chrono::steady_clock::time_point connected_at_;
+  std::optional<std::chrono::steady_clock::time_point> connected_at_;  // of the open push
 };
 
 int Watcher::Run() {
@@ -107,16 +109,13 @@ int Watcher::Run() {
         HoldEventSource();
       }
     } catch (const Failure& f) {
-      if (f.kind() != FailureKind::kUnreachable) {
-        if (f.kind() == FailureKind::kAuth && std::string_view(f.what()) == "401") {
-          client_.TokenRefused();
-        }
-        throw;
-      }
+      if (f.kind() != FailureKind::kUnreachable) throw;
       push_.Close();
       client_.connection().Close();
       // A connection that lived a while was a success: start the backoff again.
-      if (std::chrono::steady_clock::now() - connected_at_ > std::chrono::seconds(60)) backoff = 1;
+      auto now = std::chrono::steady_clock::now();
+      if (connected_at_ && now - *connected_at_ > std::chrono::seconds(60)) backoff = 1;
+      connected_at_.reset();
       std::uniform_real_distribution<double> jitter(0.5, 1.0);
       double wait = backoff * jitter(random);
       Status(std::string(f.what()) + "; trying again in " + std::to_string(wait).substr(0, 4) +
@@ -124,6 +123,13 @@ int Watcher::Run() {
       std::this_thread::sleep_for(std::chrono::duration<double>(wait));
       backoff = std::min<double>(backoff * 2, std::max(1, flags_.max_backoff_s));
     }
+  }
+}
+
+void Watcher::RefusedPush(unsigned status, const std::string& what) {
+  if (status == 401) client_.TokenRefused();
+  if (status >= 500) {  // busy or shutting down: worth another try
+    throw Failure(FailureKind::kUnreachable, what + " was answered HTTP " + std::to_string(status));
   }
 }
 
@@ -135,20 +141,22 @@ void Watcher::Connected(const std::string& how) {
 
 void Watcher::HoldWebSocket() {
   std::string path = client_.session().websocket_path;
-  Connection& push = push_;
-  if (!push.OpenWebSocket(path, "jmap", kPushIdle)) {
-    Status("the server offers no WebSocket here; using EventSource");
+  unsigned status = push_.OpenWebSocket(path, "jmap", kPushIdle);
+  RefusedPush(status, "the WebSocket upgrade");
+  if (status != 101) {
+    Status("the WebSocket upgrade was answered HTTP " + std::to_string(status) +
+           "; using EventSource");
     flags_.event_source = true;
     return;
   }
   json::object enable{{"@type", "WebSocketPushEnable"}, {"dataTypes", json::array{"Email"}}};
   if (!push_state_.empty()) enable["pushState"] = push_state_;
-  push.WebSocketWrite(json::serialize(enable));
+  push_.WebSocketWrite(json::serialize(enable));
   Connected("WebSocket");
   // Registered first, then caught up: a commit in between is pushed and found again, not lost.
   Resync();
   for (;;) {
-    std::string text = push.WebSocketRead();
+    std::string text = push_.WebSocketRead();
     boost::system::error_code ec;
     json::value v = json::parse(text, ec);
     if (ec || !v.is_object()) continue;
@@ -167,15 +175,17 @@ void Watcher::HoldEventSource() {
   replace("{types}", "Email");
   replace("{closeafter}", "no");
   replace("{ping}", "30");
-  Connection& push = push_;
-  if (!push.OpenEventStream(path)) {
-    throw Failure(FailureKind::kServer, "the server offers neither WebSocket nor EventSource push");
+  unsigned status = push_.OpenEventStream(path);
+  RefusedPush(status, "the event stream");
+  if (status != 200) {
+    throw Failure(FailureKind::kServer, "the event stream was answered HTTP " +
+                                            std::to_string(status) + ": no push to be had here");
   }
   Connected("EventSource");
   Resync();
   std::string pending;
   for (;;) {
-    pending += push.EventStreamRead(kPushIdle);
+    pending += push_.EventStreamRead(kPushIdle);
     for (size_t end = pending.find("\n\n"); end != std::string::npos; end = pending.find("\n\n")) {
       std::string event = pending.substr(0, end);
       pending.erase(0, end + 2);
