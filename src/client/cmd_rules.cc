@@ -19,16 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string ReadFile(const std::string& path, size_t limit) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Failure(FailureKind::kUsage, "cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string out = text.str();
-  if (out.size() > limit) throw Failure(FailureKind::kUsage, path + " is too large");
-  return out;
-}
-
 void AddAddresses(const std::vector<mime::Address>& list, std::vector<std::string>& out) {
   for (const auto& a : list) {
     out.push_back(a.email);
@@ -71,12 +61,10 @@ std::string Describe(const Rule& r) {
 }  // namespace
 
 int RunRulesTest(const std::string& rules_file, const std::vector<std::string>& messages) {
-  std::string error;
-  auto rules = ParseRules(ReadFile(rules_file, kMaxRulesFile), &error);
-  if (!rules) throw Failure(FailureKind::kUsage, rules_file + ": " + error);
+  RuleSet rules = LoadRulesFile(rules_file);
   if (messages.empty()) {
-    std::printf("%s: %zu rules\n", rules_file.c_str(), rules->rules.size());
-    for (const auto& r : rules->rules)
+    std::printf("%s: %zu rules\n", rules_file.c_str(), rules.rules.size());
+    for (const auto& r : rules.rules)
       std::printf("  %s: %s\n", r.name.c_str(), Describe(r).c_str());
     return 0;
   }
@@ -84,7 +72,7 @@ int RunRulesTest(const std::string& rules_file, const std::vector<std::string>& 
   for (const auto& m : messages) {
     MessageFacts facts;
     if (std::filesystem::is_regular_file(m)) {
-      facts = FactsOfFile(ReadFile(m, 256u << 20));
+      facts = FactsOfFile(RequireFile(m, 256u << 20));
     } else {
       if (!client) client = std::make_unique<JmapClient>(RequireLogin());
       json::object got = client->CallOne(
@@ -97,7 +85,7 @@ int RunRulesTest(const std::string& rules_file, const std::vector<std::string>& 
       }
       facts = RuleFacts(FactsFromJson(list->as_array().front().as_object(), {}));
     }
-    Verdict v = ApplyRules(*rules, facts);
+    Verdict v = ApplyRules(rules, facts);
     std::string matched;
     for (const auto& n : v.matched) matched += (matched.empty() ? "'" : ", '") + n + "'";
     if (v.matched.empty()) {

@@ -34,14 +34,6 @@ struct Draft {
   std::string to, cc, bcc, subject, body;
 };
 
-std::string ReadAll(std::istream& in) {
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string out = text.str();
-  if (out.size() > kMaxDraft) throw Failure(FailureKind::kUsage, "the message is too large");
-  return out;
-}
-
 // "To: ...\nCc: ...\nSubject: ...\n\nbody"; a text without a header block is all body.
 Draft ParseDraft(const std::string& text, Draft draft) {
   size_t pos = 0;
@@ -99,8 +91,7 @@ Draft Edit(const Draft& start) {
   }
   int status = 1;
   if (pid > 0) ::waitpid(pid, &status, 0);
-  std::ifstream in(path);
-  std::string edited = ReadAll(in);
+  std::string edited = ReadFile(path, kMaxDraft).value_or(std::string());
   ::unlink(path.c_str());
   if (pid < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw Failure(FailureKind::kLocal, "the editor failed; nothing was sent");
@@ -243,7 +234,7 @@ Draft WriteDraft(const ComposeFlags& flags, const std::optional<Original>& origi
     draft.body = original ? "\n\n" + Quote(*original) : "";
     return Edit(draft);
   }
-  draft = ParseDraft(ReadAll(std::cin), draft);
+  draft = ParseDraft(ReadAll(std::cin, kMaxDraft, "the message"), draft);
   if (original) draft.body += (draft.body.ends_with('\n') ? "\n" : "\n\n") + Quote(*original);
   return draft;
 }
@@ -258,13 +249,11 @@ mime::DraftPart Body(const Draft& draft, const std::vector<std::string>& attach)
   body.type = "multipart/mixed";
   body.children.push_back(std::move(text));
   for (const auto& file : attach) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw Failure(FailureKind::kUsage, "cannot read the attachment " + file);
     mime::DraftPart part;
     part.type = MimeTypeOf(file);
     part.disposition = "attachment";
     part.name = std::filesystem::path(file).filename().string();
-    part.content = ReadAll(in);
+    part.content = RequireFile(file, kMaxDraft);
     body.children.push_back(std::move(part));
   }
   return body;

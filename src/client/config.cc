@@ -64,14 +64,39 @@ void SaveLogin(const Login& login) {
   }
 }
 
-std::optional<Login> LoadLogin() {
-  std::string path = LoginPath();
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
+std::string ReadAll(std::istream& in, size_t limit, const std::string& what) {
   std::stringstream text;
   text << in.rdbuf();
+  std::string out = text.str();
+  if (out.size() > limit) throw Failure(FailureKind::kUsage, what + " is too large");
+  return out;
+}
+
+std::optional<std::string> ReadFile(const std::string& path, size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return ReadAll(in, limit, path);
+}
+
+std::string RequireFile(const std::string& path, size_t limit) {
+  auto text = ReadFile(path, limit);
+  if (!text) throw Failure(FailureKind::kUsage, "cannot read " + path);
+  return std::move(*text);
+}
+
+RuleSet LoadRulesFile(const std::string& path) {
+  std::string error;
+  auto rules = ParseRules(RequireFile(path, kMaxRulesFile), &error);
+  if (!rules) throw Failure(FailureKind::kUsage, path + ": " + error);
+  return std::move(*rules);
+}
+
+std::optional<Login> LoadLogin() {
+  std::string path = LoginPath();
+  auto text = ReadFile(path, 1 << 20);
+  if (!text) return std::nullopt;
   boost::system::error_code ec;
-  json::value v = json::parse(text.str(), ec);
+  json::value v = json::parse(*text, ec);
   if (ec || !v.is_object()) {
     throw Failure(FailureKind::kLocal, path + " is damaged: remove it and log in again");
   }

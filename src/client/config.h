@@ -1,8 +1,11 @@
 #pragma once
 // Where the client keeps its files (XDG Base Directory) and the login it stores.
 
+#include <iosfwd>
 #include <optional>
 #include <string>
+
+#include "client/rules.h"
 
 namespace pushmail::client {
 
@@ -35,5 +38,14 @@ std::optional<Login> LoadLogin();
 Login RequireLogin();
 // Removes the stored login; false when there was none.
 bool RemoveLogin();
+
+// All of `in`, or Failure (kUsage) naming `what` when it is longer than `limit`.
+std::string ReadAll(std::istream& in, size_t limit, const std::string& what);
+// The file at `path`; nullopt when it cannot be opened. Failure (kUsage) when over `limit`.
+std::optional<std::string> ReadFile(const std::string& path, size_t limit);
+// ReadFile, or Failure (kUsage) "cannot read PATH".
+std::string RequireFile(const std::string& path, size_t limit);
+// The rules file at `path` (rules.h), or Failure (kUsage) with its path, line and column.
+RuleSet LoadRulesFile(const std::string& path);
 
 }  // namespace pushmail::client

@@ -42,19 +42,11 @@ constexpr int kMaxChangesPerCall = 256;
 
 void Status(const std::string& line) { std::fprintf(stderr, "pushmail: %s\n", line.c_str()); }
 
+// The --rules file, else rules.toml in the config folder when there is one.
 std::optional<RuleSet> LoadRules(const std::string& given) {
   std::string path = given.empty() ? ConfigDir() + "/rules.toml" : given;
-  std::ifstream in(path);
-  if (!in) {
-    if (given.empty()) return std::nullopt;
-    throw Failure(FailureKind::kUsage, "cannot read the rules file " + path);
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string error;
-  auto rules = ParseRules(text.str(), &error);
-  if (!rules) throw Failure(FailureKind::kUsage, path + ": " + error);
-  return rules;
+  if (given.empty() && access(path.c_str(), F_OK) != 0) return std::nullopt;
+  return LoadRulesFile(path);
 }
 
 class Watcher {
