@@ -35,6 +35,8 @@ std::optional<json::object> ParseObject(std::string_view text) {
 
 }  // namespace
 
+std::string CacheOwner(const Login& login) { return login.server.url + " " + login.user; }
+
 std::string Cache::DefaultPath() { return DataDir() + "/cache.db"; }
 
 std::optional<Cache> Cache::Open(const std::string& path, const std::string& owner, bool create) {

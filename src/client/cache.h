@@ -11,10 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "client/config.h"
 #include "client/mail.h"
 #include "store/sqlite/db.h"
 
 namespace pushmail::client {
+
+// Whose cache it is: the login's server and user.
+std::string CacheOwner(const Login& login);
 
 class Cache {
  public:

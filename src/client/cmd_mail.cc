@@ -19,8 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string CacheOwner(const Login& login) { return login.server.url + " " + login.user; }
-
 // The cache, when the server is away and there is one; else the failure goes on.
 Cache OfflineCache(const Login& login, const Failure& why) {
   if (why.kind() != FailureKind::kUnreachable) throw why;

@@ -76,7 +76,7 @@ std::string Now() {
 int RunSync(bool quiet) {
   Login login = RequireLogin();
   JmapClient client(login);
-  auto cache = Cache::Open(Cache::DefaultPath(), login.server.url + " " + login.user, true);
+  auto cache = Cache::Open(Cache::DefaultPath(), CacheOwner(login), true);
   std::vector<MailboxInfo> boxes = FetchMailboxes(client);
   std::vector<std::string> ids = AllIds(client);
   cache->Begin();
