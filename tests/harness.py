@@ -23,6 +23,7 @@ START_TIMEOUT = 20
 class Server:
     def __init__(self, data=None, listeners=("smtp", "submission"), extra=(), config=None):
         self.owns_data = data is None
+        self.fixed_ports = {}  # listener name -> port to listen on instead of a free one
         self.data = data or tempfile.mkdtemp(prefix="pushmail-test-")
         self.listeners = listeners
         self.extra = list(extra)
@@ -39,7 +40,7 @@ class Server:
                 f.write(self.config)
             args += ["--config", path]
         for name in self.listeners:
-            args += ["--" + name, "127.0.0.1:0"]
+            args += ["--" + name, f"127.0.0.1:{self.fixed_ports.get(name, 0)}"]
         args += self.extra
         if self.proc and self.proc.stdout:
             self.proc.stdout.close()  # the previous run's pipe

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/utf8.h"
 #include "imap/protocol/chars.h"
 
 namespace pushmail::imap {
@@ -41,24 +42,6 @@ int32_t NextCodePoint(std::string_view s, size_t& pos) {
   static constexpr int32_t kMin[] = {0, 0x80, 0x800, 0x10000};
   if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
   return cp;
-}
-
-void AppendUtf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
 }
 
 bool IsPrintableAscii(uint32_t c) { return c >= 0x20 && c <= 0x7E; }
