@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "base/strings.h"
+#include "mime/gobject.h"
 #include "mime/recorder.h"
 
 namespace pushmail::mime {
@@ -44,17 +45,6 @@ std::string ValidUtf8(std::string_view s) {
   if (g_utf8_validate(s.data(), static_cast<gssize>(s.size()), nullptr)) return std::string(s);
   return Take(g_utf8_make_valid(s.data(), static_cast<gssize>(s.size())));
 }
-
-template <class T>
-struct Ref {
-  T* p;
-  explicit Ref(T* ptr) : p(ptr) {}
-  Ref(const Ref&) = delete;
-  Ref& operator=(const Ref&) = delete;
-  ~Ref() {
-    if (p) g_object_unref(p);
-  }
-};
 
 Address MailboxOf(InternetAddress* a) {
   return {ValidUtf8(Str(internet_address_get_name(a))),

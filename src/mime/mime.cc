@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "base/strings.h"
+#include "mime/gobject.h"
 #include "mime/recorder.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -36,18 +37,6 @@ void InitGmime() {
     RegisterRecordingTypes();
   });
 }
-
-// Owns a GObject reference.
-template <class T>
-struct Ref {
-  T* p;
-  explicit Ref(T* ptr) : p(ptr) {}
-  Ref(const Ref&) = delete;
-  Ref& operator=(const Ref&) = delete;
-  ~Ref() {
-    if (p) g_object_unref(p);
-  }
-};
 
 std::string Str(const char* s) { return s ? std::string(s) : std::string(); }
 
