@@ -24,9 +24,9 @@ struct SmtpLimits {
 };
 
 struct ImapLimits {
-  size_t max_line = 64 * 1024;       // octets of a command line outside literals
-  size_t max_literal = 64ull << 20;  // advertised as APPENDLIMIT
-  unsigned max_bad_commands = 10;    // in a row, then BYE and close
+  size_t max_line = size_t{64} * 1024;  // octets of a command line outside literals
+  size_t max_literal = 64ull << 20;     // advertised as APPENDLIMIT
+  unsigned max_bad_commands = 10;       // in a row, then BYE and close
   unsigned max_commands_before_login = 30;
   unsigned max_connections_per_ip = 200;    // concurrent
   unsigned auth_failures_before_delay = 3;  // per IP, then every failed login is delayed
@@ -38,16 +38,16 @@ struct ImapLimits {
 
 // The HTTPS server (JMAP and push). The JMAP ones are advertised in the session resource.
 struct HttpLimits {
-  size_t max_header_size = 16 * 1024;       // request line and header fields; more: 431
-  size_t max_size_request = 10ull << 20;    // JMAP maxSizeRequest: request bodies; more: 413
-  size_t max_size_upload = 50ull << 20;     // JMAP maxSizeUpload (advertised)
-  unsigned max_concurrent_upload = 4;       // JMAP maxConcurrentUpload (advertised)
-  unsigned max_concurrent_requests = 8;     // JMAP maxConcurrentRequests, per account
-  unsigned max_calls_in_request = 64;       // JMAP maxCallsInRequest
-  unsigned max_objects_in_get = 1000;       // JMAP maxObjectsInGet
-  unsigned max_objects_in_set = 1000;       // JMAP maxObjectsInSet (advertised)
-  unsigned max_connections_per_ip = 500;    // concurrent; more are refused with 503
-  unsigned auth_failures_before_delay = 3;  // per IP, then every failed login is delayed
+  size_t max_header_size = size_t{16} * 1024;  // request line and header fields; more: 431
+  size_t max_size_request = 10ull << 20;       // JMAP maxSizeRequest: request bodies; more: 413
+  size_t max_size_upload = 50ull << 20;        // JMAP maxSizeUpload (advertised)
+  unsigned max_concurrent_upload = 4;          // JMAP maxConcurrentUpload (advertised)
+  unsigned max_concurrent_requests = 8;        // JMAP maxConcurrentRequests, per account
+  unsigned max_calls_in_request = 64;          // JMAP maxCallsInRequest
+  unsigned max_objects_in_get = 1000;          // JMAP maxObjectsInGet
+  unsigned max_objects_in_set = 1000;          // JMAP maxObjectsInSet (advertised)
+  unsigned max_connections_per_ip = 500;       // concurrent; more are refused with 503
+  unsigned auth_failures_before_delay = 3;     // per IP, then every failed login is delayed
   std::chrono::milliseconds auth_failure_delay{2000};
   std::chrono::seconds idle_timeout{300};    // keep-alive connection with no request
   std::chrono::seconds request_timeout{60};  // to read a request once it has begun

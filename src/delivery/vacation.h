@@ -17,7 +17,7 @@ namespace pushmail::delivery {
 
 // A sender hears a given vacation response at most once in this period (RFC 3834 2 asks for
 // "several days"; Sieve's vacation defaults to 7).
-inline constexpr int64_t kVacationPeriod = 7 * 24 * 3600;
+inline constexpr int64_t kVacationPeriod = int64_t{7} * 24 * 3600;
 
 // What the responder needs of a message just delivered, taken before the message is handed to
 // the store.

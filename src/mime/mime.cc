@@ -108,14 +108,14 @@ void DescribeHeaders(GMimeObject* object, Part& out) {
 
 // Where the line after the one holding `pos` starts, or the end of `raw`.
 int64_t NextLine(std::string_view raw, int64_t pos) {
-  size_t newline = raw.find('\n', pos);
-  return newline == std::string_view::npos ? raw.size() : newline + 1;
+  size_t newline = raw.find('\n', static_cast<size_t>(pos));
+  return static_cast<int64_t>(newline == std::string_view::npos ? raw.size() : newline + 1);
 }
 
 // Where a body that the delimiter line at `line` ends stops: the line break before a delimiter
 // belongs to the delimiter (RFC 2046 5.1.1). At the end of `raw` there is no delimiter.
 int64_t BeforeDelimiter(std::string_view raw, int64_t line) {
-  if (line >= static_cast<int64_t>(raw.size())) return raw.size();
+  if (line >= static_cast<int64_t>(raw.size())) return static_cast<int64_t>(raw.size());
   if (line >= 2 && raw[line - 2] == '\r' && raw[line - 1] == '\n') return line - 2;
   if (line >= 1 && raw[line - 1] == '\n') return line - 1;
   return line;
@@ -166,7 +166,7 @@ std::optional<int64_t> BodyStart(GMimeObject* object, const ParseRecorder& recor
 
 // Sets the offsets of `out`, and the size and lines of its body.
 void Locate(GMimeObject* object, Extent extent, const WalkContext& ctx, Part& out) {
-  int64_t end = std::clamp<int64_t>(extent.end, 0, ctx.raw.size());
+  int64_t end = std::clamp<int64_t>(extent.end, 0, static_cast<int64_t>(ctx.raw.size()));
   int64_t fallback = extent.header >= 0 ? extent.header : end;
   // GMime reads the line break before a delimiter that follows a header at once as the header's
   // end; RFC 2046 gives it to the delimiter, which leaves the header without its blank line.
