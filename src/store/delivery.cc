@@ -142,6 +142,9 @@ ErrorCode DeliverOne(Txn& txn, const Prepared& p, Delivered& d) {
   if (!uid) return uid.error();
   d.uid = *uid;
   if (auto ec = InsertEmail(txn, p, d)) return ec;
+  if (in.upstream) {
+    if (auto ec = RecordUpstream(txn, d.mailbox, *in.upstream, d.uid)) return ec;
+  }
   if (auto ec = RememberMessageId(txn, d.account, in.summary.message_id, d.thread)) return ec;
   auto thread_op = new_thread ? ChangeOp::kCreated : ChangeOp::kUpdated;
   if (auto ec = txn.Log(d.account, DataType::kEmail, d.email, ChangeOp::kCreated, d.modseq)) {

@@ -26,6 +26,10 @@ ErrorCode RemoveMembership(Txn& txn, AccountId account, MailboxId mailbox, Uid u
 // Bumps the account's modseq for a change to messages (Email, Mailbox counts, Thread).
 Result<ModSeq> BumpMessages(Txn& txn, AccountId account);
 
+// Records that local message `uid` of `mailbox` mirrors upstream message `upstream` (bridge.cc);
+// fails when that upstream message was mirrored already.
+ErrorCode RecordUpstream(Txn& txn, MailboxId mailbox, const UpstreamRef& upstream, Uid uid);
+
 // "G" and the hex SHA-256 of `bytes`: the id of the blob that holds them.
 std::string ContentBlobId(std::string_view bytes);
 // Records where the blob's bytes are; an earlier copy of the same bytes wins (delivery.cc).

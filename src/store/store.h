@@ -54,6 +54,9 @@ struct Incoming {
   std::optional<MailboxId> mailbox;
   Keywords keywords;                      // set on the new memberships
   std::vector<MailboxId> more_mailboxes;  // with `mailbox`: these too (JMAP mailboxIds)
+  // A bridged account's copy of an upstream message (bridge.cc): recorded in the same commit,
+  // and a second delivery of the same upstream message fails the whole delivery.
+  std::optional<UpstreamRef> upstream;
 };
 
 // --- JMAP Email writes (jmap_store.cc).
@@ -265,6 +268,15 @@ class Store {
   // Indexes up to `max` emails stored before the full-text index existed; returns how many it
   // did (0: none left).
   Result<size_t> IndexSearchBacklog(size_t max);
+
+  // --- Bridged accounts (bridge.cc): mailboxes mirrored from an upstream IMAP server.
+
+  // What the store knows of the upstream mailbox `mailbox` mirrors: all zero before the first
+  // sync.
+  Result<UpstreamMailbox> ReadUpstreamMailbox(MailboxId mailbox);
+  // Records the upstream mailbox's UIDVALIDITY and HIGHESTMODSEQ after a sync. A UIDVALIDITY
+  // other than the recorded one forgets which upstream messages were mirrored.
+  ErrorCode SetUpstreamMailbox(MailboxId mailbox, uint32_t uidvalidity, int64_t highest_modseq);
 
   StoreStats Stats() const;
 

@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "bridge/bridge.h"
 #include "exe/pushmaild/commands.h"
 #include "http/http.h"
 #include "hub/hub.h"
@@ -216,6 +217,8 @@ int Serve(ServeFlags flags) {
   }
   spdlog::info("pushmaild ready: {} workers, domains {}", workers.size(),
                fmt::join(config.domains, ", "));
+  bridge::Bridges bridges({config, **store, workers, blocking});
+  bridges.Start();
   // Emails stored before the full-text index existed are indexed in the background.
   std::atomic<bool> stopping{false};
   asio::post(blocking, [&store = **store, &stopping] {
@@ -230,8 +233,13 @@ int Serve(ServeFlags flags) {
 
   signals.Wait();
   stopping = true;
-  bool drained = Drain({DrainableOf(inbound), DrainableOf(submission), DrainableOf(imap_server),
-                        DrainableOf(http_server)});
+  bridges.Stop();
+  bool drained =
+      Drain({{[] {}, [&bridges] { bridges.Abort(); }, [&bridges] { return bridges.Active(); }},
+             DrainableOf(inbound),
+             DrainableOf(submission),
+             DrainableOf(imap_server),
+             DrainableOf(http_server)});
   workers.Stop();
   workers.Join();
   blocking.join();

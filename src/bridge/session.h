@@ -1,0 +1,95 @@
+#pragma once
+// Internal to the bridge: the upstream session of one bridged account. It lives on one worker:
+// every member below is touched only there, except `stopping_` and `running_`.
+//
+// One connection does everything: login, LIST, then a sync of every mailbox (SELECT, the
+// upstream UIDs, the new messages, the changed flags), then it watches: NOTIFY SET for every
+// personal mailbox when upstream offers NOTIFY, else IDLE on INBOX with a STATUS round over the
+// other mailboxes every `kStatusRound`. Any change it hears of makes it sync that mailbox again,
+// which is incremental (CONDSTORE's HIGHESTMODSEQ and CHANGEDSINCE when offered; else the UID
+// range past the last mirrored UID, and the UIDs that are gone).
+
+#include <atomic>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bridge/bridge.h"
+#include "bridge/connection.h"
+
+namespace pushmail::bridge {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Context& context, BridgeEntry entry, store::AccountId account,
+          boost::asio::any_io_executor executor);
+  void Start();
+  void Stop();   // thread-safe: log out at the next chance
+  void Abort();  // thread-safe: close the connection now
+  bool running() const { return running_.load(); }
+
+ private:
+  // An upstream mailbox and the local one that mirrors it.
+  struct Mailbox {
+    std::string name;  // as upstream spells it on the wire (modified UTF-7)
+    store::MailboxId local = 0;
+    bool dirty = true;  // a change was heard of: sync it
+    // What the last SELECT or STATUS said, to tell a change in the STATUS round.
+    uint32_t uidvalidity = 0, uidnext = 0, messages = 0;
+    int64_t modseq = 0;
+  };
+  struct Selected {
+    uint32_t uidvalidity = 0, uidnext = 0, exists = 0;
+    int64_t modseq = 0;  // 0: NOMODSEQ or no CONDSTORE
+  };
+
+  boost::asio::awaitable<void> Run();
+  // One connection's life; returns why it ended.
+  boost::asio::awaitable<ErrorCode> Serve();
+  boost::asio::awaitable<ErrorCode> Login();
+  boost::asio::awaitable<ErrorCode> ListMailboxes();
+  boost::asio::awaitable<ErrorCode> Watch();
+  boost::asio::awaitable<ErrorCode> Idle();
+  boost::asio::awaitable<ErrorCode> StatusRound();
+  boost::asio::awaitable<ErrorCode> Logout();
+
+  // sync.cc
+  boost::asio::awaitable<ErrorCode> Select(Mailbox& box, Selected& info);
+  boost::asio::awaitable<ErrorCode> Sync(Mailbox& box);
+  boost::asio::awaitable<Result<std::vector<store::Uid>>> SearchUids();
+  boost::asio::awaitable<ErrorCode> FetchNew(Mailbox& box, uint32_t uidvalidity,
+                                             const std::vector<store::Uid>& uids);
+  boost::asio::awaitable<ErrorCode> SyncFlags(Mailbox& box, const store::UpstreamMailbox& known,
+                                              int64_t changed_since);
+  // Marks what an unsolicited response says changed.
+  void Unsolicited(const Response& r);
+  Mailbox* FindByName(std::string_view name);
+
+  template <class F>
+  auto Blocking(F&& f) -> boost::asio::awaitable<std::invoke_result_t<F>>;
+
+  Context& context_;
+  BridgeEntry entry_;
+  UpstreamUrl url_;
+  std::string who_;  // "alice@example.test <- imap://host:port" for the log
+  store::AccountId account_;
+  boost::asio::any_io_executor executor_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::unique_ptr<Connection> conn_;
+  std::vector<Mailbox> mailboxes_;  // INBOX first
+  Mailbox* selected_ = nullptr;
+  bool notify_ = false;     // NOTIFY SET is in force on this connection
+  bool condstore_ = false;  // CONDSTORE enabled on this connection
+  bool esearch_ = false;
+  bool waiting_ = false;  // in a wait that Stop may cancel
+  bool synced_ = false;   // this connection got through its first sync
+  boost::asio::steady_timer backoff_timer_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> running_{false};
+  bool failed_ = false;  // upstream rejected the login: no retry
+};
+
+}  // namespace pushmail::bridge
