@@ -1,0 +1,217 @@
+"""The bridge against a real legacy server: a Dovecot user bridged to a pushmaild account.
+
+Mail delivered to Dovecot over LMTP must reach a JMAP EventSource client as a StateChange and
+show in Email/query; what is deleted or flagged on Dovecot must follow; a Dovecot restart must
+lose and double nothing.
+"""
+import base64
+import http.client
+import json
+import os
+import ssl
+import time
+import unittest
+
+from dovecot import DOVECOT, Dovecot
+from harness import DOMAIN, Server
+
+ALICE = "alice@" + DOMAIN
+CORE = "urn:ietf:params:jmap:core"
+MAIL = "urn:ietf:params:jmap:mail"
+WAIT = 60  # the bound of every wait for the bridge; never asserted as a time
+
+
+@unittest.skipUnless(os.path.exists(DOVECOT), "dovecot is not installed (scripts/install-deps)")
+class BridgeTest(unittest.TestCase):
+    def setUp(self):
+        self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}).start()
+        self.addCleanup(self.dovecot.cleanup)
+        self.server = Server(listeners=("http",))
+        self.addCleanup(self.server.cleanup)
+        self.server.add_user(ALICE, "alice-pw")
+        self.bridge(ALICE, "u1", "secret1")
+        self.server.start()
+        self.wait_log("in sync")
+
+    def bridge(self, local, user, password):
+        self.server.admin("bridge", "add", local, "--upstream",
+                          f"imap://127.0.0.1:{self.dovecot.imap_port}", "--user", user,
+                          "--password-stdin", input=(password + "\n").encode())
+
+    def wait_log(self, text, count=1):
+        deadline = time.monotonic() + WAIT
+        while self.server.log().count(text) < count:
+            if time.monotonic() > deadline:
+                self.fail(f"no '{text}' in the log:\n{self.server.log()}\n{self.dovecot.log()}")
+            time.sleep(0.05)
+
+    # --- JMAP as a client sees it.
+
+    def connect(self):
+        context = ssl.create_default_context(cafile=self.server.data + "/tls/cert.pem")
+        c = http.client.HTTPSConnection("127.0.0.1", self.server.ports["http"], timeout=WAIT,
+                                        context=context)
+        self.addCleanup(c.close)
+        return c
+
+    def auth(self):
+        return "Basic " + base64.b64encode(f"{ALICE}:alice-pw".encode()).decode()
+
+    def api(self, calls):
+        c = self.connect()
+        c.request("POST", "/jmap/api", body=json.dumps({"using": [CORE, MAIL],
+                                                         "methodCalls": calls}),
+                  headers={"Authorization": self.auth(), "Content-Type": "application/json"})
+        r = c.getresponse()
+        body = r.read()
+        self.assertEqual(r.status, 200, body)
+        return json.loads(body)["methodResponses"]
+
+    def account(self):
+        c = self.connect()
+        c.request("GET", "/.well-known/jmap", headers={"Authorization": self.auth()})
+        return json.loads(c.getresponse().read())["primaryAccounts"][MAIL]
+
+    def subjects(self):
+        """Subject of every email of the account, as Email/query and Email/get see them."""
+        account = self.account()
+        r = self.api([["Email/query", {"accountId": account}, "q"],
+                      ["Email/get", {"accountId": account, "properties": ["subject", "keywords"],
+                                     "#ids": {"resultOf": "q", "name": "Email/query",
+                                              "path": "/ids"}}, "g"]])
+        return sorted(e["subject"] for e in r[1][1]["list"])
+
+    def email(self, subject):
+        account = self.account()
+        r = self.api([["Email/query", {"accountId": account, "filter": {"subject": subject}}, "q"],
+                      ["Email/get", {"accountId": account,
+                                     "properties": ["subject", "keywords", "mailboxIds"],
+                                     "#ids": {"resultOf": "q", "name": "Email/query",
+                                              "path": "/ids"}}, "g"]])
+        found = r[1][1]["list"]
+        return found[0] if found else None
+
+    def open_events(self):
+        c = self.connect()
+        c.request("GET", "/jmap/eventsource/?types=*&closeafter=no&ping=0",
+                  headers={"Authorization": self.auth(), "Accept": "text/event-stream"})
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        return r
+
+    def next_state(self, stream):
+        name, data = None, []
+        while True:
+            line = stream.readline()
+            self.assertTrue(line, "the event stream ended")
+            line = line.decode().rstrip("\n")
+            if line == "":
+                if name == "state":
+                    return json.loads("\n".join(data))
+                name, data = None, []
+                continue
+            field, _, value = line.partition(": ")
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+
+    def wait_subjects(self, expected, stream=None):
+        """Waits (bounded) until the account holds exactly `expected` (a sorted list)."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            got = self.subjects()
+            if got == expected or time.monotonic() > deadline:
+                return got
+            if stream is not None:
+                self.next_state(stream)
+            else:
+                time.sleep(0.05)
+
+    # --- The tests.
+
+    def test_lmtp_delivery_is_pushed_and_queryable(self):
+        stream = self.open_events()
+        first = self.next_state(stream)
+        account = self.account()
+        old_email_state = first["changed"][account]["Email"]
+        self.dovecot.deliver("u1", "from dovecot")
+        change = self.next_state(stream)
+        self.assertNotEqual(change["changed"][account]["Email"], old_email_state)
+        email = self.email("from dovecot")
+        self.assertIsNotNone(email, "Email/query does not find the delivered message")
+        self.assertEqual(email["subject"], "from dovecot")
+        self.assertIn("bridge " + ALICE, self.server.log())
+
+    def test_delete_and_flags_on_dovecot_follow(self):
+        stream = self.open_events()
+        self.next_state(stream)
+        self.dovecot.deliver("u1", "keep me")
+        self.dovecot.deliver("u1", "delete me")
+        self.assertEqual(self.wait_subjects(["delete me", "keep me"], stream),
+                         ["delete me", "keep me"])
+        c = self.dovecot.imap("u1")
+        c.select("INBOX")
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"delete me"')
+        c.uid("STORE", found[0].decode(), "+FLAGS", "(\\Deleted)")
+        c.expunge()
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"keep me"')
+        c.uid("STORE", found[0].decode(), "+FLAGS", "(\\Flagged $Work)")
+        c.logout()
+        self.assertEqual(self.wait_subjects(["keep me"], stream), ["keep me"])
+        deadline = time.monotonic() + WAIT
+        keywords = {}
+        while time.monotonic() < deadline:
+            keywords = self.email("keep me")["keywords"]
+            if "$flagged" in keywords:
+                break
+            self.next_state(stream)
+        self.assertEqual(keywords, {"$flagged": True, "$work": True})
+
+    def test_dovecot_restart_loses_and_doubles_nothing(self):
+        self.dovecot.deliver("u1", "before restart")
+        self.assertEqual(self.wait_subjects(["before restart"]), ["before restart"])
+        self.dovecot.stop()
+        self.wait_log("upstream connection ended")
+        self.dovecot.start()
+        self.dovecot.deliver("u1", "after restart 1")
+        self.dovecot.deliver("u1", "after restart 2")
+        expected = ["after restart 1", "after restart 2", "before restart"]
+        self.assertEqual(self.wait_subjects(expected), expected)
+        self.wait_log("in sync", count=2)
+        # And pushmaild restarted while Dovecot takes mail: it catches up, again exactly once.
+        self.assertEqual(self.server.stop(), 0)
+        self.dovecot.deliver("u1", "while pushmaild was down")
+        self.server.start()
+        expected = sorted(expected + ["while pushmaild was down"])
+        self.assertEqual(self.wait_subjects(expected), expected)
+        self.wait_log("in sync", count=3)
+        self.assertEqual(self.subjects(), expected)
+
+    def test_rejected_login_marks_the_bridge_failed(self):
+        self.server.stop()
+        self.server.admin("bridge", "del", ALICE)
+        self.bridge(ALICE, "u1", "wrong password")
+        out = self.server.admin("bridge", "list").stdout.decode()
+        self.assertIn(f"{ALICE} imap://127.0.0.1:{self.dovecot.imap_port} u1", out)
+        self.server.start()
+        self.wait_log("upstream rejected the login of user 'u1'")
+        self.wait_log("bridge failed")
+        self.wait_log("session ended (failed)")
+        self.assertNotIn("wrong password", self.server.log())
+
+    def test_bridge_add_needs_the_local_account_and_keeps_secrets_private(self):
+        r = self.server.admin("bridge", "add", "nobody@" + DOMAIN, "--upstream",
+                              "imap://127.0.0.1:1", "--user", "x", "--password-stdin",
+                              input=b"pw\n", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"no local account", r.stderr)
+        r = self.server.admin("bridge", "add", ALICE, "--upstream", "http://x:1", "--user", "x",
+                              "--password-stdin", input=b"pw\n", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        mode = os.stat(os.path.join(self.server.data, "bridges.json")).st_mode & 0o777
+        self.assertEqual(mode, 0o600)
+
+
+if __name__ == "__main__":
+    unittest.main()
