@@ -168,6 +168,57 @@ class BridgeTest(unittest.TestCase):
             self.next_state(stream)
         self.assertEqual(keywords, {"$flagged": True, "$work": True})
 
+    def upstream_flags(self, subject):
+        c = self.dovecot.imap("u1")
+        try:
+            c.select("INBOX")
+            _, found = c.uid("SEARCH", None, "SUBJECT", f'"{subject}"')
+            if not found[0]:
+                return None
+            _, data = c.uid("FETCH", found[0].decode(), "(FLAGS)")
+            return data[0].decode()
+        finally:
+            c.logout()
+
+    def email_id(self, subject):
+        account = self.account()
+        r = self.api([["Email/query", {"accountId": account, "filter": {"subject": subject}},
+                       "q"]])
+        return account, r[0][1]["ids"][0]
+
+    def test_writes_over_jmap_go_to_dovecot_first(self):
+        self.dovecot.deliver("u1", "flag me")
+        self.dovecot.deliver("u1", "destroy me")
+        self.assertEqual(self.wait_subjects(["destroy me", "flag me"]), ["destroy me", "flag me"])
+        account, flag_id = self.email_id("flag me")
+        r = self.api([["Email/set", {"accountId": account, "update": {
+            flag_id: {"keywords/$flagged": True, "keywords/$seen": True}}}, "s"]])
+        self.assertIn(flag_id, r[0][1]["updated"], r)
+        # Acknowledged only after Dovecot has it and the mirror brought it back.
+        flags = self.upstream_flags("flag me")
+        self.assertIn("\\Flagged", flags)
+        self.assertIn("\\Seen", flags)
+        self.assertEqual(self.email("flag me")["keywords"], {"$flagged": True, "$seen": True})
+        _, destroy_id = self.email_id("destroy me")
+        r = self.api([["Email/set", {"accountId": account, "destroy": [destroy_id]}, "d"]])
+        self.assertEqual(r[0][1]["destroyed"], [destroy_id], r)
+        self.assertIsNone(self.upstream_flags("destroy me"))
+        self.assertEqual(self.subjects(), ["flag me"])
+
+    def test_failed_upstream_write_is_an_error_for_the_client(self):
+        self.dovecot.deliver("u1", "stays unflagged")
+        self.assertEqual(self.wait_subjects(["stays unflagged"]), ["stays unflagged"])
+        account, email_id = self.email_id("stays unflagged")
+        self.dovecot.stop()
+        self.wait_log("upstream connection ended")
+        r = self.api([["Email/set", {"accountId": account, "update": {
+            email_id: {"keywords/$flagged": True}}}, "s"]])
+        self.assertEqual(r[0][0], "error", r)
+        self.assertEqual(self.email("stays unflagged")["keywords"], {})
+        self.dovecot.start()
+        self.wait_log("in sync", count=2)
+        self.assertNotIn("\\Flagged", self.upstream_flags("stays unflagged"))
+
     def test_dovecot_restart_loses_and_doubles_nothing(self):
         self.dovecot.deliver("u1", "before restart")
         self.assertEqual(self.wait_subjects(["before restart"]), ["before restart"])

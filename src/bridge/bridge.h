@@ -9,6 +9,7 @@
 // by `pushmaild bridge add|del` and read by `pushmaild serve` at start.
 
 #include <boost/asio/thread_pool.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,11 +44,16 @@ struct Context {
 
 class Session;
 
-// The running bridges of one server process.
-class Bridges {
+// The running bridges of one server process. It is also the store's UpstreamWrites: a local
+// client's write to a bridged account is handed to that account's session, which does it
+// upstream, mirrors the result, and only then lets the store's write go on.
+class Bridges : public store::UpstreamWrites {
  public:
+  // `context.blocking` is not used: the sessions' store work runs on a pool of the bridge's
+  // own, so that clients' writes blocking the shared pool while they wait for upstream can
+  // never starve the sync that completes them.
   explicit Bridges(Context context);
-  ~Bridges();  // Stop() must have ended every session first (see Active)
+  ~Bridges() override;  // Stop() must have ended every session first (see Active)
   Bridges(const Bridges&) = delete;
   Bridges& operator=(const Bridges&) = delete;
 
@@ -61,9 +67,19 @@ class Bridges {
   // Sessions still running.
   size_t Active() const;
 
+  // store::UpstreamWrites; any thread. Waits for upstream at most kWriteTimeout.
+  bool Intercepts(store::AccountId account) override;
+  ErrorCode StoreKeywords(store::AccountId account, store::MailboxId mailbox,
+                          const std::vector<store::Uid>& uids, store::KeywordOp op,
+                          const store::Keywords& keywords) override;
+  ErrorCode RemoveMessages(store::AccountId account, store::MailboxId mailbox,
+                           const std::vector<store::Uid>& uids) override;
+
  private:
+  boost::asio::thread_pool pool_{2};
   Context context_;
   std::vector<std::shared_ptr<Session>> sessions_;
+  std::map<store::AccountId, Session*> by_account_;  // written by Start only
 };
 
 }  // namespace pushmail::bridge

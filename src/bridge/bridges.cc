@@ -1,12 +1,20 @@
+#include <chrono>
+
 #include "base/log.h"
 #include "bridge/bridge.h"
 #include "bridge/session.h"
 
 namespace pushmail::bridge {
+namespace {
 
-Bridges::Bridges(Context context) : context_(context) {}
+constexpr auto kWriteTimeout = std::chrono::seconds(60);
 
-Bridges::~Bridges() = default;
+}  // namespace
+
+Bridges::Bridges(Context context)
+    : context_{context.config, context.store, context.workers, pool_} {}
+
+Bridges::~Bridges() { pool_.join(); }
 
 size_t Bridges::Start() {
   auto entries = LoadBridges(context_.config.data_dir);
@@ -24,6 +32,7 @@ size_t Bridges::Start() {
     }
     auto executor = executors[context_.workers.Next()];
     auto session = std::make_shared<Session>(context_, std::move(e), account->id, executor);
+    by_account_[account->id] = session.get();
     session->Start();
     sessions_.push_back(std::move(session));
   }
@@ -43,6 +52,48 @@ size_t Bridges::Active() const {
   size_t n = 0;
   for (const auto& s : sessions_) n += s->running() ? 1 : 0;
   return n;
+}
+
+bool Bridges::Intercepts(store::AccountId account) {
+  return !Mirroring() && by_account_.count(account) > 0;
+}
+
+namespace {
+
+ErrorCode Wait(Session& session, std::unique_ptr<Write> write) {
+  auto done = session.Submit(std::move(write));
+  if (done.wait_for(kWriteTimeout) != std::future_status::ready) {
+    spdlog::warn("bridge: an upstream write did not finish in {} s", kWriteTimeout.count());
+    return MakeError(Errc::kUnavailable);
+  }
+  return done.get();
+}
+
+}  // namespace
+
+ErrorCode Bridges::StoreKeywords(store::AccountId account, store::MailboxId mailbox,
+                                 const std::vector<store::Uid>& uids, store::KeywordOp op,
+                                 const store::Keywords& keywords) {
+  auto it = by_account_.find(account);
+  if (it == by_account_.end()) return MakeError(Errc::kNotFound);
+  auto write = std::make_unique<Write>();
+  write->kind = Write::Kind::kKeywords;
+  write->mailbox = mailbox;
+  write->uids = uids;
+  write->op = op;
+  write->keywords = keywords;
+  return Wait(*it->second, std::move(write));
+}
+
+ErrorCode Bridges::RemoveMessages(store::AccountId account, store::MailboxId mailbox,
+                                  const std::vector<store::Uid>& uids) {
+  auto it = by_account_.find(account);
+  if (it == by_account_.end()) return MakeError(Errc::kNotFound);
+  auto write = std::make_unique<Write>();
+  write->kind = Write::Kind::kRemove;
+  write->mailbox = mailbox;
+  write->uids = uids;
+  return Wait(*it->second, std::move(write));
 }
 
 }  // namespace pushmail::bridge

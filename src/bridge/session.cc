@@ -63,7 +63,10 @@ Session::Session(Context& context, BridgeEntry entry, store::AccountId account,
 
 template <class F>
 auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
-  co_return co_await net::OnPool(context_.blocking, std::forward<F>(f));
+  co_return co_await net::OnPool(context_.blocking, [&f] {
+    MirrorScope scope;
+    return f();
+  });
 }
 
 void Session::Start() {
@@ -122,6 +125,8 @@ asio::awaitable<void> Session::Run() {
   while (!stopping_) {
     ErrorCode ec = co_await Serve();
     conn_.reset();
+    synced_ = false;
+    FailWrites();
     if (failed_ || stopping_) break;
     if (synced_) backoff = kFirstBackoff;
     spdlog::warn("bridge {}: upstream connection ended ({}); reconnecting in {} s", who_,
@@ -130,6 +135,7 @@ asio::awaitable<void> Session::Run() {
     co_await backoff_timer_.async_wait(kTuple);
     backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::seconds>(kMaxBackoff));
   }
+  FailWrites();
   spdlog::info("bridge {}: session ended{}", who_, failed_ ? " (failed)" : "");
 }
 
@@ -287,6 +293,12 @@ asio::awaitable<ErrorCode> Session::Watch() {
   Mailbox& inbox = mailboxes_.front();
   auto next_round = std::chrono::steady_clock::now() + kStatusRound;
   while (!stopping_) {
+    if (!writes_.empty()) {
+      std::unique_ptr<Write> write = std::move(writes_.front());
+      writes_.pop_front();
+      if (auto ec = co_await Apply(*write)) co_return ec;
+      continue;
+    }
     Mailbox* dirty = nullptr;
     for (auto& box : mailboxes_) {
       if (box.dirty && (dirty == nullptr || &box == selected_)) dirty = &box;
@@ -328,7 +340,7 @@ asio::awaitable<ErrorCode> Session::Idle() {
   for (;;) {
     bool any_dirty =
         std::any_of(mailboxes_.begin(), mailboxes_.end(), [](const Mailbox& b) { return b.dirty; });
-    if (any_dirty || stopping_) break;
+    if (any_dirty || stopping_ || !writes_.empty()) break;
     auto left = until - std::chrono::steady_clock::now();
     if (left <= net::Duration::zero()) break;
     conn_->ReleaseMemory();

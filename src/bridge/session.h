@@ -13,6 +13,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +24,31 @@
 
 namespace pushmail::bridge {
 
+// True on a thread while the bridge mirrors upstream into the store: those writes must not be
+// sent upstream again (Bridges::Intercepts).
+bool Mirroring();
+class MirrorScope {
+ public:
+  MirrorScope();
+  ~MirrorScope();
+  MirrorScope(const MirrorScope&) = delete;
+  MirrorScope& operator=(const MirrorScope&) = delete;
+
+ private:
+  bool outer_;
+};
+
+// A local client's write to a bridged account, to be done upstream first (writes.cc).
+struct Write {
+  enum class Kind { kKeywords, kRemove };
+  Kind kind = Kind::kKeywords;
+  store::MailboxId mailbox = 0;
+  std::vector<store::Uid> uids;  // local
+  store::KeywordOp op = store::KeywordOp::kReplace;
+  store::Keywords keywords;
+  std::promise<ErrorCode> done;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Context& context, BridgeEntry entry, store::AccountId account,
@@ -30,6 +57,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void Stop();   // thread-safe: log out at the next chance
   void Abort();  // thread-safe: close the connection now
   bool running() const { return running_.load(); }
+  store::AccountId account() const { return account_; }
+  // Hands `write` to the session's worker; thread-safe. Its future gets kUnavailable at once
+  // when upstream is not connected and in sync, or when the connection ends before it is done.
+  std::future<ErrorCode> Submit(std::unique_ptr<Write> write);
 
  private:
   // An upstream mailbox and the local one that mirrors it.
@@ -64,6 +95,10 @@ class Session : public std::enable_shared_from_this<Session> {
                                              const std::vector<store::Uid>& uids);
   boost::asio::awaitable<ErrorCode> SyncFlags(Mailbox& box, const store::UpstreamMailbox& known,
                                               int64_t changed_since);
+  // writes.cc: one write upstream, then the sync that mirrors it. Fulfils the write's promise;
+  // returns an error only when the connection failed.
+  boost::asio::awaitable<ErrorCode> Apply(Write& write);
+  void FailWrites();
   // Marks what an unsolicited response says changed.
   void Unsolicited(const Response& r);
   Mailbox* FindByName(std::string_view name);
@@ -89,7 +124,8 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::steady_timer backoff_timer_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
-  bool failed_ = false;  // upstream rejected the login: no retry
+  bool failed_ = false;                        // upstream rejected the login: no retry
+  std::deque<std::unique_ptr<Write>> writes_;  // waiting for Watch to send them
 };
 
 }  // namespace pushmail::bridge

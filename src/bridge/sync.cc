@@ -55,9 +55,13 @@ std::string Chunk(const std::vector<store::Uid>& uids, size_t from, size_t n) {
 
 }  // namespace
 
+// Store work of the mirror: on the bridge's pool, and not sent upstream again.
 template <class F>
-auto OnPool(Context& c, F&& f) {
-  return net::OnPool(c.blocking, std::forward<F>(f));
+asio::awaitable<std::invoke_result_t<F>> OnPool(Context& c, F f) {
+  co_return co_await net::OnPool(c.blocking, [&f] {
+    MirrorScope scope;
+    return f();
+  });
 }
 
 asio::awaitable<ErrorCode> Session::Select(Mailbox& box, Selected& info) {

@@ -1,9 +1,12 @@
+#include <algorithm>
+
 // What the bridge (src/bridge) keeps in the store: which upstream message each local message of
 // a bridged account mirrors, and each mirrored mailbox's upstream UIDVALIDITY and HIGHESTMODSEQ.
 #include "store/keywords.h"
 #include "store/ops.h"
 #include "store/readers.h"
 #include "store/store.h"
+#include "store/upstream_first.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
@@ -68,6 +71,74 @@ ErrorCode Store::SetUpstreamMailbox(MailboxId mailbox, uint32_t uidvalidity,
     q.Bind(1, mailbox).Bind(2, static_cast<int64_t>(uidvalidity)).Bind(3, highest_modseq);
     return q.Run();
   });
+}
+
+UpstreamWrites* Store::Intercept(AccountId account) {
+  UpstreamWrites* up = upstream_.load();
+  return up != nullptr && up->Intercepts(account) ? up : nullptr;
+}
+
+ErrorCode UpdateEmailsUpstream(Store& store, UpstreamWrites& up, AccountId account,
+                               const std::vector<EmailUpdate>& updates) {
+  for (const auto& u : updates) {
+    if (u.mailboxes || !u.add_mailboxes.empty() || !u.remove_mailboxes.empty()) {
+      return MakeError(Errc::kUnavailable);  // moves of bridged emails: not yet
+    }
+    auto placements = store.ReadPlacements(u.email);
+    if (!placements) return placements.error();
+    for (const auto& p : *placements) {
+      Keywords after =
+          u.keywords ? ApplyKeywords({}, KeywordOp::kReplace, *u.keywords)
+                     : ApplyKeywords(ApplyKeywords(p.keywords, KeywordOp::kAdd, u.add_keywords),
+                                     KeywordOp::kRemove, u.remove_keywords);
+      if (after == p.keywords || after.size() > kMaxKeywordsPerEmail) continue;
+      if (auto ec = up.StoreKeywords(account, p.mailbox, {p.uid}, KeywordOp::kReplace, after)) {
+        return ec;
+      }
+    }
+  }
+  return {};
+}
+
+ErrorCode DestroyEmailsUpstream(std::vector<bool>& gone, Store& store, UpstreamWrites& up,
+                                AccountId account, const std::vector<EmailId>& emails) {
+  gone.assign(emails.size(), false);
+  for (size_t i = 0; i < emails.size(); ++i) {
+    auto placements = store.ReadPlacements(emails[i]);
+    if (!placements) return placements.error();
+    for (const auto& p : *placements) {
+      if (auto ec = up.RemoveMessages(account, p.mailbox, {p.uid})) return ec;
+    }
+    gone[i] = !placements->empty();
+  }
+  return {};
+}
+
+ErrorCode RemoveMessagesUpstream(std::vector<Uid>& gone, Store& store, UpstreamWrites& up,
+                                 AccountId account, MailboxId mailbox,
+                                 const std::vector<Uid>& uids) {
+  auto snapshot = store.ReadMailbox(mailbox);
+  if (!snapshot) return snapshot.error();
+  gone.clear();
+  for (const auto& m : snapshot->messages) {
+    if (std::find(uids.begin(), uids.end(), m.uid) != uids.end()) gone.push_back(m.uid);
+  }
+  if (gone.empty()) return {};
+  return up.RemoveMessages(account, mailbox, gone);
+}
+
+ErrorCode ExpungeUpstream(Store& store, UpstreamWrites& up, AccountId account, MailboxId mailbox,
+                          const std::optional<std::vector<Uid>>& uids) {
+  auto snapshot = store.ReadMailbox(mailbox);
+  if (!snapshot) return snapshot.error();
+  std::vector<Uid> doomed;
+  for (const auto& m : snapshot->messages) {
+    bool deleted = std::binary_search(m.keywords.begin(), m.keywords.end(), "$deleted");
+    bool asked = !uids || std::find(uids->begin(), uids->end(), m.uid) != uids->end();
+    if (deleted && asked) doomed.push_back(m.uid);
+  }
+  if (doomed.empty()) return {};
+  return up.RemoveMessages(account, mailbox, doomed);
 }
 
 }  // namespace pushmail::store

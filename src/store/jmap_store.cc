@@ -10,6 +10,7 @@
 #include "store/ops.h"
 #include "store/readers.h"
 #include "store/store.h"
+#include "store/upstream_first.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
@@ -273,6 +274,9 @@ Result<std::vector<EmailQueryRow>> Store::ThreadEmails(AccountId account,
 
 Result<std::vector<EmailWriteError>> Store::UpdateEmails(AccountId account,
                                                          const std::vector<EmailUpdate>& updates) {
+  if (auto* up = Intercept(account)) {
+    if (auto ec = UpdateEmailsUpstream(*this, *up, account, updates)) return ec;
+  }
   std::vector<EmailWriteError> out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();
@@ -290,6 +294,13 @@ Result<std::vector<EmailWriteError>> Store::UpdateEmails(AccountId account,
 
 Result<std::vector<EmailWriteError>> Store::DestroyEmails(AccountId account,
                                                           const std::vector<EmailId>& emails) {
+  if (auto* up = Intercept(account)) {
+    std::vector<bool> gone;
+    if (auto ec = DestroyEmailsUpstream(gone, *this, *up, account, emails)) return ec;
+    std::vector<EmailWriteError> out;
+    for (bool g : gone) out.push_back(g ? EmailWriteError::kNone : EmailWriteError::kNotFound);
+    return out;
+  }
   std::vector<EmailWriteError> out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();

@@ -5,6 +5,7 @@
 #include "store/ops.h"
 #include "store/readers.h"
 #include "store/store.h"
+#include "store/upstream_first.h"
 #include "store/vacation_cache.h"
 #include "store/writer.h"
 
@@ -128,6 +129,11 @@ Result<std::vector<EmailId>> Store::ReadThread(AccountId account, ThreadId threa
 
 Result<std::vector<Uid>> Store::RemoveMessages(AccountId account, MailboxId mailbox,
                                                const std::vector<Uid>& uids) {
+  if (auto* up = Intercept(account)) {
+    std::vector<Uid> gone;
+    if (auto ec = RemoveMessagesUpstream(gone, *this, *up, account, mailbox, uids)) return ec;
+    return gone;
+  }
   std::vector<Uid> removed;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     removed.clear();

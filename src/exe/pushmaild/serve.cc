@@ -219,6 +219,7 @@ int Serve(ServeFlags flags) {
                fmt::join(config.domains, ", "));
   bridge::Bridges bridges({config, **store, workers, blocking});
   bridges.Start();
+  (*store)->SetUpstreamWrites(&bridges);
   // Emails stored before the full-text index existed are indexed in the background.
   std::atomic<bool> stopping{false};
   asio::post(blocking, [&store = **store, &stopping] {
@@ -243,6 +244,7 @@ int Serve(ServeFlags flags) {
   workers.Stop();
   workers.Join();
   blocking.join();
+  (*store)->SetUpstreamWrites(nullptr);
   store::StoreStats stats = (*store)->Stats();
   store->reset();  // applies anything still queued, then closes
   double mean = stats.commits ? static_cast<double>(stats.writes) / stats.commits : 0;
