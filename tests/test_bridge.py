@@ -6,6 +6,7 @@ lose and double nothing.
 """
 import base64
 import http.client
+import imaplib
 import json
 import os
 import ssl
@@ -26,7 +27,7 @@ class BridgeTest(unittest.TestCase):
     def setUp(self):
         self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}).start()
         self.addCleanup(self.dovecot.cleanup)
-        self.server = Server(listeners=("http",))
+        self.server = Server(listeners=("http", "imap"))
         self.addCleanup(self.server.cleanup)
         self.server.add_user(ALICE, "alice-pw")
         self.bridge(ALICE, "u1", "secret1")
@@ -204,6 +205,27 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(r[0][1]["destroyed"], [destroy_id], r)
         self.assertIsNone(self.upstream_flags("destroy me"))
         self.assertEqual(self.subjects(), ["flag me"])
+
+    def test_imap_store_and_expunge_go_to_dovecot_first(self):
+        self.dovecot.deliver("u1", "imap flag")
+        self.dovecot.deliver("u1", "imap expunge")
+        self.assertEqual(self.wait_subjects(["imap expunge", "imap flag"]),
+                         ["imap expunge", "imap flag"])
+        c = imaplib.IMAP4("127.0.0.1", self.server.ports["imap"], timeout=WAIT)
+        c.login(ALICE, "alice-pw")
+        c.select("INBOX")
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"imap flag"')
+        typ, _ = c.uid("STORE", found[0].decode(), "+FLAGS", "(\\Answered)")
+        self.assertEqual(typ, "OK")
+        self.assertIn("\\Answered", self.upstream_flags("imap flag"))
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"imap expunge"')
+        c.uid("STORE", found[0].decode(), "+FLAGS", "(\\Deleted)")
+        self.assertIn("\\Deleted", self.upstream_flags("imap expunge"))
+        typ, _ = c.expunge()
+        self.assertEqual(typ, "OK")
+        self.assertIsNone(self.upstream_flags("imap expunge"))
+        self.assertEqual(self.subjects(), ["imap flag"])
+        c.logout()
 
     def test_failed_upstream_write_is_an_error_for_the_client(self):
         self.dovecot.deliver("u1", "stays unflagged")
