@@ -93,6 +93,9 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<Result<std::vector<store::Uid>>> SearchUids();
   boost::asio::awaitable<ErrorCode> FetchNew(Mailbox& box, uint32_t uidvalidity,
                                              const std::vector<store::Uid>& uids);
+  // UID FETCH `set` with bodies, and delivers the messages with UIDs above `above` in one commit.
+  boost::asio::awaitable<ErrorCode> FetchAndDeliver(Mailbox& box, uint32_t uidvalidity,
+                                                    const std::string& set, store::Uid above);
   boost::asio::awaitable<ErrorCode> SyncFlags(Mailbox& box, const store::UpstreamMailbox& known,
                                               int64_t changed_since);
   // writes.cc: one write upstream, then the sync that mirrors it. Fulfils the write's promise;

@@ -96,6 +96,20 @@ asio::awaitable<ErrorCode> Session::Select(Mailbox& box, Selected& info) {
 
 asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
   box.dirty = false;  // a change heard of from here on makes it dirty again
+  store::MailboxId local = box.local;
+  if (selected_ == &box) {
+    // New mail first, in one round trip and before anything else, so that it is pushed at
+    // once; the full sync below then finds it mirrored. UIDVALIDITY cannot change while the
+    // mailbox stays selected.
+    auto known = co_await OnPool(
+        context_, [this, local] { return context_.store.ReadUpstreamMailbox(local); });
+    if (!known) co_return known.error();
+    if (known->uidvalidity != 0 && known->uidvalidity == box.uidvalidity) {
+      std::string set = std::to_string(known->max_upstream_uid + 1) + ":*";
+      ErrorCode ec = co_await FetchAndDeliver(box, box.uidvalidity, set, known->max_upstream_uid);
+      if (ec && ec != Errc::kNotFound) co_return ec;  // refused: the full sync decides
+    }
+  }
   Selected info;
   ErrorCode selected = co_await Select(box, info);
   if (selected == Errc::kNotFound) co_return ErrorCode{};
@@ -104,7 +118,6 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
   box.uidnext = info.uidnext;
   box.messages = info.exists;
   box.modseq = info.modseq;
-  store::MailboxId local = box.local;
   auto known = co_await OnPool(context_,
                                [this, local] { return context_.store.ReadUpstreamMailbox(local); });
   if (!known) co_return known.error();
@@ -206,54 +219,62 @@ asio::awaitable<ErrorCode> Session::FetchNew(Mailbox& box, uint32_t uidvalidity,
   bool progress = uids.size() > kFetchChunk;
   for (size_t from = 0; from < uids.size(); from += kFetchChunk) {
     if (stopping_) co_return MakeError(Errc::kUnavailable);
-    std::vector<store::Incoming> batch;
-    auto on_fetch = [&](const Response& r) {
-      if (r.name != "FETCH" || r.data.empty() || !r.data[0].IsList()) {
-        Unsolicited(r);
-        return;
-      }
-      const auto& items = r.data[0].children;
-      const imap::Token* uid = FindItem(items, "UID");
-      const imap::Token* body = FindItem(items, "BODY[]");
-      if (uid == nullptr || body == nullptr || !body->IsString()) {
-        Unsolicited(r);  // a flag change of another message
-        return;
-      }
-      store::Incoming in;
-      in.message = std::string(body->text());
-      in.recipients = {account_};
-      in.mailbox = box.local;
-      in.upstream =
-          store::UpstreamRef{uidvalidity, static_cast<store::Uid>(Number(*uid).value_or(0))};
-      if (const imap::Token* flags = FindItem(items, "FLAGS"); flags && flags->IsList()) {
-        in.keywords = KeywordsOf(*flags);
-      }
-      in.received_at = UnixNow();
-      if (const imap::Token* date = FindItem(items, "INTERNALDATE")) {
-        if (auto t = imap::ParseDateTime(date->text())) in.received_at = t->unix_seconds;
-      }
-      if (in.upstream->uid != 0) batch.push_back(std::move(in));
-    };
-    std::string set = Chunk(uids, from, kFetchChunk);
-    auto done =
-        co_await conn_->Run("UID FETCH " + set + " (UID FLAGS INTERNALDATE BODY.PEEK[])", on_fetch);
-    if (!done) co_return done.error();
-    if (!done->Ok()) co_return MakeError(Errc::kUnavailable);
-    std::sort(batch.begin(), batch.end(),
-              [](const auto& a, const auto& b) { return a.upstream->uid < b.upstream->uid; });
-    size_t n = batch.size();
-    auto delivered = co_await OnPool(context_, [this, &batch] {
-      for (auto& in : batch) in.summary = mime::Parse(in.message);
-      return context_.store.DeliverAll(std::move(batch));
-    });
-    if (!delivered) co_return delivered.error();
+    if (auto ec = co_await FetchAndDeliver(box, uidvalidity, Chunk(uids, from, kFetchChunk), 0)) {
+      co_return ec;
+    }
     if (progress) {
       spdlog::info("bridge {}: {}: {}/{} new messages mirrored", who_, box.name,
                    std::min(uids.size(), from + kFetchChunk), uids.size());
-    } else {
-      spdlog::debug("bridge {}: {}: {} new messages mirrored", who_, box.name, n);
     }
   }
+  co_return ErrorCode{};
+}
+
+asio::awaitable<ErrorCode> Session::FetchAndDeliver(Mailbox& box, uint32_t uidvalidity,
+                                                    const std::string& set, store::Uid above) {
+  std::vector<store::Incoming> batch;
+  auto on_fetch = [&](const Response& r) {
+    if (r.name != "FETCH" || r.data.empty() || !r.data[0].IsList()) {
+      Unsolicited(r);
+      return;
+    }
+    const auto& items = r.data[0].children;
+    const imap::Token* uid = FindItem(items, "UID");
+    const imap::Token* body = FindItem(items, "BODY[]");
+    if (uid == nullptr || body == nullptr || !body->IsString()) {
+      Unsolicited(r);  // a flag change of another message
+      return;
+    }
+    store::Incoming in;
+    in.message = std::string(body->text());
+    in.recipients = {account_};
+    in.mailbox = box.local;
+    in.upstream =
+        store::UpstreamRef{uidvalidity, static_cast<store::Uid>(Number(*uid).value_or(0))};
+    if (const imap::Token* flags = FindItem(items, "FLAGS"); flags && flags->IsList()) {
+      in.keywords = KeywordsOf(*flags);
+    }
+    in.received_at = UnixNow();
+    if (const imap::Token* date = FindItem(items, "INTERNALDATE")) {
+      if (auto t = imap::ParseDateTime(date->text())) in.received_at = t->unix_seconds;
+    }
+    // "n:*" names the last message even when its UID is below n (RFC 9051 6.4.8).
+    if (in.upstream->uid > above) batch.push_back(std::move(in));
+  };
+  auto done =
+      co_await conn_->Run("UID FETCH " + set + " (UID FLAGS INTERNALDATE BODY.PEEK[])", on_fetch);
+  if (!done) co_return done.error();
+  if (!done->Ok()) co_return MakeError(Errc::kNotFound);
+  if (batch.empty()) co_return ErrorCode{};
+  std::sort(batch.begin(), batch.end(),
+            [](const auto& a, const auto& b) { return a.upstream->uid < b.upstream->uid; });
+  size_t n = batch.size();
+  auto delivered = co_await OnPool(context_, [this, &batch] {
+    for (auto& in : batch) in.summary = mime::Parse(in.message);
+    return context_.store.DeliverAll(std::move(batch));
+  });
+  if (!delivered) co_return delivered.error();
+  spdlog::debug("bridge {}: {}: {} new messages mirrored", who_, box.name, n);
   co_return ErrorCode{};
 }
 
