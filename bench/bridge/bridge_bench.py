@@ -15,6 +15,7 @@ import base64
 import http.client
 import os
 import queue
+import shutil
 import socket
 import ssl
 import subprocess
@@ -49,6 +50,16 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def trimmed_rss_kib(pid):
+    """RSS after glibc returned its free pages (malloc_trim through gdb): live memory, without
+    what the allocator keeps from earlier peaks. None without gdb."""
+    if not shutil.which("gdb"):
+        return None
+    subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "call (int) malloc_trim(0)"],
+                   capture_output=True, timeout=120)
+    return rss_kib(pid)
 
 
 class IdleWatcher(threading.Thread):
@@ -149,17 +160,19 @@ def memory(args):
     dovecot.start()
     server = Server(listeners=("http",))
     try:
-        # One message in each upstream INBOX (one LMTP transaction, every user a recipient).
+        # One message in each upstream INBOX.
         import smtplib
         with smtplib.LMTP("127.0.0.1", dovecot.lmtp_port, timeout=600) as c:
-            c.sendmail("carol@elsewhere.test", list(users),
-                       b"Subject: hello\r\nFrom: carol@elsewhere.test\r\n\r\nhi\r\n")
+            for user in users:
+                c.sendmail("carol@elsewhere.test", [user],
+                           b"Subject: hello\r\nFrom: carol@elsewhere.test\r\n\r\nhi\r\n")
         locals_ = [f"b{i}@example.test" for i in range(n)]
         server.admin("user", "add", *locals_, "--password-stdin", "--hash-cost", "minimum",
                      input=b"pw\n")
         server.start()
         time.sleep(args.settle)
         without = rss_kib(server.proc.pid)
+        without_trimmed = trimmed_rss_kib(server.proc.pid)
         server.stop()
         for i in range(n):
             server.admin("bridge", "add", locals_[i], "--upstream",
@@ -178,6 +191,20 @@ def memory(args):
               f"sync and idle {with_bridges / 1024:.1f} MiB ({threads} threads)")
         print(f"  per bridged account: {per / 1024:.1f} KiB (RSS delta / {n}); "
               f"all {n} in sync {synced:.1f} s after start")
+        # Again after a restart: every account is in sync already, so this is the cost of the
+        # idle sessions without what the first sync left behind in the allocator and caches.
+        server.stop()
+        server.start()
+        wait_log(server, "in sync", count=2 * n)
+        time.sleep(args.settle)
+        again = rss_kib(server.proc.pid)
+        print(f"  after a restart (nothing to sync): {again / 1024:.1f} MiB, per bridged account "
+              f"{(again - without) / n:.1f} KiB")
+        again_trimmed = trimmed_rss_kib(server.proc.pid)
+        if again_trimmed is not None:
+            print(f"  the same after malloc_trim: {again_trimmed / 1024:.1f} MiB (without bridges "
+                  f"{without_trimmed / 1024:.1f} MiB), per bridged account "
+                  f"{(again_trimmed - without_trimmed) / n:.1f} KiB")
         failed = server.log().count("upstream connection ended")
         print(f"  reconnects during the run: {failed}")
     finally:
