@@ -62,6 +62,28 @@ def trimmed_rss_kib(pid):
     return rss_kib(pid)
 
 
+def heap_kib(server):
+    """(heap in use, of which SQLite's) in KiB, asked of the live process through gdb:
+    glibc's malloc_stats() (written to the server's log) and sqlite3_memory_used(). None
+    without gdb."""
+    if not shutil.which("gdb"):
+        return None
+    before = server.log().count("in use bytes")
+    out = subprocess.run(["gdb", "-p", str(server.proc.pid), "-batch",
+                          "-ex", "call (void) malloc_stats()",
+                          "-ex", "print (long long) sqlite3_memory_used()"],
+                         capture_output=True, timeout=120, text=True).stdout
+    values = [l for l in out.splitlines() if l.startswith("$1 = ")]
+    if not values:
+        return None
+    sqlite = int(values[0].split("=")[-1])
+    lines = [l for l in server.log().splitlines() if "in use bytes" in l]
+    if len(lines) <= before:
+        return None
+    in_use = int(lines[-1].split("=")[-1])  # the last one is the total of all arenas
+    return in_use / 1024, sqlite / 1024
+
+
 class IdleWatcher(threading.Thread):
     """A plain IMAP IDLE client of Dovecot: puts the time of each `* N EXISTS` on a queue."""
 
@@ -173,6 +195,7 @@ def memory(args):
         time.sleep(args.settle)
         without = rss_kib(server.proc.pid)
         without_trimmed = trimmed_rss_kib(server.proc.pid)
+        without_heap = heap_kib(server)
         server.stop()
         for i in range(n):
             server.admin("bridge", "add", locals_[i], "--upstream",
@@ -205,6 +228,13 @@ def memory(args):
             print(f"  the same after malloc_trim: {again_trimmed / 1024:.1f} MiB (without bridges "
                   f"{without_trimmed / 1024:.1f} MiB), per bridged account "
                   f"{(again_trimmed - without_trimmed) / n:.1f} KiB")
+        heap = heap_kib(server)
+        if heap and without_heap:
+            own = (heap[0] - heap[1]) - (without_heap[0] - without_heap[1])
+            print(f"  heap in use {heap[0] / 1024:.1f} MiB, of which SQLite {heap[1] / 1024:.1f} "
+                  f"MiB (without bridges {without_heap[0] / 1024:.1f} / "
+                  f"{without_heap[1] / 1024:.1f} MiB): outside SQLite, per bridged account "
+                  f"{own / n:.2f} KiB")
         failed = server.log().count("upstream connection ended")
         print(f"  reconnects during the run: {failed}")
     finally:

@@ -54,7 +54,6 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::Open(
   auto c = std::make_unique<Connection>(std::move(stream), max_message);
   ErrorCode bye;
   auto greeting = [&c, &bye](const Response& r) {
-    c->greeting_ = std::string(r.text);
     if (r.status == "BYE" || !r.IsStatus()) bye = MakeError(Errc::kUnavailable);
     if (r.code.starts_with("CAPABILITY ")) c->TakeCapabilities(r.code.substr(11));
   };
@@ -65,7 +64,15 @@ asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::Open(
 }
 
 void Connection::TakeCapabilities(std::string_view words) {
-  capabilities_ = " " + Upper(words) + " ";
+  capabilities_ = 0;
+  while (!words.empty()) {
+    size_t sp = words.find(' ');
+    std::string word = Upper(words.substr(0, sp));
+    words = sp == std::string_view::npos ? std::string_view() : words.substr(sp + 1);
+    for (size_t i = 0; i < std::size(kKnown); ++i) {
+      if (word == kKnown[i]) capabilities_ |= static_cast<uint16_t>(1u << i);
+    }
+  }
 }
 
 void Connection::SetCapabilities(const Response& r) {
@@ -78,7 +85,11 @@ void Connection::SetCapabilities(const Response& r) {
 }
 
 bool Connection::Has(std::string_view capability) const {
-  return capabilities_.find(" " + Upper(capability) + " ") != std::string::npos;
+  std::string upper = Upper(capability);
+  for (size_t i = 0; i < std::size(kKnown); ++i) {
+    if (upper == kKnown[i]) return (capabilities_ & (1u << i)) != 0;
+  }
+  return false;
 }
 
 asio::awaitable<ErrorCode> Connection::Write(const std::string& data) {

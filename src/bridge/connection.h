@@ -7,6 +7,7 @@
 // caller gets the tagged response and decides.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <memory>
@@ -32,8 +33,7 @@ class Connection {
  public:
   using Untagged = std::function<void(const Response&)>;
 
-  // Connects and reads the greeting. kUnavailable (with the greeting logged by the caller)
-  // when the greeting is BYE.
+  // Connects and reads the greeting. kUnavailable when the greeting is BYE.
   static boost::asio::awaitable<Result<std::unique_ptr<Connection>>> Open(
       boost::asio::any_io_executor executor, const UpstreamUrl& url, boost::asio::ssl::context* tls,
       uint64_t max_message);
@@ -52,16 +52,30 @@ class Connection {
   // Waits until the server sends something, holding no read buffer (IDLE). timed_out after
   // `timeout`; operation_aborted after Cancel().
   boost::asio::awaitable<ErrorCode> WaitReadable(net::Duration timeout);
+  // The same with a callback, so that a waiting session keeps no coroutine frame. `done`
+  // (ErrorCode) runs on the connection's executor and must keep its owner alive.
+  template <class Done>
+  void AsyncWaitReadable(net::Duration timeout, Done done) {
+    if (!input_.empty()) {
+      boost::asio::post(stream_->executor(), [done = std::move(done)]() mutable { done({}); });
+      return;
+    }
+    stream_->AsyncWaitReadable(timeout, std::move(done));
+  }
   // Makes a pending wait or read end with operation_aborted. Same worker only.
   void Cancel() { stream_->Cancel(); }
   void Close() { stream_->Close(); }
   // Frees the read buffer when nothing is half-read (before a long wait).
   void ReleaseMemory();
 
-  // The upstream server's capabilities (upper case), from the greeting or CAPABILITY.
+  // Whether upstream announced `capability` (from the greeting, a CAPABILITY response or
+  // code). Only the capabilities in kKnown are remembered (a bit each, not the whole list):
+  // others are never asked about.
   bool Has(std::string_view capability) const;
   void SetCapabilities(const Response& r);
-  const std::string& greeting() const { return greeting_; }
+  static constexpr std::string_view kKnown[] = {"IMAP4REV1", "IMAP4REV2", "LOGINDISABLED",
+                                                "CONDSTORE", "ENABLE",    "ESEARCH",
+                                                "NOTIFY",    "UIDPLUS",   "LITERAL+"};
 
   Connection(std::unique_ptr<net::Stream> stream, uint64_t max_message);
 
@@ -74,10 +88,9 @@ class Connection {
   std::unique_ptr<net::Stream> stream_;
   imap::Limits limits_;
   imap::CommandReader reader_;
-  std::string input_;         // octets read and not yet framed
-  size_t used_ = 0;           // of input_, by the frame handed out last
-  std::string capabilities_;  // " CAP1 CAP2 " in upper case
-  std::string greeting_;
+  std::string input_;          // octets read and not yet framed
+  size_t used_ = 0;            // of input_, by the frame handed out last
+  uint16_t capabilities_ = 0;  // a bit per entry of kKnown
   uint64_t next_tag_ = 1;
 };
 

@@ -71,8 +71,13 @@ auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
 
 void Session::Start() {
   running_ = true;
+  Spawn(false);
+}
+
+void Session::Spawn(bool resume) {
+  hibernating_ = false;
   asio::co_spawn(
-      executor_, [self = shared_from_this()] { return self->Run(); },
+      executor_, [self = shared_from_this(), resume] { return self->Run(resume); },
       [self = shared_from_this()](const std::exception_ptr& e) {
         if (e) {
           try {
@@ -80,10 +85,28 @@ void Session::Start() {
           } catch (const std::exception& x) {
             spdlog::error("bridge {}: session ended: {}", self->who_, x.what());
           }
+        } else if (self->hibernating_) {
+          self->Hibernate();
+          return;
         }
         self->conn_.reset();
         self->running_ = false;
       });
+}
+
+// In IDLE, the session keeps no coroutine: only the connection's readiness wait, whose callback
+// holds the session and starts a new coroutine when upstream speaks, the IDLE is due to be
+// renewed, or Stop or a client's write cancels the wait.
+void Session::Hibernate() {
+  conn_->ReleaseMemory();
+  waiting_ = true;
+  auto left = idle_until_ - std::chrono::steady_clock::now();
+  conn_->AsyncWaitReadable(std::max(left, net::Duration::zero()),
+                           [self = shared_from_this()](ErrorCode ec) {
+                             self->waiting_ = false;
+                             self->wake_ = ec;
+                             self->Spawn(true);
+                           });
 }
 
 void Session::Stop() {
@@ -102,12 +125,12 @@ void Session::Abort() {
   });
 }
 
-asio::awaitable<void> Session::Run() {
+bool Session::Prepare() {
   auto url = ParseUpstreamUrl(entry_.upstream);
   if (!url) {
     spdlog::error("bridge {}: '{}' is not imap://HOST:PORT or imaps://HOST:PORT; bridge failed",
                   who_, entry_.upstream);
-    co_return;
+    return false;
   }
   url_ = *url;
   if (url_.tls) {
@@ -121,9 +144,22 @@ asio::awaitable<void> Session::Run() {
     }
     if (ec) spdlog::warn("bridge {}: CA certificates: {}", who_, ec.message());
   }
+  return true;
+}
+
+asio::awaitable<void> Session::Run(bool resume) {
+  if (!resume && !Prepare()) co_return;
   auto backoff = std::chrono::duration_cast<std::chrono::seconds>(kFirstBackoff);
-  while (!stopping_) {
-    ErrorCode ec = co_await Serve();
+  while (!stopping_ || resume) {
+    ErrorCode ec;
+    if (resume) {
+      resume = false;
+      ec = co_await ContinueIdle();
+      if (!ec && !hibernating_) ec = co_await Watch();
+    } else {
+      ec = co_await Serve();
+    }
+    if (hibernating_) co_return;  // Hibernate() takes over
     conn_.reset();
     synced_ = false;
     FailWrites();
@@ -155,9 +191,21 @@ asio::awaitable<ErrorCode> Session::Serve() {
     ++done;
     spdlog::info("bridge {}: synced mailbox {} ({}/{})", who_, box.name, done, total);
   }
+  if (mailboxes_.empty()) co_return MakeError(Errc::kNotFound);
+  if (conn_->Has("NOTIFY")) {
+    auto unsolicited = [this](const Response& r) { Unsolicited(r); };
+    auto set = co_await conn_->Run(
+        "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "
+        "(personal (MessageNew MessageExpunge FlagChange))",
+        unsolicited);
+    if (!set) co_return set.error();
+    notify_ = set->Ok();
+    if (!notify_) spdlog::warn("bridge {}: NOTIFY SET refused: {}", who_, set->text);
+  }
   synced_ = true;
+  next_round_ = std::chrono::steady_clock::now() + kStatusRound;
   spdlog::info("bridge {}: in sync; watching with {}", who_,
-               conn_->Has("NOTIFY") ? "NOTIFY" : "IDLE and a STATUS round");
+               notify_ ? "NOTIFY" : "IDLE and a STATUS round");
   co_return co_await Watch();
 }
 
@@ -279,23 +327,11 @@ void Session::Unsolicited(const Response& r) {
 }
 
 asio::awaitable<ErrorCode> Session::Watch() {
-  if (mailboxes_.empty()) co_return MakeError(Errc::kNotFound);
-  auto unsolicited = [this](const Response& r) { Unsolicited(r); };
-  if (conn_->Has("NOTIFY")) {
-    auto set = co_await conn_->Run(
-        "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "
-        "(personal (MessageNew MessageExpunge FlagChange))",
-        unsolicited);
-    if (!set) co_return set.error();
-    notify_ = set->Ok();
-    if (!notify_) spdlog::warn("bridge {}: NOTIFY SET refused: {}", who_, set->text);
-  }
   Mailbox& inbox = mailboxes_.front();
-  auto next_round = std::chrono::steady_clock::now() + kStatusRound;
   while (!stopping_) {
     if (!writes_.empty()) {
       std::unique_ptr<Write> write = std::move(writes_.front());
-      writes_.pop_front();
+      writes_.erase(writes_.begin());
       if (auto ec = co_await Apply(*write)) co_return ec;
       continue;
     }
@@ -311,18 +347,24 @@ asio::awaitable<ErrorCode> Session::Watch() {
       inbox.dirty = true;  // selecting it again also catches what happened while it was not
       continue;
     }
-    if (!notify_ && mailboxes_.size() > 1 && std::chrono::steady_clock::now() >= next_round) {
+    if (!notify_ && mailboxes_.size() > 1 && std::chrono::steady_clock::now() >= next_round_) {
       if (auto ec = co_await StatusRound()) co_return ec;
-      next_round = std::chrono::steady_clock::now() + kStatusRound;
+      next_round_ = std::chrono::steady_clock::now() + kStatusRound;
       continue;
     }
     if (auto ec = co_await Idle()) co_return ec;
+    if (hibernating_) co_return ErrorCode{};
   }
   co_return co_await Logout();
 }
 
+bool Session::MustLeaveIdle() const {
+  return stopping_ || !writes_.empty() || std::chrono::steady_clock::now() >= idle_until_ ||
+         std::any_of(mailboxes_.begin(), mailboxes_.end(),
+                     [](const Mailbox& b) { return b.dirty; });
+}
+
 asio::awaitable<ErrorCode> Session::Idle() {
-  auto unsolicited = [this](const Response& r) { Unsolicited(r); };
   auto tag = co_await conn_->Start("IDLE");
   if (!tag) co_return tag.error();
   bool idling = false;
@@ -331,28 +373,38 @@ asio::awaitable<ErrorCode> Session::Idle() {
     if (r.kind == Response::Kind::kUntagged) Unsolicited(r);
   };
   while (!idling) {
-    if (auto ec2 = co_await conn_->ReadOne(on_start, std::chrono::seconds(60))) co_return ec2;
+    if (auto ec = co_await conn_->ReadOne(on_start, std::chrono::seconds(60))) co_return ec;
   }
+  idle_tag_ = std::move(*tag);
   auto wait = notify_ || mailboxes_.size() <= 1
                   ? std::chrono::duration_cast<net::Duration>(kIdleRestart)
                   : std::chrono::duration_cast<net::Duration>(kStatusRound);
-  auto until = std::chrono::steady_clock::now() + wait;
-  for (;;) {
-    bool any_dirty =
-        std::any_of(mailboxes_.begin(), mailboxes_.end(), [](const Mailbox& b) { return b.dirty; });
-    if (any_dirty || stopping_ || !writes_.empty()) break;
-    auto left = until - std::chrono::steady_clock::now();
-    if (left <= net::Duration::zero()) break;
-    conn_->ReleaseMemory();
-    waiting_ = true;
-    ErrorCode w = co_await conn_->WaitReadable(left);
-    waiting_ = false;
-    if (w == asio::error::timed_out || w == asio::error::operation_aborted) break;
-    if (w) co_return w;
-    if (auto ec2 = co_await conn_->ReadOne(unsolicited, std::chrono::seconds(60))) co_return ec2;
+  idle_until_ = std::chrono::steady_clock::now() + wait;
+  if (MustLeaveIdle()) co_return co_await LeaveIdle();
+  hibernating_ = true;
+  co_return ErrorCode{};
+}
+
+asio::awaitable<ErrorCode> Session::ContinueIdle() {
+  ErrorCode woke = wake_;
+  if (woke && woke != asio::error::timed_out && woke != asio::error::operation_aborted) {
+    co_return woke;
   }
-  if (auto ec2 = co_await conn_->SendLine("DONE")) co_return ec2;
-  auto done = co_await conn_->Finish(*tag, unsolicited);
+  if (!woke) {
+    auto unsolicited = [this](const Response& r) { Unsolicited(r); };
+    if (auto ec = co_await conn_->ReadOne(unsolicited, std::chrono::seconds(60))) co_return ec;
+  }
+  if (!woke && !MustLeaveIdle()) {
+    hibernating_ = true;
+    co_return ErrorCode{};
+  }
+  co_return co_await LeaveIdle();
+}
+
+asio::awaitable<ErrorCode> Session::LeaveIdle() {
+  auto unsolicited = [this](const Response& r) { Unsolicited(r); };
+  if (auto ec = co_await conn_->SendLine("DONE")) co_return ec;
+  auto done = co_await conn_->Finish(idle_tag_, unsolicited);
   if (!done) co_return done.error();
   co_return ErrorCode{};
 }

@@ -13,7 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <deque>
+#include <chrono>
 #include <future>
 #include <memory>
 #include <string>
@@ -77,13 +77,22 @@ class Session : public std::enable_shared_from_this<Session> {
     int64_t modseq = 0;  // 0: NOMODSEQ or no CONDSTORE
   };
 
-  boost::asio::awaitable<void> Run();
+  void Spawn(bool resume);  // a coroutine running Run(resume)
+  void Hibernate();
+  bool Prepare();  // the URL and the TLS context; false: the bridge cannot work
+  boost::asio::awaitable<void> Run(bool resume);
   // One connection's life; returns why it ended.
   boost::asio::awaitable<ErrorCode> Serve();
   boost::asio::awaitable<ErrorCode> Login();
   boost::asio::awaitable<ErrorCode> ListMailboxes();
   boost::asio::awaitable<ErrorCode> Watch();
+  // Enters IDLE and sets hibernating_ (the coroutines end; Hibernate waits), or leaves it at
+  // once when something is to be done already.
   boost::asio::awaitable<ErrorCode> Idle();
+  // After the wait ended: reads what upstream sent, then hibernates again or leaves IDLE.
+  boost::asio::awaitable<ErrorCode> ContinueIdle();
+  boost::asio::awaitable<ErrorCode> LeaveIdle();
+  bool MustLeaveIdle() const;
   boost::asio::awaitable<ErrorCode> StatusRound();
   boost::asio::awaitable<ErrorCode> Logout();
 
@@ -122,13 +131,19 @@ class Session : public std::enable_shared_from_this<Session> {
   bool notify_ = false;     // NOTIFY SET is in force on this connection
   bool condstore_ = false;  // CONDSTORE enabled on this connection
   bool esearch_ = false;
-  bool waiting_ = false;  // in a wait that Stop may cancel
-  bool synced_ = false;   // this connection got through its first sync
+  bool waiting_ = false;      // in a wait that Stop may cancel
+  bool hibernating_ = false;  // in IDLE with no coroutine: Hibernate's wait holds the session
+  ErrorCode wake_;            // how that wait ended
+  std::string idle_tag_;
+  std::chrono::steady_clock::time_point idle_until_;  // when IDLE is to be renewed
+  std::chrono::steady_clock::time_point next_round_;  // the next STATUS round (no NOTIFY)
+  bool synced_ = false;                               // this connection got through its first sync
   boost::asio::steady_timer backoff_timer_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
-  bool failed_ = false;                        // upstream rejected the login: no retry
-  std::deque<std::unique_ptr<Write>> writes_;  // waiting for Watch to send them
+  bool failed_ = false;  // upstream rejected the login: no retry
+  // Waiting for Watch to send them; a vector, because an empty deque still holds a block.
+  std::vector<std::unique_ptr<Write>> writes_;
 };
 
 }  // namespace pushmail::bridge
