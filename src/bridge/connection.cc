@@ -15,7 +15,7 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr auto kConnectTimeout = std::chrono::seconds(30);
 constexpr auto kResponseTimeout = std::chrono::seconds(120);
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = size_t{16} * 1024;
 
 std::string Upper(std::string_view s) {
   std::string out(s);

@@ -26,7 +26,7 @@ constexpr auto kMaxBackoff = std::chrono::seconds(60);
 constexpr auto kIdleRestart = std::chrono::minutes(25);
 // Without NOTIFY, how often the mailboxes other than INBOX are asked for their STATUS.
 constexpr auto kStatusRound = std::chrono::seconds(60);
-constexpr uint64_t kMaxMessage = 64 * 1024 * 1024;
+constexpr uint64_t kMaxMessage = uint64_t{64} * 1024 * 1024;
 
 // The local role of an upstream mailbox's special-use attributes (RFC 6154).
 std::string RoleOf(const imap::Token& attributes) {
@@ -52,7 +52,7 @@ bool NotSelectable(const imap::Token& attributes) {
 }  // namespace
 
 Session::Session(Context& context, BridgeEntry entry, store::AccountId account,
-                 asio::any_io_executor executor)
+                 const asio::any_io_executor& executor)
     : context_(context),
       entry_(std::move(entry)),
       account_(account),
@@ -314,9 +314,8 @@ Session::Mailbox* Session::FindByName(std::string_view name) {
 }
 
 void Session::Unsolicited(const Response& r) {
-  if (r.number && (r.name == "EXISTS" || r.name == "EXPUNGE" || r.name == "FETCH")) {
-    if (selected_) selected_->dirty = true;
-  } else if (r.name == "VANISHED") {
+  bool message_event = r.number && (r.name == "EXISTS" || r.name == "EXPUNGE" || r.name == "FETCH");
+  if (message_event || r.name == "VANISHED") {
     if (selected_) selected_->dirty = true;
   } else if (r.name == "STATUS" && !r.data.empty()) {
     // NOTIFY's report of a change in a mailbox that is not selected (RFC 5465 5.1).

@@ -52,7 +52,7 @@ struct Write {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(Context& context, BridgeEntry entry, store::AccountId account,
-          boost::asio::any_io_executor executor);
+          const boost::asio::any_io_executor& executor);
   void Start();
   void Stop();   // thread-safe: log out at the next chance
   void Abort();  // thread-safe: close the connection now

@@ -298,7 +298,8 @@ asio::awaitable<ErrorCode> Session::SyncFlags(Mailbox& box, const store::Upstrea
   if (!done) co_return done.error();
   if (!done->Ok()) co_return MakeError(Errc::kUnavailable);
   size_t changed = 0;
-  for (auto& [upstream_uid, keywords] : seen) {
+  for (auto& [upstream_uid, seen_keywords] : seen) {
+    const store::Keywords& keywords = seen_keywords;  // a lambda cannot capture a binding
     auto it = std::lower_bound(
         known.messages.begin(), known.messages.end(), upstream_uid,
         [](const store::UpstreamMessage& m, store::Uid u) { return m.upstream_uid < u; });

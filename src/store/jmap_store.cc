@@ -297,8 +297,10 @@ Result<std::vector<EmailWriteError>> Store::DestroyEmails(AccountId account,
   if (auto* up = Intercept(account)) {
     std::vector<bool> gone;
     if (auto ec = DestroyEmailsUpstream(gone, *this, *up, account, emails)) return ec;
-    std::vector<EmailWriteError> out;
-    for (bool g : gone) out.push_back(g ? EmailWriteError::kNone : EmailWriteError::kNotFound);
+    std::vector<EmailWriteError> out(gone.size(), EmailWriteError::kNotFound);
+    for (size_t i = 0; i < gone.size(); ++i) {
+      if (gone[i]) out[i] = EmailWriteError::kNone;
+    }
     return out;
   }
   std::vector<EmailWriteError> out;

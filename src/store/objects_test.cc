@@ -265,6 +265,7 @@ TEST_F(ObjectsTest, MigrationGivesExistingAccountsAnIdentity) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(dir_.File("store.db").c_str(), &db), SQLITE_OK);
   const char* undo =
+      "DROP TABLE bridge_mailboxes; DROP TABLE bridge_messages; "  // the later migration
       "DROP TABLE identities; DROP TABLE vacation_responses; DROP TABLE vacation_replies; "
       "DROP TABLE email_submissions; ALTER TABLE accounts DROP COLUMN identity_state; "
       "ALTER TABLE accounts DROP COLUMN submission_state; "
