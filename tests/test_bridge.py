@@ -15,6 +15,7 @@ import unittest
 
 from dovecot import DOVECOT, Dovecot
 from harness import DOMAIN, Server
+import test_jmap  # its event reader; the module, so that its tests are not collected here
 
 ALICE = "alice@" + DOMAIN
 CORE = "urn:ietf:params:jmap:core"
@@ -101,21 +102,11 @@ class BridgeTest(unittest.TestCase):
         return r
 
     def next_state(self, stream):
-        name, data = None, []
         while True:
-            line = stream.readline()
-            self.assertTrue(line, "the event stream ended")
-            line = line.decode().rstrip("\n")
-            if line == "":
-                if name == "state":
-                    return json.loads("\n".join(data))
-                name, data = None, []
-                continue
-            field, _, value = line.partition(": ")
-            if field == "event":
-                name = value
-            elif field == "data":
-                data.append(value)
+            event = test_jmap.JmapTest.next_event(stream)
+            self.assertIsNotNone(event, "the event stream ended")
+            if event[0] == "state":
+                return json.loads(event[1])
 
     def wait_subjects(self, expected, stream=None):
         """Waits (bounded) until the account holds exactly `expected` (a sorted list)."""

@@ -17,14 +17,6 @@ constexpr auto kConnectTimeout = std::chrono::seconds(30);
 constexpr auto kResponseTimeout = std::chrono::seconds(120);
 constexpr size_t kReadChunk = size_t{16} * 1024;
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-  }
-  return out;
-}
-
 }  // namespace
 
 Connection::Connection(std::unique_ptr<net::Stream> stream, uint64_t max_message)

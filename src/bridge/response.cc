@@ -21,14 +21,6 @@ bool IsWord(std::string_view w) {
   return true;
 }
 
-std::string Upper(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
-  }
-  return out;
-}
-
 // Splits off the first space-separated word of `rest`.
 std::string_view NextWord(std::string_view& rest) {
   size_t sp = rest.find(' ');
@@ -62,6 +54,19 @@ imap::Parsed<bool> ReadStatusText(std::string_view rest, Response& r) {
 }
 
 }  // namespace
+
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 32);
+  }
+  return out;
+}
+
+const std::vector<imap::Token>* FetchItems(const Response& r) {
+  if (r.name != "FETCH" || r.data.empty() || !r.data[0].IsList()) return nullptr;
+  return &r.data[0].children;
+}
 
 std::optional<uint64_t> Number(const imap::Token& token) {
   if (token.kind != imap::TokenKind::kAtom || token.raw.empty() || token.raw.size() > 19) {

@@ -55,6 +55,12 @@ imap::Limits UpstreamLimits(uint64_t max_message);
 // nullptr when absent. Names compare without case.
 const imap::Token* FindItem(const std::vector<imap::Token>& pairs, std::string_view name);
 
+// The items of "* n FETCH (...)"; nullptr for any other response.
+const std::vector<imap::Token>* FetchItems(const Response& r);
+
+// ASCII upper case.
+std::string Upper(std::string_view s);
+
 // A token's number, when it is one that fits in 64 bits.
 std::optional<uint64_t> Number(const imap::Token& token);
 

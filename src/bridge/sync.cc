@@ -234,11 +234,12 @@ asio::awaitable<ErrorCode> Session::FetchAndDeliver(Mailbox& box, uint32_t uidva
                                                     const std::string& set, store::Uid above) {
   std::vector<store::Incoming> batch;
   auto on_fetch = [&](const Response& r) {
-    if (r.name != "FETCH" || r.data.empty() || !r.data[0].IsList()) {
+    const auto* fetched = FetchItems(r);
+    if (fetched == nullptr) {
       Unsolicited(r);
       return;
     }
-    const auto& items = r.data[0].children;
+    const auto& items = *fetched;
     const imap::Token* uid = FindItem(items, "UID");
     const imap::Token* body = FindItem(items, "BODY[]");
     if (uid == nullptr || body == nullptr || !body->IsString()) {
@@ -282,13 +283,13 @@ asio::awaitable<ErrorCode> Session::SyncFlags(Mailbox& box, const store::Upstrea
                                               int64_t changed_since) {
   std::vector<std::pair<store::Uid, store::Keywords>> seen;  // upstream UID, keywords
   auto on_fetch = [&](const Response& r) {
-    if (r.name != "FETCH" || r.data.empty() || !r.data[0].IsList()) {
+    const auto* items = FetchItems(r);
+    if (items == nullptr) {
       Unsolicited(r);
       return;
     }
-    const auto& items = r.data[0].children;
-    const imap::Token* uid = FindItem(items, "UID");
-    const imap::Token* flags = FindItem(items, "FLAGS");
+    const imap::Token* uid = FindItem(*items, "UID");
+    const imap::Token* flags = FindItem(*items, "FLAGS");
     if (uid == nullptr || flags == nullptr || !flags->IsList()) return;
     seen.emplace_back(static_cast<store::Uid>(Number(*uid).value_or(0)), KeywordsOf(*flags));
   };
