@@ -27,8 +27,8 @@ def free_port():
 
 
 class Dovecot:
-    def __init__(self, users):
-        """users: {name: password}."""
+    def __init__(self, users, extra_config=""):
+        """users: {name: password}; extra_config: appended to dovecot.conf."""
         self.dir = tempfile.mkdtemp(prefix="pushmail-dovecot-")
         os.chmod(self.dir, 0o755)  # the mail user must reach its home below it
         self.users = dict(users)
@@ -37,6 +37,8 @@ class Dovecot:
         self.conf = os.path.join(self.dir, "dovecot.conf")
         self.log_path = os.path.join(self.dir, "dovecot.log")
         self._write_config()
+        with open(self.conf, "a") as f:
+            f.write(extra_config)
 
     def _write_config(self):
         home = os.path.join(self.dir, "home")

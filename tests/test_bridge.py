@@ -25,8 +25,10 @@ WAIT = 60  # the bound of every wait for the bridge; never asserted as a time
 
 @unittest.skipUnless(os.path.exists(DOVECOT), "dovecot is not installed (scripts/install-deps)")
 class BridgeTest(unittest.TestCase):
+    dovecot_config = ""
+
     def setUp(self):
-        self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}).start()
+        self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}, self.dovecot_config).start()
         self.addCleanup(self.dovecot.cleanup)
         self.server = Server(listeners=("http", "imap"))
         self.addCleanup(self.server.cleanup)
@@ -275,6 +277,17 @@ class BridgeTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         mode = os.stat(os.path.join(self.server.data, "bridges.json")).st_mode & 0o777
         self.assertEqual(mode, 0o600)
+
+
+class PlainUpstreamBridgeTest(BridgeTest):
+    """The same against an upstream that offers neither NOTIFY nor CONDSTORE nor ESEARCH: the
+    bridge watches INBOX with IDLE and diffs UID ranges and all flags."""
+
+    dovecot_config = "imap_capability = IMAP4rev1 LITERAL+ IDLE UIDPLUS\n"
+
+    def test_watches_with_idle_and_diffs_uids(self):
+        self.assertIn("watching with IDLE and a STATUS round", self.server.log())
+        self.assertNotIn("(CONDSTORE)", self.server.log())
 
 
 if __name__ == "__main__":
