@@ -6,6 +6,7 @@ As root, Dovecot runs its internal and login processes as Debian's `dovecot` and
 users and the mail processes as `nobody`; as any other user, everything runs as that user.
 """
 import getpass
+import grp
 import imaplib
 import os
 import pwd
@@ -54,8 +55,9 @@ class Dovecot:
         else:
             internal = login = mail_user = getpass.getuser()
             mail = pwd.getpwnam(mail_user)
-            # No chroot and no privileged ports without root.
-            privileged = ("service anvil {\n  chroot =\n}\n"
+            # No chroot and no chown without root: every socket belongs to this user's group.
+            privileged = (f"default_internal_group = {grp.getgrgid(mail.pw_gid).gr_name}\n"
+                          "service anvil {\n  chroot =\n}\n"
                           "service imap-login {\n  chroot =\n}\n")
         d = self.dir
         with open(self.conf, "w") as f:
