@@ -103,6 +103,19 @@ asio::awaitable<ErrorCode> Stream::StartTls(asio::ssl::context& context, Duratio
   co_return Outcome(kRead, ec);
 }
 
+asio::awaitable<ErrorCode> Stream::StartTlsClient(asio::ssl::context& context,
+                                                  const std::string& server_name,
+                                                  Duration timeout) {
+  tls_ = std::make_unique<TlsSocket>(std::move(plain_), context);
+  if (SSL* ssl = tls_->native_handle()) {
+    SSL_set_tlsext_host_name(ssl, server_name.c_str());
+    SSL_set1_host(ssl, server_name.c_str());
+  }
+  Arm(kRead, timeout);
+  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, kTuple);
+  co_return Outcome(kRead, ec);
+}
+
 std::string Stream::TlsDescription() const { return tls_ ? tls_->Description() : std::string(); }
 
 }  // namespace pushmail::net

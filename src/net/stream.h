@@ -57,6 +57,11 @@ class Stream {
   // Runs the server side of a TLS handshake over the connection; afterwards reads and writes
   // are encrypted.
   boost::asio::awaitable<ErrorCode> StartTls(boost::asio::ssl::context& context, Duration timeout);
+  // Runs the client side (the bridge's upstream connections), sending `server_name` as SNI and
+  // checking that the certificate names it when the context verifies peers.
+  boost::asio::awaitable<ErrorCode> StartTlsClient(boost::asio::ssl::context& context,
+                                                   const std::string& server_name,
+                                                   Duration timeout);
 
   bool tls() const { return tls_ != nullptr; }
   // Negotiated protocol and cipher, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384"; empty without TLS.

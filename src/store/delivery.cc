@@ -141,6 +141,9 @@ ErrorCode DeliverOne(Txn& txn, const Prepared& p, Delivered& d) {
   if (!uid) return uid.error();
   d.uid = *uid;
   if (auto ec = InsertEmail(txn, p, d)) return ec;
+  if (in.upstream) {
+    if (auto ec = RecordUpstream(txn, d.mailbox, *in.upstream, d.uid)) return ec;
+  }
   if (auto ec = RememberMessageId(txn, d.account, in.summary.message_id, d.thread)) return ec;
   auto thread_op = new_thread ? ChangeOp::kCreated : ChangeOp::kUpdated;
   if (auto ec = txn.Log(d.account, DataType::kEmail, d.email, ChangeOp::kCreated, d.modseq)) {
@@ -177,6 +180,11 @@ ErrorCode Apply(Txn& txn, Prepared& p, std::vector<Delivered>& delivered) {
 }  // namespace
 
 void Store::Deliver(Incoming incoming, std::function<void(Result<std::vector<Delivered>>)> done) {
+  if (incoming.mailbox && incoming.recipients.size() == 1 &&
+      Intercept(incoming.recipients.front()) != nullptr) {
+    done(MakeError(Errc::kUnavailable));  // APPEND to a bridged account's upstream: not yet
+    return;
+  }
   // Hashing, serialising and writing the bytes happen here, on the caller's thread and in
   // parallel with other deliveries; the writer only syncs the blob file before it commits.
   auto prepared = Prepare(*blobs_, std::move(incoming));
@@ -204,6 +212,11 @@ void Store::Deliver(Incoming incoming, std::function<void(Result<std::vector<Del
 }
 
 Result<std::vector<Delivered>> Store::DeliverAll(std::vector<Incoming> messages) {
+  for (const auto& m : messages) {
+    if (m.mailbox && m.recipients.size() == 1 && Intercept(m.recipients.front()) != nullptr) {
+      return MakeError(Errc::kUnavailable);  // APPEND to a bridged account's upstream: not yet
+    }
+  }
   std::vector<Prepared> prepared;
   prepared.reserve(messages.size());
   for (auto& m : messages) {

@@ -12,6 +12,7 @@
 #include "store/readers.h"
 #include "store/search_index.h"
 #include "store/store.h"
+#include "store/upstream_first.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
@@ -241,6 +242,9 @@ Result<std::vector<EmailQueryRow>> Store::ThreadEmails(AccountId account,
 
 Result<std::vector<EmailWriteError>> Store::UpdateEmails(AccountId account,
                                                          const std::vector<EmailUpdate>& updates) {
+  if (auto* up = Intercept(account)) {
+    if (auto ec = UpdateEmailsUpstream(*this, *up, account, updates)) return ec;
+  }
   std::vector<EmailWriteError> out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();
@@ -258,6 +262,15 @@ Result<std::vector<EmailWriteError>> Store::UpdateEmails(AccountId account,
 
 Result<std::vector<EmailWriteError>> Store::DestroyEmails(AccountId account,
                                                           const std::vector<EmailId>& emails) {
+  if (auto* up = Intercept(account)) {
+    std::vector<bool> gone;
+    if (auto ec = DestroyEmailsUpstream(gone, *this, *up, account, emails)) return ec;
+    std::vector<EmailWriteError> out(gone.size(), EmailWriteError::kNotFound);
+    for (size_t i = 0; i < gone.size(); ++i) {
+      if (gone[i]) out[i] = EmailWriteError::kNone;
+    }
+    return out;
+  }
   std::vector<EmailWriteError> out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();

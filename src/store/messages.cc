@@ -5,6 +5,7 @@
 #include "store/keywords.h"
 #include "store/ops.h"
 #include "store/store.h"
+#include "store/upstream_first.h"
 
 namespace pushmail::store {
 namespace {
@@ -119,6 +120,9 @@ Result<KeywordUpdate> Store::UpdateKeywords(AccountId account, MailboxId mailbox
                                             const std::vector<Uid>& uids, KeywordOp op,
                                             const Keywords& keywords,
                                             std::optional<ModSeq> unchanged_since) {
+  if (auto* up = Intercept(account)) {
+    if (auto ec = up->StoreKeywords(account, mailbox, uids, op, keywords)) return ec;
+  }
   KeywordUpdate out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out = {};
@@ -152,6 +156,10 @@ Result<KeywordUpdate> Store::UpdateKeywords(AccountId account, MailboxId mailbox
 
 Result<std::vector<Uid>> Store::Expunge(AccountId account, MailboxId mailbox,
                                         const std::optional<std::vector<Uid>>& uids) {
+  if (auto* up = Intercept(account)) {
+    // The mirror removes them locally; the IMAP session hears of it as of any other removal.
+    if (auto ec = ExpungeUpstream(*this, *up, account, mailbox, uids)) return ec;
+  }
   std::vector<Uid> expunged;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     expunged.clear();
@@ -186,6 +194,7 @@ Result<std::vector<Uid>> Store::Expunge(AccountId account, MailboxId mailbox,
 
 Result<CopyResult> Store::Copy(AccountId account, MailboxId from, const std::vector<Uid>& uids,
                                MailboxId to, bool move) {
+  if (Intercept(account) != nullptr) return MakeError(Errc::kUnavailable);  // not yet
   CopyResult out;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out = {};

@@ -5,6 +5,7 @@
 #include "store/ops.h"
 #include "store/readers.h"
 #include "store/store.h"
+#include "store/upstream_first.h"
 #include "store/vacation_cache.h"
 #include "store/writer.h"
 
@@ -124,6 +125,40 @@ Result<std::vector<EmailId>> Store::ReadThread(AccountId account, ThreadId threa
       "SELECT id FROM emails WHERE thread_id = ? AND account_id = ? ORDER BY received_at, id");
   q.Bind(1, thread).Bind(2, account);
   return AllRows(q, [](const sqlite::Statement& s) { return s.Int(0); });
+}
+
+Result<std::vector<Uid>> Store::RemoveMessages(AccountId account, MailboxId mailbox,
+                                               const std::vector<Uid>& uids) {
+  if (auto* up = Intercept(account)) {
+    std::vector<Uid> gone;
+    if (auto ec = RemoveMessagesUpstream(gone, *this, *up, account, mailbox, uids)) return ec;
+    return gone;
+  }
+  std::vector<Uid> removed;
+  ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
+    removed.clear();
+    if (auto ec = CheckMailbox(txn, account, mailbox)) return ec;
+    std::optional<ModSeq> modseq;
+    for (Uid uid : uids) {
+      auto& q = txn.Stmt("SELECT email_id FROM mailbox_emails WHERE mailbox_id = ? AND uid = ?");
+      q.Bind(1, mailbox).Bind(2, static_cast<int64_t>(uid));
+      auto row = q.Step();
+      if (!row) return row.error();
+      if (!*row) continue;
+      EmailId email = q.Int(0);
+      q.Reset();
+      if (!modseq) {
+        auto m = BumpMessages(txn, account);
+        if (!m) return m.error();
+        modseq = *m;
+      }
+      if (auto ec = RemoveMembership(txn, account, mailbox, uid, email, *modseq)) return ec;
+      removed.push_back(uid);
+    }
+    return {};
+  });
+  if (ec) return ec;
+  return removed;
 }
 
 // --- Identities.

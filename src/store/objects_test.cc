@@ -148,6 +148,23 @@ TEST_F(ObjectsTest, ThreadCountsFollowRfc8621) {
   EXPECT_TRUE(store_->ReadThread(bob_, a1.thread).value().empty());
 }
 
+TEST_F(ObjectsTest, RemoveMessagesIgnoresKeywordsAndDestroysOrphans) {
+  MailboxId inbox = Box(alice_, "INBOX"), archive = Box(alice_, "Archive");
+  auto m = Deliver("m1", inbox);
+  auto copied = store_->Copy(alice_, inbox, {m.uid}, archive, false).value();
+  auto before = store_->GetAccount(alice_).value().email_state;
+  EXPECT_EQ(store_->RemoveMessages(alice_, inbox, {m.uid, 99}).value(), std::vector<Uid>{m.uid});
+  auto placements = store_->ReadPlacements(m.email).value();
+  ASSERT_EQ(placements.size(), 1u);
+  EXPECT_EQ(placements[0].mailbox, archive);
+  EXPECT_EQ(store_->RemoveMessages(bob_, archive, {copied.destination[0]}).error(),
+            MakeError(Errc::kNotFound));
+  ASSERT_TRUE(store_->RemoveMessages(alice_, archive, {copied.destination[0]}).has_value());
+  auto changes = store_->ChangesSince(alice_, DataType::kEmail, before, 100).value();
+  EXPECT_EQ(changes.destroyed, std::vector<int64_t>{m.email});
+  EXPECT_FALSE(store_->GetEmail(m.email).has_value());
+}
+
 TEST_F(ObjectsTest, IdentitiesBelongToTheirAccount) {
   auto start = store_->GetAccount(alice_).value().identity_state;
   auto list = store_->ListIdentities(alice_).value();
@@ -249,6 +266,7 @@ TEST_F(ObjectsTest, MigrationGivesExistingAccountsAnIdentity) {
   ASSERT_EQ(sqlite3_open(dir_.File("store.db").c_str(), &db), SQLITE_OK);
   const char* undo =
       "DROP TABLE push_subscriptions; "  // a later migration's, made again too
+      "DROP TABLE bridge_mailboxes; DROP TABLE bridge_messages; "  // the later migration
       "DROP TABLE identities; DROP TABLE vacation_responses; DROP TABLE vacation_replies; "
       "DROP TABLE email_submissions; ALTER TABLE accounts DROP COLUMN identity_state; "
       "ALTER TABLE accounts DROP COLUMN submission_state; "

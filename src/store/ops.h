@@ -45,6 +45,10 @@ class LazyModSeq {
   ModSeq modseq_ = 0;  // modseqs start at 1
 };
 
+// Records that local message `uid` of `mailbox` mirrors upstream message `upstream` (bridge.cc);
+// fails when that upstream message was mirrored already.
+ErrorCode RecordUpstream(Txn& txn, MailboxId mailbox, const UpstreamRef& upstream, Uid uid);
+
 // "G" and the hex SHA-256 of `bytes`: the id of the blob that holds them.
 std::string ContentBlobId(std::string_view bytes);
 // Records where the blob's bytes are; an earlier copy of the same bytes wins (delivery.cc).

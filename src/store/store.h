@@ -11,6 +11,7 @@
 // Every method may be called from any thread. Methods that return a value block on the disk
 // (and Authenticate on Argon2id): call them from a blocking pool, never from a network worker.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -54,6 +55,9 @@ struct Incoming {
   std::optional<MailboxId> mailbox;
   Keywords keywords;                      // set on the new memberships
   std::vector<MailboxId> more_mailboxes;  // with `mailbox`: these too (JMAP mailboxIds)
+  // A bridged account's copy of an upstream message (bridge.cc): recorded in the same commit,
+  // and a second delivery of the same upstream message fails the whole delivery.
+  std::optional<UpstreamRef> upstream;
 };
 
 // --- JMAP Email writes (jmap_store.cc).
@@ -80,6 +84,25 @@ class Writer;
 class BlobFile;
 class SearchIndex;
 class CredentialCache;
+
+// The writes of a bridged account go to its upstream IMAP server first and reach the store only
+// as the bridge mirrors upstream's answer (src/bridge implements this). The store calls it at the
+// top of the writes below, from the writer's caller (a blocking pool thread).
+class UpstreamWrites {
+ public:
+  virtual ~UpstreamWrites() = default;
+  // Whether a write to `account` must go upstream first: it is bridged, and the calling thread
+  // is not the bridge mirroring upstream. Never blocks.
+  virtual bool Intercepts(AccountId account) = 0;
+  // Changes the keywords of `uids` of `mailbox` upstream and waits until upstream confirmed and
+  // the bridge mirrored the change. Blocks; an error when upstream is unreachable or refuses.
+  virtual ErrorCode StoreKeywords(AccountId account, MailboxId mailbox,
+                                  const std::vector<Uid>& uids, KeywordOp op,
+                                  const Keywords& keywords) = 0;
+  // Deletes `uids` of `mailbox` upstream (\Deleted, UID EXPUNGE), then as StoreKeywords.
+  virtual ErrorCode RemoveMessages(AccountId account, MailboxId mailbox,
+                                   const std::vector<Uid>& uids) = 0;
+};
 
 class Store {
  public:
@@ -218,6 +241,10 @@ class Store {
   Result<std::map<MailboxId, MailboxThreadCounts>> CountThreads(AccountId account);
   // The emails of `thread` (of `account`) by receivedAt, oldest first; empty when there is none.
   Result<std::vector<EmailId>> ReadThread(AccountId account, ThreadId thread);
+  // Takes the messages with `uids` out of `mailbox` whatever their keywords (the bridge
+  // mirroring an upstream deletion); otherwise as Expunge.
+  Result<std::vector<Uid>> RemoveMessages(AccountId account, MailboxId mailbox,
+                                          const std::vector<Uid>& uids);
 
   Result<std::vector<Identity>> ListIdentities(AccountId account);
   Result<Identity> CreateIdentity(const Identity& identity);  // id and may_delete are ignored
@@ -272,6 +299,21 @@ class Store {
   Result<std::vector<EmailWriteError>> DestroyEmails(AccountId account,
                                                      const std::vector<EmailId>& emails);
 
+  // --- Bridged accounts (bridge.cc): mailboxes mirrored from an upstream IMAP server.
+
+  // What the store knows of the upstream mailbox `mailbox` mirrors: all zero before the first
+  // sync.
+  Result<UpstreamMailbox> ReadUpstreamMailbox(MailboxId mailbox);
+  // Records the upstream mailbox's UIDVALIDITY and HIGHESTMODSEQ after a sync. A UIDVALIDITY
+  // other than the recorded one forgets which upstream messages were mirrored.
+  ErrorCode SetUpstreamMailbox(MailboxId mailbox, uint32_t uidvalidity, int64_t highest_modseq);
+
+  // Sends the writes of bridged accounts through `writes` first: keywords (UpdateKeywords,
+  // UpdateEmails), removals (Expunge, RemoveMessages, DestroyEmails). Moves, copies and
+  // deliveries into a chosen mailbox of a bridged account are refused (kUnavailable): not yet
+  // built. Null turns it off; `writes` must outlive every write that may call it.
+  void SetUpstreamWrites(UpstreamWrites* writes) { upstream_.store(writes); }
+
   StoreStats Stats() const;
 
  private:
@@ -281,6 +323,8 @@ class Store {
   Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<SearchIndex> search,
         std::unique_ptr<Writer> writer, std::unique_ptr<Readers> readers);
   ErrorCode LoadVacations();
+  // The hook when `account`'s writes go upstream first (bridge.cc), else null.
+  UpstreamWrites* Intercept(AccountId account);
 
   std::unique_ptr<BlobFile> blobs_;      // before writer_: the writer syncs it until it stops
   std::unique_ptr<SearchIndex> search_;  // reads blobs_; the writer notifies it until it stops
@@ -288,6 +332,7 @@ class Store {
   std::unique_ptr<Readers> readers_;
   std::unique_ptr<RecipientCache> recipients_;
   std::unique_ptr<VacationCache> vacations_;
+  std::atomic<UpstreamWrites*> upstream_{nullptr};
 };
 
 }  // namespace pushmail::store

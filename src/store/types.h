@@ -270,4 +270,25 @@ struct StoredMessage {
   std::string_view bytes;  // valid during the callback only
 };
 
+// --- Bridged accounts (src/bridge).
+
+// The upstream message a local one mirrors.
+struct UpstreamRef {
+  uint32_t uidvalidity = 0;
+  Uid uid = 0;
+};
+// A local message that mirrors upstream message `upstream_uid`.
+struct UpstreamMessage {
+  Uid upstream_uid = 0;
+  Uid uid = 0;  // local
+  Keywords keywords;
+};
+// What the store knows of the upstream mailbox a local one mirrors.
+struct UpstreamMailbox {
+  uint32_t uidvalidity = 0;  // 0: never synced
+  int64_t highest_modseq = 0;
+  Uid max_upstream_uid = 0;               // the largest ever mirrored under `uidvalidity`
+  std::vector<UpstreamMessage> messages;  // those still in the mailbox, by upstream UID
+};
+
 }  // namespace pushmail::store

@@ -16,7 +16,6 @@
 #include "store/store.h"
 
 namespace pushmail::exe {
-namespace {
 
 std::unique_ptr<store::Store> OpenStore(const std::string& data, bool create) {
   if (!create && !std::filesystem::exists(StorePath(data))) {
@@ -80,6 +79,8 @@ std::optional<std::string> ReadPassword(bool from_stdin) {
   }
   return password;
 }
+
+namespace {
 
 std::optional<std::string> ReadNewPassword(bool from_stdin) {
   auto password = ReadPassword(from_stdin);

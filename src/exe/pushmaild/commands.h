@@ -1,12 +1,14 @@
 #pragma once
 // The subcommands of pushmaild. Each returns the process exit code.
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/config.h"
 #include "store/password.h"
+#include "store/store.h"
 
 namespace pushmail::exe {
 
@@ -30,5 +32,15 @@ int Import(const std::string& data, const std::string& email, const std::string&
 
 // The store's file inside a data folder.
 std::string StorePath(const std::string& data);
+// Opens the store of `data` (creating it only with `create`); null after printing why not.
+std::unique_ptr<store::Store> OpenStore(const std::string& data, bool create);
+// A password from standard input (one line) or, asked twice, from the terminal.
+std::optional<std::string> ReadPassword(bool from_stdin);
+
+// pushmaild bridge add|list|del (bridge.cc).
+int BridgeAdd(const std::string& data, const std::string& email, const std::string& upstream,
+              const std::string& user, const std::string& ca_file, bool password_stdin);
+int BridgeList(const std::string& data);
+int BridgeDel(const std::string& data, const std::string& email);
 
 }  // namespace pushmail::exe

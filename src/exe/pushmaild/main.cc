@@ -64,8 +64,22 @@ int main(int argc, char** argv) {
   imp->add_option("EMAIL", email)->required();
   imp->add_option("FILE", file)->required()->check(CLI::ExistingFile);
 
+  auto* bridge = app.add_subcommand("bridge", "accounts mirrored from an upstream IMAP server");
+  bridge->require_subcommand(1);
+  auto* badd = bridge->add_subcommand("add", "bridge a local account to an upstream account");
+  auto* blist = bridge->add_subcommand("list", "list bridged accounts");
+  auto* bdel = bridge->add_subcommand("del", "stop bridging an account (its mail stays)");
+  std::string upstream, upstream_user, ca_file;
+  badd->add_option("LOCAL_EMAIL", email)->required();
+  badd->add_option("--upstream", upstream, "imap://HOST:PORT or imaps://HOST:PORT")->required();
+  badd->add_option("--user", upstream_user, "upstream login")->required();
+  badd->add_option("--ca", ca_file, "imaps: PEM file of CAs to trust instead of the system's");
+  badd->add_flag("--password-stdin", password_stdin, "read the upstream password from stdin");
+  bdel->add_option("LOCAL_EMAIL", email)->required();
+
   // Every subcommand takes --data, before or after its name.
-  for (auto* cmd : {app.get_subcommand("serve"), add, del, list, passwd, exp, imp}) {
+  for (auto* cmd :
+       {app.get_subcommand("serve"), add, del, list, passwd, exp, imp, badd, blist, bdel}) {
     cmd->add_option("--data", data, "data folder (default ./var)");
   }
   CLI11_PARSE(app, argc, argv);
@@ -111,5 +125,10 @@ int main(int argc, char** argv) {
   if (passwd->parsed()) return pe::UserPasswd(data, email, password_stdin, cost);
   if (exp->parsed()) return pe::Export(data, email, mailbox);
   if (imp->parsed()) return pe::Import(data, email, file);
+  if (badd->parsed()) {
+    return pe::BridgeAdd(data, email, upstream, upstream_user, ca_file, password_stdin);
+  }
+  if (blist->parsed()) return pe::BridgeList(data);
+  if (bdel->parsed()) return pe::BridgeDel(data, email);
   return 2;
 }

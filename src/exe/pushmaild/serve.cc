@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "bridge/bridge.h"
 #include "exe/pushmaild/commands.h"
 #include "http/http.h"
 #include "hub/hub.h"
@@ -238,13 +239,23 @@ int Serve(ServeFlags flags) {
   }
   spdlog::info("pushmaild ready: {} workers, domains {}", workers.size(),
                fmt::join(config.domains, ", "));
+  bridge::Bridges bridges({config, **store, workers, blocking});
+  bridges.Start();
+  (*store)->SetUpstreamWrites(&bridges);
+
   signals.Wait();
-  bool drained = Drain({DrainableOf(inbound), DrainableOf(submission), DrainableOf(imap_server),
-                        DrainableOf(http_server)});
+  bridges.Stop();
+  bool drained =
+      Drain({{[] {}, [&bridges] { bridges.Abort(); }, [&bridges] { return bridges.Active(); }},
+             DrainableOf(inbound),
+             DrainableOf(submission),
+             DrainableOf(imap_server),
+             DrainableOf(http_server)});
   web_push.Stop();
   workers.Stop();
   workers.Join();
   blocking.join();
+  (*store)->SetUpstreamWrites(nullptr);
   store::StoreStats stats = (*store)->Stats();
   store->reset();  // applies anything still queued, then closes
   double mean = stats.commits ? static_cast<double>(stats.writes) / stats.commits : 0;

@@ -195,7 +195,7 @@ CREATE TABLE email_submissions (
 );
 CREATE INDEX email_submissions_account ON email_submissions(account_id, send_at);
 )sql",
-    // Web Push subscriptions (JMAP PushSubscription, RFC 8620 7.2).
+    // 5 -> 6: Web Push subscriptions (JMAP PushSubscription, RFC 8620 7.2).
     R"sql(
 CREATE TABLE push_subscriptions (
   id                INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -210,6 +210,23 @@ CREATE TABLE push_subscriptions (
   types             TEXT                       -- comma-separated type names; NULL: all
 );
 CREATE INDEX push_subscriptions_account ON push_subscriptions(account_id);
+)sql",
+    // 6 -> 7: bridged accounts (src/bridge, docs/bridge.md): the upstream IMAP mailbox each
+    // local one mirrors, and which upstream message each local one is. A row outlives its local
+    // message (the largest upstream UID ever mirrored is what incremental sync starts from).
+    R"sql(
+CREATE TABLE bridge_mailboxes (
+  mailbox_id    INTEGER PRIMARY KEY REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uidvalidity   INTEGER NOT NULL,
+  highestmodseq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE bridge_messages (
+  mailbox_id   INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uidvalidity  INTEGER NOT NULL,
+  upstream_uid INTEGER NOT NULL,
+  uid          INTEGER NOT NULL,  -- the local UID in mailbox_emails
+  PRIMARY KEY (mailbox_id, uidvalidity, upstream_uid)
+) WITHOUT ROWID;
 )sql",
 };
 

@@ -1,0 +1,85 @@
+#pragma once
+// The bridge: a bridged account is a local account whose source of truth is an upstream IMAP
+// server. One upstream session per bridged account watches upstream (NOTIFY when offered, else
+// IDLE on INBOX and a slow STATUS round for the other mailboxes) and mirrors it into the store,
+// so every local client (JMAP, EventSource, WebSocket, IMAP IDLE) is pushed its changes.
+// docs/bridge.md has the design.
+//
+// Bridges are configured in DATA/bridges.json (mode 0600: it holds upstream passwords), written
+// by `pushmaild bridge add|del` and read by `pushmaild serve` at start.
+
+#include <boost/asio/thread_pool.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/config.h"
+#include "base/result.h"
+#include "net/workers.h"
+#include "store/store.h"
+
+namespace pushmail::bridge {
+
+struct BridgeEntry {
+  std::string account;   // the local account's login
+  std::string upstream;  // imap://HOST:PORT or imaps://HOST:PORT
+  std::string user;      // upstream login
+  std::string password;  // upstream password
+  std::string ca_file;   // imaps: PEM file of trusted CAs; empty: the system's
+};
+
+// The bridges of the data folder `data`; empty when it has none. Errors: the file exists but
+// cannot be read or parsed.
+Result<std::vector<BridgeEntry>> LoadBridges(const std::string& data);
+// Replaces them, atomically (a temporary file renamed over the old), with mode 0600.
+ErrorCode SaveBridges(const std::string& data, const std::vector<BridgeEntry>& entries);
+
+struct Context {
+  const Config& config;
+  store::Store& store;
+  net::Workers& workers;
+  boost::asio::thread_pool& blocking;  // store calls and MIME parsing run here
+};
+
+class Session;
+
+// The running bridges of one server process. It is also the store's UpstreamWrites: a local
+// client's write to a bridged account is handed to that account's session, which does it
+// upstream, mirrors the result, and only then lets the store's write go on.
+class Bridges : public store::UpstreamWrites {
+ public:
+  // `context.blocking` is not used: the sessions' store work runs on a pool of the bridge's
+  // own, so that clients' writes blocking the shared pool while they wait for upstream can
+  // never starve the sync that completes them.
+  explicit Bridges(Context context);
+  ~Bridges() override;  // Stop() must have ended every session first (see Active)
+  Bridges(const Bridges&) = delete;
+  Bridges& operator=(const Bridges&) = delete;
+
+  // Starts one session per entry of DATA/bridges.json, each on its own worker. Entries whose
+  // local account is gone are logged and skipped. Returns how many started.
+  size_t Start();
+  // Asks every session to log out and end; thread-safe.
+  void Stop();
+  // Closes every session's connection now (after Stop, when they did not end in time).
+  void Abort();
+  // Sessions still running.
+  size_t Active() const;
+
+  // store::UpstreamWrites; any thread. Waits for upstream at most kWriteTimeout.
+  bool Intercepts(store::AccountId account) override;
+  ErrorCode StoreKeywords(store::AccountId account, store::MailboxId mailbox,
+                          const std::vector<store::Uid>& uids, store::KeywordOp op,
+                          const store::Keywords& keywords) override;
+  ErrorCode RemoveMessages(store::AccountId account, store::MailboxId mailbox,
+                           const std::vector<store::Uid>& uids) override;
+
+ private:
+  boost::asio::thread_pool pool_{2};
+  Context context_;
+  std::vector<std::shared_ptr<Session>> sessions_;
+  std::map<store::AccountId, Session*> by_account_;  // written by Start only
+};
+
+}  // namespace pushmail::bridge

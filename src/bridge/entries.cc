@@ -1,0 +1,75 @@
+// DATA/bridges.json: the configured bridges, upstream passwords included, readable only by the
+// server's user.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "bridge/bridge.h"
+
+namespace pushmail::bridge {
+namespace {
+
+std::string FilePath(const std::string& data) { return data + "/bridges.json"; }
+
+std::string Field(const boost::json::object& o, const char* name) {
+  const auto* v = o.if_contains(name);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+}  // namespace
+
+Result<std::vector<BridgeEntry>> LoadBridges(const std::string& data) {
+  std::vector<BridgeEntry> out;
+  std::ifstream in(FilePath(data));
+  if (!in) {
+    if (errno == ENOENT) return out;
+    return MakeError(Errc::kIo);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  auto json = boost::json::parse(text.str(), ec);
+  if (ec || !json.is_object()) return MakeError(Errc::kInvalidArgument);
+  const auto* list = json.as_object().if_contains("bridges");
+  if (list == nullptr || !list->is_array()) return MakeError(Errc::kInvalidArgument);
+  for (const auto& v : list->as_array()) {
+    if (!v.is_object()) return MakeError(Errc::kInvalidArgument);
+    const auto& o = v.as_object();
+    out.push_back({Field(o, "account"), Field(o, "upstream"), Field(o, "user"),
+                   Field(o, "password"), Field(o, "ca_file")});
+  }
+  return out;
+}
+
+ErrorCode SaveBridges(const std::string& data, const std::vector<BridgeEntry>& entries) {
+  boost::json::array list;
+  for (const auto& e : entries) {
+    boost::json::object o;
+    o["account"] = e.account;
+    o["upstream"] = e.upstream;
+    o["user"] = e.user;
+    o["password"] = e.password;
+    if (!e.ca_file.empty()) o["ca_file"] = e.ca_file;
+    list.push_back(std::move(o));
+  }
+  std::string text = boost::json::serialize(boost::json::object{{"bridges", list}}) + "\n";
+  std::string tmp = FilePath(data) + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return MakeError(Errc::kIo);
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), FilePath(data).c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return MakeError(Errc::kIo);
+  }
+  return {};
+}
+
+}  // namespace pushmail::bridge

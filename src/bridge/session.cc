@@ -1,0 +1,448 @@
+// The upstream session of one bridged account: connect, log in, list, sync, watch; reconnect
+// with backoff when upstream goes away.
+#include "bridge/session.h"
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "base/log.h"
+#include "bridge/quote.h"
+#include "imap/protocol/mailbox.h"
+#include "net/blocking.h"
+
+namespace pushmail::bridge {
+
+namespace asio = boost::asio;
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr auto kFirstBackoff = std::chrono::seconds(1);
+constexpr auto kMaxBackoff = std::chrono::seconds(60);
+// RFC 9051 6.3.13: a client re-issues IDLE at least every 29 minutes.
+constexpr auto kIdleRestart = std::chrono::minutes(25);
+// Without NOTIFY, how often the mailboxes other than INBOX are asked for their STATUS.
+constexpr auto kStatusRound = std::chrono::seconds(60);
+constexpr uint64_t kMaxMessage = uint64_t{64} * 1024 * 1024;
+
+// The local role of an upstream mailbox's special-use attributes (RFC 6154).
+std::string RoleOf(const imap::Token& attributes) {
+  static constexpr std::pair<std::string_view, std::string_view> kRoles[] = {
+      {"\\SENT", "sent"}, {"\\DRAFTS", "drafts"},   {"\\TRASH", "trash"},
+      {"\\JUNK", "junk"}, {"\\ARCHIVE", "archive"},
+  };
+  for (const auto& a : attributes.children) {
+    for (const auto& [flag, role] : kRoles) {
+      if (a.IsAtom(flag)) return std::string(role);
+    }
+  }
+  return {};
+}
+
+bool NotSelectable(const imap::Token& attributes) {
+  for (const auto& a : attributes.children) {
+    if (a.IsAtom("\\NOSELECT") || a.IsAtom("\\NONEXISTENT")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Session::Session(Context& context, BridgeEntry entry, store::AccountId account,
+                 const asio::any_io_executor& executor)
+    : context_(context),
+      entry_(std::move(entry)),
+      account_(account),
+      executor_(executor),
+      backoff_timer_(executor) {
+  who_ = entry_.account + " <- " + entry_.upstream;
+}
+
+template <class F>
+auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
+  co_return co_await net::OnPool(context_.blocking, [&f] {
+    MirrorScope scope;
+    return f();
+  });
+}
+
+void Session::Start() {
+  running_ = true;
+  Spawn(false);
+}
+
+void Session::Spawn(bool resume) {
+  hibernating_ = false;
+  asio::co_spawn(
+      executor_, [self = shared_from_this(), resume] { return self->Run(resume); },
+      [self = shared_from_this()](const std::exception_ptr& e) {
+        if (e) {
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& x) {
+            spdlog::error("bridge {}: session ended: {}", self->who_, x.what());
+          }
+        } else if (self->hibernating_) {
+          self->Hibernate();
+          return;
+        }
+        self->conn_.reset();
+        self->running_ = false;
+      });
+}
+
+// In IDLE, the session keeps no coroutine: only the connection's readiness wait, whose callback
+// holds the session and starts a new coroutine when upstream speaks, the IDLE is due to be
+// renewed, or Stop or a client's write cancels the wait.
+void Session::Hibernate() {
+  conn_->ReleaseMemory();
+  waiting_ = true;
+  auto left = idle_until_ - std::chrono::steady_clock::now();
+  conn_->AsyncWaitReadable(std::max(left, net::Duration::zero()),
+                           [self = shared_from_this()](ErrorCode ec) {
+                             self->waiting_ = false;
+                             self->wake_ = ec;
+                             self->Spawn(true);
+                           });
+}
+
+void Session::Stop() {
+  stopping_ = true;
+  asio::post(executor_, [self = shared_from_this()] {
+    self->backoff_timer_.cancel();
+    if (self->conn_ && self->waiting_) self->conn_->Cancel();
+  });
+}
+
+void Session::Abort() {
+  stopping_ = true;
+  asio::post(executor_, [self = shared_from_this()] {
+    self->backoff_timer_.cancel();
+    if (self->conn_) self->conn_->Close();
+  });
+}
+
+bool Session::Prepare() {
+  auto url = ParseUpstreamUrl(entry_.upstream);
+  if (!url) {
+    spdlog::error("bridge {}: '{}' is not imap://HOST:PORT or imaps://HOST:PORT; bridge failed",
+                  who_, entry_.upstream);
+    return false;
+  }
+  url_ = *url;
+  if (url_.tls) {
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    tls_->set_verify_mode(asio::ssl::verify_peer);
+    boost::system::error_code ec;
+    if (entry_.ca_file.empty()) {
+      tls_->set_default_verify_paths(ec);
+    } else {
+      tls_->load_verify_file(entry_.ca_file, ec);
+    }
+    if (ec) spdlog::warn("bridge {}: CA certificates: {}", who_, ec.message());
+  }
+  return true;
+}
+
+asio::awaitable<void> Session::Run(bool resume) {
+  if (!resume && !Prepare()) co_return;
+  auto backoff = std::chrono::duration_cast<std::chrono::seconds>(kFirstBackoff);
+  while (!stopping_ || resume) {
+    ErrorCode ec;
+    if (resume) {
+      resume = false;
+      ec = co_await ContinueIdle();
+      if (!ec && !hibernating_) ec = co_await Watch();
+    } else {
+      ec = co_await Serve();
+    }
+    if (hibernating_) co_return;  // Hibernate() takes over
+    conn_.reset();
+    synced_ = false;
+    FailWrites();
+    if (failed_ || stopping_) break;
+    if (synced_) backoff = kFirstBackoff;
+    spdlog::warn("bridge {}: upstream connection ended ({}); reconnecting in {} s", who_,
+                 ec ? ec.message() : "closed", backoff.count());
+    backoff_timer_.expires_after(backoff);
+    co_await backoff_timer_.async_wait(kTuple);
+    backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::seconds>(kMaxBackoff));
+  }
+  FailWrites();
+  spdlog::info("bridge {}: session ended{}", who_, failed_ ? " (failed)" : "");
+}
+
+asio::awaitable<ErrorCode> Session::Serve() {
+  synced_ = false;
+  notify_ = condstore_ = esearch_ = false;
+  selected_ = nullptr;
+  auto conn = co_await Connection::Open(executor_, url_, tls_.get(), kMaxMessage);
+  if (!conn) co_return conn.error();
+  conn_ = std::move(*conn);
+  if (auto ec = co_await Login()) co_return ec;
+  if (auto ec = co_await ListMailboxes()) co_return ec;
+  size_t total = mailboxes_.size(), done = 0;
+  for (auto& box : mailboxes_) {
+    if (stopping_) co_return co_await Logout();
+    if (auto ec = co_await Sync(box)) co_return ec;
+    ++done;
+    spdlog::info("bridge {}: synced mailbox {} ({}/{})", who_, box.name, done, total);
+  }
+  if (mailboxes_.empty()) co_return MakeError(Errc::kNotFound);
+  if (conn_->Has("NOTIFY")) {
+    auto unsolicited = [this](const Response& r) { Unsolicited(r); };
+    auto set = co_await conn_->Run(
+        "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "
+        "(personal (MessageNew MessageExpunge FlagChange))",
+        unsolicited);
+    if (!set) co_return set.error();
+    notify_ = set->Ok();
+    if (!notify_) spdlog::warn("bridge {}: NOTIFY SET refused: {}", who_, set->text);
+  }
+  synced_ = true;
+  next_round_ = std::chrono::steady_clock::now() + kStatusRound;
+  spdlog::info("bridge {}: in sync; watching with {}", who_,
+               notify_ ? "NOTIFY" : "IDLE and a STATUS round");
+  co_return co_await Watch();
+}
+
+asio::awaitable<ErrorCode> Session::Login() {
+  auto ignore = [](const Response&) {};
+  if (!conn_->Has("IMAP4REV1") && !conn_->Has("IMAP4REV2")) {
+    auto caps = co_await conn_->Run("CAPABILITY", ignore);
+    if (!caps) co_return caps.error();
+  }
+  if (conn_->Has("LOGINDISABLED")) {
+    spdlog::error(
+        "bridge {}: upstream refuses LOGIN on this connection (LOGINDISABLED); use "
+        "imaps://; bridge failed",
+        who_);
+    failed_ = true;
+    co_return MakeError(Errc::kInvalidArgument);
+  }
+  std::string command = "LOGIN " + Quote(entry_.user) + " " + Quote(entry_.password);
+  auto login = co_await conn_->Run(command, ignore);
+  if (!login) co_return login.error();
+  if (!login->Ok()) {
+    spdlog::error("bridge {}: upstream rejected the login of user '{}': {} {}; bridge failed", who_,
+                  entry_.user, login->status, login->text);
+    failed_ = true;
+    co_return MakeError(Errc::kInvalidArgument);
+  }
+  // The capabilities may change after login (RFC 9051 6.2.3); the OK usually carries them.
+  if (!login->code.starts_with("CAPABILITY")) {
+    auto caps = co_await conn_->Run("CAPABILITY", ignore);
+    if (!caps) co_return caps.error();
+  }
+  if (conn_->Has("CONDSTORE") && conn_->Has("ENABLE")) {
+    auto enabled = co_await conn_->Run("ENABLE CONDSTORE", ignore);
+    if (!enabled) co_return enabled.error();
+    condstore_ = enabled->Ok();
+  }
+  esearch_ = conn_->Has("ESEARCH");
+  spdlog::info("bridge {}: logged in as {}{}", who_, entry_.user, condstore_ ? " (CONDSTORE)" : "");
+  co_return ErrorCode{};
+}
+
+asio::awaitable<ErrorCode> Session::ListMailboxes() {
+  struct Listed {
+    std::string name, role;
+    char delimiter = 0;
+  };
+  std::vector<Listed> listed;
+  auto on_list = [&listed](const Response& r) {
+    if (r.name != "LIST" || r.data.size() < 3 || !r.data[0].IsList()) return;
+    if (NotSelectable(r.data[0])) return;
+    Listed l{std::string(r.data[2].text()), RoleOf(r.data[0]), 0};
+    if (r.data[1].IsString() && r.data[1].text().size() == 1) l.delimiter = r.data[1].text()[0];
+    listed.push_back(std::move(l));
+  };
+  auto list = co_await conn_->Run("LIST \"\" \"*\"", on_list);
+  if (!list) co_return list.error();
+  if (!list->Ok()) co_return MakeError(Errc::kUnavailable);
+  // INBOX first: it is the mailbox the session watches.
+  std::stable_partition(listed.begin(), listed.end(), [](const Listed& l) {
+    return l.name.size() == 5 && imap::DecodeMutf7(l.name).value_or("") == "INBOX";
+  });
+  auto locals = co_await Blocking([this] { return context_.store.ListMailboxes(account_); });
+  if (!locals) co_return locals.error();
+  std::vector<Mailbox> boxes;
+  for (const auto& l : listed) {
+    if (!IsQuotable(l.name)) {
+      spdlog::warn("bridge {}: mailbox name '{}' cannot be mirrored; skipped", who_, l.name);
+      continue;
+    }
+    auto decoded = imap::DecodeMutf7(l.name);
+    std::string local = decoded.value_or(l.name);
+    if (l.delimiter != 0 && l.delimiter != '/')
+      std::replace(local.begin(), local.end(), l.delimiter, '/');
+    if (auto canonical = imap::DecodeMailboxName(local, true); canonical && *canonical == "INBOX") {
+      local = "INBOX";
+    }
+    store::MailboxId id = 0;
+    for (const auto& m : *locals) {
+      if ((!l.role.empty() && m.role == l.role) || m.name == local) id = m.id;
+      if (id != 0 && !l.role.empty() && m.role == l.role) break;
+    }
+    if (id == 0) {
+      auto made = co_await Blocking(
+          [this, &local] { return context_.store.CreateMailbox(account_, local); });
+      if (!made) {
+        spdlog::warn("bridge {}: cannot make local mailbox {}: {}", who_, local,
+                     made.error().message());
+        continue;
+      }
+      id = made->id;
+    }
+    Mailbox box;
+    box.name = l.name;
+    box.local = id;
+    boxes.push_back(std::move(box));
+  }
+  mailboxes_ = std::move(boxes);
+  co_return ErrorCode{};
+}
+
+Session::Mailbox* Session::FindByName(std::string_view name) {
+  for (auto& box : mailboxes_) {
+    if (box.name == name) return &box;
+  }
+  return nullptr;
+}
+
+void Session::Unsolicited(const Response& r) {
+  bool message_event = r.number && (r.name == "EXISTS" || r.name == "EXPUNGE" || r.name == "FETCH");
+  if (message_event || r.name == "VANISHED") {
+    if (selected_) selected_->dirty = true;
+  } else if (r.name == "STATUS" && !r.data.empty()) {
+    // NOTIFY's report of a change in a mailbox that is not selected (RFC 5465 5.1).
+    if (Mailbox* box = FindByName(r.data[0].text())) box->dirty = true;
+  } else if (r.name == "LIST" && notify_) {
+    spdlog::info("bridge {}: upstream mailboxes changed; they are listed again on reconnect", who_);
+  }
+}
+
+asio::awaitable<ErrorCode> Session::Watch() {
+  Mailbox& inbox = mailboxes_.front();
+  while (!stopping_) {
+    if (!writes_.empty()) {
+      std::unique_ptr<Write> write = std::move(writes_.front());
+      writes_.erase(writes_.begin());
+      if (auto ec = co_await Apply(*write)) co_return ec;
+      continue;
+    }
+    Mailbox* dirty = nullptr;
+    for (auto& box : mailboxes_) {
+      if (box.dirty && (dirty == nullptr || &box == selected_)) dirty = &box;
+    }
+    if (dirty != nullptr) {
+      if (auto ec = co_await Sync(*dirty)) co_return ec;
+      continue;
+    }
+    if (selected_ != &inbox) {
+      inbox.dirty = true;  // selecting it again also catches what happened while it was not
+      continue;
+    }
+    if (!notify_ && mailboxes_.size() > 1 && std::chrono::steady_clock::now() >= next_round_) {
+      if (auto ec = co_await StatusRound()) co_return ec;
+      next_round_ = std::chrono::steady_clock::now() + kStatusRound;
+      continue;
+    }
+    if (auto ec = co_await Idle()) co_return ec;
+    if (hibernating_) co_return ErrorCode{};
+  }
+  co_return co_await Logout();
+}
+
+bool Session::MustLeaveIdle() const {
+  return stopping_ || !writes_.empty() || std::chrono::steady_clock::now() >= idle_until_ ||
+         std::any_of(mailboxes_.begin(), mailboxes_.end(),
+                     [](const Mailbox& b) { return b.dirty; });
+}
+
+asio::awaitable<ErrorCode> Session::Idle() {
+  auto tag = co_await conn_->Start("IDLE");
+  if (!tag) co_return tag.error();
+  bool idling = false;
+  auto on_start = [&](const Response& r) {
+    if (r.kind == Response::Kind::kContinuation) idling = true;
+    if (r.kind == Response::Kind::kUntagged) Unsolicited(r);
+  };
+  while (!idling) {
+    if (auto ec = co_await conn_->ReadOne(on_start, std::chrono::seconds(60))) co_return ec;
+  }
+  idle_tag_ = std::move(*tag);
+  auto wait = notify_ || mailboxes_.size() <= 1
+                  ? std::chrono::duration_cast<net::Duration>(kIdleRestart)
+                  : std::chrono::duration_cast<net::Duration>(kStatusRound);
+  idle_until_ = std::chrono::steady_clock::now() + wait;
+  if (MustLeaveIdle()) co_return co_await LeaveIdle();
+  hibernating_ = true;
+  co_return ErrorCode{};
+}
+
+asio::awaitable<ErrorCode> Session::ContinueIdle() {
+  ErrorCode woke = wake_;
+  if (woke && woke != asio::error::timed_out && woke != asio::error::operation_aborted) {
+    co_return woke;
+  }
+  if (!woke) {
+    auto unsolicited = [this](const Response& r) { Unsolicited(r); };
+    if (auto ec = co_await conn_->ReadOne(unsolicited, std::chrono::seconds(60))) co_return ec;
+  }
+  if (!woke && !MustLeaveIdle()) {
+    hibernating_ = true;
+    co_return ErrorCode{};
+  }
+  co_return co_await LeaveIdle();
+}
+
+asio::awaitable<ErrorCode> Session::LeaveIdle() {
+  auto unsolicited = [this](const Response& r) { Unsolicited(r); };
+  if (auto ec = co_await conn_->SendLine("DONE")) co_return ec;
+  auto done = co_await conn_->Finish(idle_tag_, unsolicited);
+  if (!done) co_return done.error();
+  co_return ErrorCode{};
+}
+
+asio::awaitable<ErrorCode> Session::StatusRound() {
+  std::string items = condstore_ ? " (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"
+                                 : " (MESSAGES UIDNEXT UIDVALIDITY)";
+  for (auto& box : mailboxes_) {
+    if (&box == selected_) continue;
+    auto on_status = [this, &box](const Response& r) {
+      if (r.name != "STATUS" || r.data.size() < 2 || !r.data[1].IsList()) {
+        Unsolicited(r);
+        return;
+      }
+      const auto& items = r.data[1].children;
+      auto get = [&items](const char* name) -> uint64_t {
+        const imap::Token* t = FindItem(items, name);
+        return t ? Number(*t).value_or(0) : 0;
+      };
+      auto uidnext = static_cast<uint32_t>(get("UIDNEXT"));
+      auto messages = static_cast<uint32_t>(get("MESSAGES"));
+      auto uidvalidity = static_cast<uint32_t>(get("UIDVALIDITY"));
+      auto modseq = static_cast<int64_t>(get("HIGHESTMODSEQ"));
+      if (uidnext != box.uidnext || messages != box.messages || uidvalidity != box.uidvalidity ||
+          modseq != box.modseq) {
+        box.dirty = true;
+      }
+    };
+    auto status = co_await conn_->Run("STATUS " + Quote(box.name) + items, on_status);
+    if (!status) co_return status.error();
+  }
+  co_return ErrorCode{};
+}
+
+asio::awaitable<ErrorCode> Session::Logout() {
+  auto ignore = [](const Response&) {};
+  auto bye = co_await conn_->Run("LOGOUT", ignore);
+  if (!bye) co_return bye.error();
+  co_return ErrorCode{};
+}
+
+}  // namespace pushmail::bridge

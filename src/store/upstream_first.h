@@ -1,0 +1,28 @@
+#pragma once
+// Internal to the store: the writes of a bridged account sent upstream first (bridge.cc). Each
+// returns once upstream confirmed and the bridge mirrored the change, or the error that stops
+// the local write.
+
+#include <optional>
+#include <vector>
+
+#include "store/store.h"
+
+namespace pushmail::store {
+
+// Email/set updates: keywords go upstream per membership; mailbox changes are refused.
+ErrorCode UpdateEmailsUpstream(Store& store, UpstreamWrites& up, AccountId account,
+                               const std::vector<EmailUpdate>& updates);
+// Email/set destroy: every membership of each email is deleted upstream. `gone` gets, per
+// email, whether it was there and is now deleted (the mirror has removed it locally already).
+ErrorCode DestroyEmailsUpstream(std::vector<bool>& gone, Store& store, UpstreamWrites& up,
+                                AccountId account, const std::vector<EmailId>& emails);
+// Removes `uids` of `mailbox` upstream; `gone` gets those of them that were there.
+ErrorCode RemoveMessagesUpstream(std::vector<Uid>& gone, Store& store, UpstreamWrites& up,
+                                 AccountId account, MailboxId mailbox,
+                                 const std::vector<Uid>& uids);
+// IMAP EXPUNGE: the messages with $deleted (of `uids` when given) are deleted upstream.
+ErrorCode ExpungeUpstream(Store& store, UpstreamWrites& up, AccountId account, MailboxId mailbox,
+                          const std::optional<std::vector<Uid>>& uids);
+
+}  // namespace pushmail::store

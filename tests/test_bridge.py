@@ -1,0 +1,294 @@
+"""The bridge against a real legacy server: a Dovecot user bridged to a pushmaild account.
+
+Mail delivered to Dovecot over LMTP must reach a JMAP EventSource client as a StateChange and
+show in Email/query; what is deleted or flagged on Dovecot must follow; a Dovecot restart must
+lose and double nothing.
+"""
+import base64
+import http.client
+import imaplib
+import json
+import os
+import ssl
+import time
+import unittest
+
+from dovecot import DOVECOT, Dovecot
+from harness import DOMAIN, Server
+import test_jmap  # its event reader; the module, so that its tests are not collected here
+
+ALICE = "alice@" + DOMAIN
+CORE = "urn:ietf:params:jmap:core"
+MAIL = "urn:ietf:params:jmap:mail"
+WAIT = 60  # the bound of every wait for the bridge; never asserted as a time
+
+
+@unittest.skipUnless(os.path.exists(DOVECOT), "dovecot is not installed (scripts/install-deps)")
+class BridgeTest(unittest.TestCase):
+    dovecot_config = ""
+
+    def setUp(self):
+        self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}, self.dovecot_config).start()
+        self.addCleanup(self.dovecot.cleanup)
+        self.server = Server(listeners=("http", "imap"))
+        self.addCleanup(self.server.cleanup)
+        self.server.add_user(ALICE, "alice-pw")
+        self.bridge(ALICE, "u1", "secret1")
+        self.server.start()
+        self.wait_log("in sync")
+
+    def bridge(self, local, user, password):
+        self.server.admin("bridge", "add", local, "--upstream",
+                          f"imap://127.0.0.1:{self.dovecot.imap_port}", "--user", user,
+                          "--password-stdin", input=(password + "\n").encode())
+
+    def wait_log(self, text, count=1):
+        deadline = time.monotonic() + WAIT
+        while self.server.log().count(text) < count:
+            if time.monotonic() > deadline:
+                self.fail(f"no '{text}' in the log:\n{self.server.log()}\n{self.dovecot.log()}")
+            time.sleep(0.05)
+
+    # --- JMAP as a client sees it.
+
+    def connect(self):
+        context = ssl.create_default_context(cafile=self.server.data + "/tls/cert.pem")
+        c = http.client.HTTPSConnection("127.0.0.1", self.server.ports["http"], timeout=WAIT,
+                                        context=context)
+        self.addCleanup(c.close)
+        return c
+
+    def auth(self):
+        return "Basic " + base64.b64encode(f"{ALICE}:alice-pw".encode()).decode()
+
+    def api(self, calls):
+        c = self.connect()
+        c.request("POST", "/jmap/api", body=json.dumps({"using": [CORE, MAIL],
+                                                         "methodCalls": calls}),
+                  headers={"Authorization": self.auth(), "Content-Type": "application/json"})
+        r = c.getresponse()
+        body = r.read()
+        self.assertEqual(r.status, 200, body)
+        return json.loads(body)["methodResponses"]
+
+    def account(self):
+        c = self.connect()
+        c.request("GET", "/.well-known/jmap", headers={"Authorization": self.auth()})
+        return json.loads(c.getresponse().read())["primaryAccounts"][MAIL]
+
+    def subjects(self):
+        """Subject of every email of the account, as Email/query and Email/get see them."""
+        account = self.account()
+        r = self.api([["Email/query", {"accountId": account}, "q"],
+                      ["Email/get", {"accountId": account, "properties": ["subject", "keywords"],
+                                     "#ids": {"resultOf": "q", "name": "Email/query",
+                                              "path": "/ids"}}, "g"]])
+        return sorted(e["subject"] for e in r[1][1]["list"])
+
+    def email(self, subject):
+        account = self.account()
+        r = self.api([["Email/query", {"accountId": account, "filter": {"subject": subject}}, "q"],
+                      ["Email/get", {"accountId": account,
+                                     "properties": ["subject", "keywords", "mailboxIds"],
+                                     "#ids": {"resultOf": "q", "name": "Email/query",
+                                              "path": "/ids"}}, "g"]])
+        found = r[1][1]["list"]
+        return found[0] if found else None
+
+    def open_events(self):
+        c = self.connect()
+        c.request("GET", "/jmap/eventsource/?types=*&closeafter=no&ping=0",
+                  headers={"Authorization": self.auth(), "Accept": "text/event-stream"})
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        return r
+
+    def next_state(self, stream):
+        while True:
+            event = test_jmap.JmapTest.next_event(stream)
+            self.assertIsNotNone(event, "the event stream ended")
+            if event[0] == "state":
+                return json.loads(event[1])
+
+    def wait_subjects(self, expected, stream=None):
+        """Waits (bounded) until the account holds exactly `expected` (a sorted list)."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            got = self.subjects()
+            if got == expected or time.monotonic() > deadline:
+                return got
+            if stream is not None:
+                self.next_state(stream)
+            else:
+                time.sleep(0.05)
+
+    # --- The tests.
+
+    def test_lmtp_delivery_is_pushed_and_queryable(self):
+        stream = self.open_events()
+        first = self.next_state(stream)
+        account = self.account()
+        old_email_state = first["changed"][account]["Email"]
+        self.dovecot.deliver("u1", "from dovecot")
+        change = self.next_state(stream)
+        self.assertNotEqual(change["changed"][account]["Email"], old_email_state)
+        email = self.email("from dovecot")
+        self.assertIsNotNone(email, "Email/query does not find the delivered message")
+        self.assertEqual(email["subject"], "from dovecot")
+        self.assertIn("bridge " + ALICE, self.server.log())
+
+    def test_delete_and_flags_on_dovecot_follow(self):
+        stream = self.open_events()
+        self.next_state(stream)
+        self.dovecot.deliver("u1", "keep me")
+        self.dovecot.deliver("u1", "delete me")
+        self.assertEqual(self.wait_subjects(["delete me", "keep me"], stream),
+                         ["delete me", "keep me"])
+        c = self.dovecot.imap("u1")
+        c.select("INBOX")
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"delete me"')
+        c.uid("STORE", found[0].decode(), "+FLAGS", "(\\Deleted)")
+        c.expunge()
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"keep me"')
+        c.uid("STORE", found[0].decode(), "+FLAGS", "(\\Flagged $Work)")
+        c.logout()
+        self.assertEqual(self.wait_subjects(["keep me"], stream), ["keep me"])
+        deadline = time.monotonic() + WAIT
+        keywords = {}
+        while time.monotonic() < deadline:
+            keywords = self.email("keep me")["keywords"]
+            if "$flagged" in keywords:
+                break
+            self.next_state(stream)
+        self.assertEqual(keywords, {"$flagged": True, "$work": True})
+
+    def upstream_flags(self, subject):
+        c = self.dovecot.imap("u1")
+        try:
+            c.select("INBOX")
+            _, found = c.uid("SEARCH", None, "SUBJECT", f'"{subject}"')
+            if not found[0]:
+                return None
+            _, data = c.uid("FETCH", found[0].decode(), "(FLAGS)")
+            return data[0].decode()
+        finally:
+            c.logout()
+
+    def email_id(self, subject):
+        account = self.account()
+        r = self.api([["Email/query", {"accountId": account, "filter": {"subject": subject}},
+                       "q"]])
+        return account, r[0][1]["ids"][0]
+
+    def test_writes_over_jmap_go_to_dovecot_first(self):
+        self.dovecot.deliver("u1", "flag me")
+        self.dovecot.deliver("u1", "destroy me")
+        self.assertEqual(self.wait_subjects(["destroy me", "flag me"]), ["destroy me", "flag me"])
+        account, flag_id = self.email_id("flag me")
+        r = self.api([["Email/set", {"accountId": account, "update": {
+            flag_id: {"keywords/$flagged": True, "keywords/$seen": True}}}, "s"]])
+        self.assertIn(flag_id, r[0][1]["updated"], r)
+        # Acknowledged only after Dovecot has it and the mirror brought it back.
+        flags = self.upstream_flags("flag me")
+        self.assertIn("\\Flagged", flags)
+        self.assertIn("\\Seen", flags)
+        self.assertEqual(self.email("flag me")["keywords"], {"$flagged": True, "$seen": True})
+        _, destroy_id = self.email_id("destroy me")
+        r = self.api([["Email/set", {"accountId": account, "destroy": [destroy_id]}, "d"]])
+        self.assertEqual(r[0][1]["destroyed"], [destroy_id], r)
+        self.assertIsNone(self.upstream_flags("destroy me"))
+        self.assertEqual(self.subjects(), ["flag me"])
+
+    def test_imap_store_and_expunge_go_to_dovecot_first(self):
+        self.dovecot.deliver("u1", "imap flag")
+        self.dovecot.deliver("u1", "imap expunge")
+        self.assertEqual(self.wait_subjects(["imap expunge", "imap flag"]),
+                         ["imap expunge", "imap flag"])
+        c = imaplib.IMAP4("127.0.0.1", self.server.ports["imap"], timeout=WAIT)
+        c.login(ALICE, "alice-pw")
+        c.select("INBOX")
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"imap flag"')
+        typ, _ = c.uid("STORE", found[0].decode(), "+FLAGS", "(\\Answered)")
+        self.assertEqual(typ, "OK")
+        self.assertIn("\\Answered", self.upstream_flags("imap flag"))
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"imap expunge"')
+        c.uid("STORE", found[0].decode(), "+FLAGS", "(\\Deleted)")
+        self.assertIn("\\Deleted", self.upstream_flags("imap expunge"))
+        typ, _ = c.expunge()
+        self.assertEqual(typ, "OK")
+        self.assertIsNone(self.upstream_flags("imap expunge"))
+        self.assertEqual(self.subjects(), ["imap flag"])
+        c.logout()
+
+    def test_failed_upstream_write_is_an_error_for_the_client(self):
+        self.dovecot.deliver("u1", "stays unflagged")
+        self.assertEqual(self.wait_subjects(["stays unflagged"]), ["stays unflagged"])
+        account, email_id = self.email_id("stays unflagged")
+        self.dovecot.stop()
+        self.wait_log("upstream connection ended")
+        r = self.api([["Email/set", {"accountId": account, "update": {
+            email_id: {"keywords/$flagged": True}}}, "s"]])
+        self.assertEqual(r[0][0], "error", r)
+        self.assertEqual(self.email("stays unflagged")["keywords"], {})
+        self.dovecot.start()
+        self.wait_log("in sync", count=2)
+        self.assertNotIn("\\Flagged", self.upstream_flags("stays unflagged"))
+
+    def test_dovecot_restart_loses_and_doubles_nothing(self):
+        self.dovecot.deliver("u1", "before restart")
+        self.assertEqual(self.wait_subjects(["before restart"]), ["before restart"])
+        self.dovecot.stop()
+        self.wait_log("upstream connection ended")
+        self.dovecot.start()
+        self.dovecot.deliver("u1", "after restart 1")
+        self.dovecot.deliver("u1", "after restart 2")
+        expected = ["after restart 1", "after restart 2", "before restart"]
+        self.assertEqual(self.wait_subjects(expected), expected)
+        self.wait_log("in sync", count=2)
+        # And pushmaild restarted while Dovecot takes mail: it catches up, again exactly once.
+        self.assertEqual(self.server.stop(), 0)
+        self.dovecot.deliver("u1", "while pushmaild was down")
+        self.server.start()
+        expected = sorted(expected + ["while pushmaild was down"])
+        self.assertEqual(self.wait_subjects(expected), expected)
+        self.wait_log("in sync", count=3)
+        self.assertEqual(self.subjects(), expected)
+
+    def test_rejected_login_marks_the_bridge_failed(self):
+        self.server.stop()
+        self.server.admin("bridge", "del", ALICE)
+        self.bridge(ALICE, "u1", "wrong password")
+        out = self.server.admin("bridge", "list").stdout.decode()
+        self.assertIn(f"{ALICE} imap://127.0.0.1:{self.dovecot.imap_port} u1", out)
+        self.server.start()
+        self.wait_log("upstream rejected the login of user 'u1'")
+        self.wait_log("bridge failed")
+        self.wait_log("session ended (failed)")
+        self.assertNotIn("wrong password", self.server.log())
+
+    def test_bridge_add_needs_the_local_account_and_keeps_secrets_private(self):
+        r = self.server.admin("bridge", "add", "nobody@" + DOMAIN, "--upstream",
+                              "imap://127.0.0.1:1", "--user", "x", "--password-stdin",
+                              input=b"pw\n", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"no local account", r.stderr)
+        r = self.server.admin("bridge", "add", ALICE, "--upstream", "http://x:1", "--user", "x",
+                              "--password-stdin", input=b"pw\n", check=False)
+        self.assertNotEqual(r.returncode, 0)
+        mode = os.stat(os.path.join(self.server.data, "bridges.json")).st_mode & 0o777
+        self.assertEqual(mode, 0o600)
+
+
+class PlainUpstreamBridgeTest(BridgeTest):
+    """The same against an upstream that offers neither NOTIFY nor CONDSTORE nor ESEARCH: the
+    bridge watches INBOX with IDLE and diffs UID ranges and all flags."""
+
+    dovecot_config = "imap_capability = IMAP4rev1 LITERAL+ IDLE UIDPLUS\n"
+
+    def test_watches_with_idle_and_diffs_uids(self):
+        self.assertIn("watching with IDLE and a STATUS round", self.server.log())
+        self.assertNotIn("(CONDSTORE)", self.server.log())
+
+
+if __name__ == "__main__":
+    unittest.main()
