@@ -52,7 +52,7 @@ void RaiseOpenFilesLimit() {
 void ApplyDefaults(ServeFlags& flags) {
   Config& c = flags.config;
   if (c.domains.empty()) {
-    c.domains.push_back("localhost");
+    c.domains.emplace_back("localhost");
     spdlog::warn("no --domain given: accepting mail for 'localhost' only");
   }
   if (c.hostname.empty()) c.hostname = c.domains.front();
@@ -258,7 +258,8 @@ int Serve(ServeFlags flags) {
   (*store)->SetUpstreamWrites(nullptr);
   store::StoreStats stats = (*store)->Stats();
   store->reset();  // applies anything still queued, then closes
-  double mean = stats.commits ? static_cast<double>(stats.writes) / stats.commits : 0;
+  double mean =
+      stats.commits ? static_cast<double>(stats.writes) / static_cast<double>(stats.commits) : 0;
   spdlog::info(
       "store stats: commits={} writes={} mean_batch={:.2f} apply_ms={} blob_sync_ms={} "
       "commit_ms={}",
