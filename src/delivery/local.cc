@@ -11,12 +11,11 @@
 
 namespace pushmail::delivery {
 
-std::string NewId() {
-  unsigned char bytes[16];
-  RAND_bytes(bytes, sizeof bytes);
+std::string NewId(size_t length) {
+  std::string id(length, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(id.data()), static_cast<int>(length));
   static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKLMNPQRSTVWXYZ";
-  std::string id;
-  for (unsigned char b : bytes) id += kAlphabet[b % 32];
+  for (char& c : id) c = kAlphabet[static_cast<unsigned char>(c) % 32];
   return id;
 }
 

@@ -33,8 +33,9 @@ std::string LocalTraceFields(std::string_view return_path, std::string_view host
 // included: Bcc: leaves a message before it is delivered (RFC 5322 3.6.3).
 std::string WithoutHeaderField(std::string_view message, std::string_view name);
 
-// A fresh id for Received: and Message-ID: (16 characters of a base-32 alphabet).
-std::string NewId();
+// A fresh random id of `length` characters of a base-32 alphabet: for Received: and
+// Message-ID: (16), and the SMTP queue id (8).
+std::string NewId(size_t length = 16);
 
 // The host name the server names itself with: config.hostname, else the first domain, else
 // "localhost".

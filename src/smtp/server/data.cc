@@ -1,5 +1,4 @@
 // DATA (RFC 5321 4.1.1.4), BDAT (RFC 3030) and delivery into the store.
-#include <openssl/rand.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -7,6 +6,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "delivery/delivery.h"
+#include "delivery/local.h"
 #include "net/blocking.h"
 #include "smtp/server/session.h"
 #include "smtp/server/trace.h"
@@ -34,15 +34,6 @@ auto AsyncDeliver(store::Store& store, store::Incoming incoming, Token&& token) 
         });
       },
       token, std::move(incoming));
-}
-
-std::string NewQueueId() {
-  unsigned char bytes[8];
-  RAND_bytes(bytes, sizeof bytes);
-  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKLMNPQRSTVWXYZ";
-  std::string id;
-  for (unsigned char b : bytes) id += kAlphabet[b % 32];
-  return id;
 }
 
 }  // namespace
@@ -132,7 +123,7 @@ awaitable<void> Session::Deliver(std::string body) {
   trace.client_ip = ip.is_v6() ? "IPv6:" + ip.to_string() : ip.to_string();
   trace.by = context_.config.hostname;
   trace.protocol = WithProtocol(esmtp_, stream_.tls(), account_.has_value(), mail_->smtputf8);
-  trace.id = NewQueueId();
+  trace.id = delivery::NewId(8);
   if (recipients_.size() == 1) trace.recipient = recipients_.front().address;
   trace.tls = stream_.TlsDescription();
   trace.return_path = mail_->path.ToString();
