@@ -3,6 +3,7 @@
 Every server listens on 127.0.0.1 port 0; the ports come from its `listening NAME HOST:PORT`
 lines. Servers are stopped by PID at the end of each test, and their folders removed.
 """
+import json
 import os
 import select
 import shutil
@@ -197,3 +198,30 @@ class ServerTest(unittest.TestCase):
 
     def port(self, name="smtp"):
         return self.server.ports[name]
+
+    # EventSource (RFC 8620 7.3), for the push tests.
+    @staticmethod
+    def next_event(stream):
+        """Reads one event; returns (name, data) or None at the end of the stream."""
+        name, data = None, []
+        while True:
+            line = stream.readline()
+            if not line:
+                return None
+            line = line.decode().rstrip("\n")
+            if line == "":
+                if name or data:
+                    return name, "\n".join(data)
+                continue
+            field, _, value = line.partition(": ")
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+
+    def next_state(self, stream):
+        while True:
+            event = self.next_event(stream)
+            self.assertIsNotNone(event, "the stream ended")
+            if event[0] == "state":
+                return json.loads(event[1])

@@ -72,32 +72,6 @@ class JmapTest(ServerTest):
         self.assertEqual(r.getheader("Content-Type"), "text/event-stream")
         return r
 
-    @staticmethod
-    def next_event(stream):
-        """Reads one event; returns (name, data) or None at the end of the stream."""
-        name, data = None, []
-        while True:
-            line = stream.readline()
-            if not line:
-                return None
-            line = line.decode().rstrip("\n")
-            if line == "":
-                if name or data:
-                    return name, "\n".join(data)
-                continue
-            field, _, value = line.partition(": ")
-            if field == "event":
-                name = value
-            elif field == "data":
-                data.append(value)
-
-    def next_state(self, stream):
-        while True:
-            event = self.next_event(stream)
-            self.assertIsNotNone(event, "the stream ended")
-            if event[0] == "state":
-                return json.loads(event[1])
-
     def test_session_resource_needs_auth_and_advertises_real_limits(self):
         status, r, _ = self.request("GET", "/.well-known/jmap", user=None)
         self.assertEqual(status, 401)

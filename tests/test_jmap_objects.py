@@ -84,31 +84,6 @@ class JmapObjectsTest(ServerTest):
         self.assertEqual(r.status, 200)
         return r
 
-    @staticmethod
-    def next_event(stream):
-        name, data = None, []
-        while True:
-            line = stream.readline()
-            if not line:
-                return None
-            line = line.decode().rstrip("\n")
-            if line == "":
-                if name or data:
-                    return name, "\n".join(data)
-                continue
-            field, _, value = line.partition(": ")
-            if field == "event":
-                name = value
-            elif field == "data":
-                data.append(value)
-
-    def next_state(self, stream):
-        while True:
-            event = self.next_event(stream)
-            self.assertIsNotNone(event, "the stream ended")
-            if event[0] == "state":
-                return json.loads(event[1])
-
     def deliver(self, subject, to=ALICE, sender="carol@elsewhere.test", headers=""):
         msg = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n{headers}"
                f"Message-ID: <{subject.replace(' ', '.')}@test>\r\n\r\nbody of {subject}\r\n")
