@@ -2,13 +2,16 @@
 // Internal to the store: the full-text index of Email/query's text conditions (RFC 8621 4.4.1).
 //
 // It lives in a database of its own (search.db beside store.db) and is written by a thread of
-// its own at low CPU priority, never by the store's writer: tokenising a message costs more than
-// storing it, and a delivery's 250 must not wait for it. The index trails the store by what
-// the last commits delivered; a query with a text condition first indexes whatever is still
-// missing (CatchUp), so it never misses an email committed before it began. Nothing in it
+// its own, never by the store's writer: tokenising a message costs more than storing it, and a
+// delivery's 250 must not wait for it. The thread runs at idle priority (SCHED_IDLE): it takes
+// only CPU that nothing else wants, so while mail pours in the index falls behind, and it
+// catches up when the burst is over. A query with a text condition first indexes whatever is
+// still missing itself (CatchUp), so it never misses an email committed before it began; the
+// thread gives way to it between two emails. Nothing in it
 // needs to survive a crash: it is written without fsync, and an index that was lost or belongs
 // to another store is rebuilt from the store's emails.
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -45,14 +48,16 @@ class SearchIndex {
  private:
   SearchIndex(sqlite::Db index, sqlite::Db store, BlobFile& blobs, int64_t upto);
   void Run();
-  // Indexes up to kBatch emails past upto_; how many it did. Called with work_mu_ held.
-  Result<int> IndexBatch();
+  // Indexes up to kBatch emails past upto_; how many it did. Called with work_mu_ held. With
+  // `give_way`, it stops early (keeping what it did) when a CatchUp waits for work_mu_.
+  Result<int> IndexBatch(bool give_way);
 
   sqlite::Db index_;  // used with work_mu_ held
   sqlite::Db store_;  // read-only use, with work_mu_ held
   BlobFile& blobs_;
-  std::mutex work_mu_;  // one batch at a time: the thread's or a CatchUp's
-  int64_t upto_;        // guarded by work_mu_
+  std::mutex work_mu_;                // one batch at a time: the thread's or a CatchUp's
+  std::atomic<int> catching_up_ = 0;  // CatchUps waiting for or holding work_mu_
+  int64_t upto_;                      // guarded by work_mu_
 
   std::mutex wake_mu_;
   std::condition_variable wake_;
