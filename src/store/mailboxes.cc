@@ -247,6 +247,7 @@ ErrorCode Store::DeleteMailbox(AccountId account, MailboxId mailbox) {
     auto& d = txn.Stmt("DELETE FROM mailboxes WHERE id = ?");
     d.Bind(1, mailbox);
     if (auto ec = d.Run()) return ec;
+    txn.ForgetMailbox(mailbox);
     return txn.Log(account, DataType::kMailbox, mailbox, ChangeOp::kDestroyed, *modseq);
   });
 }

@@ -11,22 +11,11 @@ ErrorCode CheckMailbox(Txn& txn, AccountId account, MailboxId mailbox) {
 }
 
 Result<Uid> NextUid(Txn& txn, MailboxId mailbox, ModSeq modseq) {
-  auto& q = txn.Stmt(
-      "UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = max(highestmodseq, ?) "
-      "WHERE id = ? RETURNING uidnext - 1");
-  q.Bind(1, modseq).Bind(2, mailbox);
-  auto row = q.Step();
-  if (!row) return row.error();
-  if (!*row) return MakeError(Errc::kNotFound);
-  auto uid = static_cast<Uid>(q.Int(0));
-  if (auto ec = q.Run()) return ec;  // finish the statement
-  return uid;
+  return txn.NextUid(mailbox, modseq);
 }
 
 ErrorCode MailboxChanged(Txn& txn, AccountId account, MailboxId mailbox, ModSeq modseq) {
-  auto& q = txn.Stmt("UPDATE mailboxes SET highestmodseq = max(highestmodseq, ?) WHERE id = ?");
-  q.Bind(1, modseq).Bind(2, mailbox);
-  if (auto ec = q.Run()) return ec;
+  if (auto ec = txn.RaiseModSeq(mailbox, modseq)) return ec;
   txn.Touch(account, mailbox);
   return txn.Log(account, DataType::kMailbox, mailbox, ChangeOp::kCountsUpdated, modseq);
 }

@@ -10,9 +10,9 @@
 
 namespace pushmail::store {
 
-sqlite::Statement& Txn::Stmt(const char* sql) {
-  auto it = statements_.find(sql);
-  if (it == statements_.end()) it = statements_.emplace(sql, db_.Prepare(sql)).first;
+sqlite::Statement& Txn::Stmt(Sql sql) {
+  auto it = statements_.find(sql.text);
+  if (it == statements_.end()) it = statements_.emplace(sql.text, db_.Prepare(sql.text)).first;
   it->second.Reset();
   return it->second;
 }
@@ -35,6 +35,7 @@ Txn::AccountState& Txn::Enter(AccountId account) {
 void Txn::BeginOp() {
   saved_accounts_.clear();
   saved_log_.clear();
+  saved_mailboxes_.clear();
 }
 
 void Txn::RollbackOp() {
@@ -44,6 +45,13 @@ void Txn::RollbackOp() {
       log[it->key] = *it->before;
     } else {
       log.erase(it->key);
+    }
+  }
+  for (auto it = saved_mailboxes_.rbegin(); it != saved_mailboxes_.rend(); ++it) {
+    if (it->before) {
+      mailboxes_[it->mailbox] = *it->before;
+    } else {
+      mailboxes_.erase(it->mailbox);
     }
   }
   for (const SavedAccount& s : saved_accounts_) {
@@ -119,6 +127,62 @@ ErrorCode Txn::FlushLog(AccountId account, const std::map<LogKey, LogEntry>& log
     if (auto ec = q.Run()) return ec;
   }
   return {};
+}
+
+void Txn::SaveMailbox(MailboxId mailbox) {
+  bool saved = std::any_of(saved_mailboxes_.begin(), saved_mailboxes_.end(),
+                           [mailbox](const SavedMailbox& s) { return s.mailbox == mailbox; });
+  if (saved) return;
+  auto it = mailboxes_.find(mailbox);
+  saved_mailboxes_.push_back(
+      {mailbox, it == mailboxes_.end() ? std::nullopt : std::optional(it->second)});
+}
+
+Result<Txn::MailboxCounters*> Txn::Counters(MailboxId mailbox) {
+  SaveMailbox(mailbox);
+  auto it = mailboxes_.find(mailbox);
+  if (it != mailboxes_.end()) return &it->second;
+  auto& q = Stmt("SELECT uidnext, highestmodseq FROM mailboxes WHERE id = ?");
+  q.Bind(1, mailbox);
+  auto row = q.Step();
+  if (!row) return row.error();
+  if (!*row) return MakeError(Errc::kNotFound);
+  MailboxCounters counters{static_cast<Uid>(q.Int(0)), q.Int(1)};
+  return &mailboxes_.emplace(mailbox, counters).first->second;
+}
+
+Result<Uid> Txn::NextUid(MailboxId mailbox, ModSeq modseq) {
+  auto counters = Counters(mailbox);
+  if (!counters) return counters.error();
+  (*counters)->highestmodseq = std::max((*counters)->highestmodseq, modseq);
+  return (*counters)->uidnext++;
+}
+
+ErrorCode Txn::RaiseModSeq(MailboxId mailbox, ModSeq modseq) {
+  auto counters = Counters(mailbox);
+  if (!counters && counters.error() == MakeError(Errc::kNotFound)) return {};  // nothing to raise
+  if (!counters) return counters.error();
+  (*counters)->highestmodseq = std::max((*counters)->highestmodseq, modseq);
+  return {};
+}
+
+void Txn::ForgetMailbox(MailboxId mailbox) {
+  SaveMailbox(mailbox);
+  mailboxes_.erase(mailbox);
+}
+
+ErrorCode Txn::FlushMailboxes() {
+  for (const auto& [mailbox, c] : mailboxes_) {
+    auto& q = Stmt("UPDATE mailboxes SET uidnext = ?, highestmodseq = ? WHERE id = ?");
+    q.Bind(1, static_cast<int64_t>(c.uidnext)).Bind(2, c.highestmodseq).Bind(3, mailbox);
+    if (auto ec = q.Run()) return ec;
+  }
+  return {};
+}
+
+void Txn::EndBatch() {
+  touched_.clear();
+  mailboxes_.clear();
 }
 
 void Txn::Touch(AccountId account, MailboxId mailbox) {
@@ -230,8 +294,10 @@ ErrorCode Writer::ApplyOne(Op& op) {
   return ec;
 }
 
-// Writes each touched account's new modseq, states and push sequence.
+// Writes the batch's mailbox counters and each touched account's new modseq, states and push
+// sequence.
 ErrorCode Writer::FinishAccounts() {
+  if (auto ec = txn_.FlushMailboxes()) return ec;
   for (auto& [id, state] : txn_.touched_) {
     if (auto ec = txn_.FlushLog(id, state.log)) return ec;
     StateChange& c = state.change;
@@ -257,7 +323,7 @@ std::vector<StateChange> Writer::TakeChanges() {
     changes.push_back(std::move(state.change));
     changes.back().committed_at = now;
   }
-  txn_.touched_.clear();
+  txn_.EndBatch();
   return changes;
 }
 
@@ -290,7 +356,7 @@ void Writer::Execute(std::vector<Op>& batch) {
   }
   if (commit_error) {
     spdlog::error("store: commit of {} writes failed: {}", batch.size(), commit_error.message());
-    txn_.touched_.clear();
+    txn_.EndBatch();
     for (Op& op : batch) op.done(commit_error);
     return;
   }

@@ -25,8 +25,13 @@ class Txn {
   explicit Txn(sqlite::Db& db) : db_(db) {}
 
   sqlite::Db& db() { return db_; }
+  // SQL text known at compile time: Stmt keys its statements by the text's address.
+  struct Sql {
+    consteval Sql(const char* sql) : text(sql) {}  // NOLINT(google-explicit-constructor)
+    const char* text;
+  };
   // A statement prepared once per writer and reused; reset before it is handed out.
-  sqlite::Statement& Stmt(const char* sql);
+  sqlite::Statement& Stmt(Sql sql);
 
   // Hands out the next modseq of `account` and marks `types` changed in this commit.
   Result<ModSeq> Bump(AccountId account, DataTypes types);
@@ -34,6 +39,14 @@ class Txn {
   ErrorCode Log(AccountId account, DataType type, int64_t object_id, ChangeOp op, ModSeq modseq);
   // Records that `mailbox` of `account` changed, for the StateChange.
   void Touch(AccountId account, MailboxId mailbox);
+  // Takes the next UID of `mailbox` and raises its HIGHESTMODSEQ to `modseq`. The counters are
+  // read once per batch and written back when it commits: a batch of deliveries to one
+  // mailbox costs one UPDATE, not one per message. kNotFound for a mailbox that is not there.
+  Result<Uid> NextUid(MailboxId mailbox, ModSeq modseq);
+  // Raises the HIGHESTMODSEQ of `mailbox` to `modseq`, like NextUid.
+  ErrorCode RaiseModSeq(MailboxId mailbox, ModSeq modseq);
+  // `mailbox` was deleted: its counters are not written back.
+  void ForgetMailbox(MailboxId mailbox);
   // Resets every cached statement. A statement left mid-result holds a read snapshot, and a
   // snapshot pins the WAL: checkpoints could never catch up.
   void ResetStatements();
@@ -66,18 +79,34 @@ class Txn {
     LogKey key;
     std::optional<LogEntry> before;
   };
+  struct MailboxCounters {
+    Uid uidnext;
+    ModSeq highestmodseq;
+  };
+  struct SavedMailbox {
+    MailboxId mailbox;
+    std::optional<MailboxCounters> before;
+  };
 
   // The account's state, saved first if this operation has not touched it yet.
   AccountState& Enter(AccountId account);
   void BeginOp();
   void RollbackOp();
   ErrorCode FlushLog(AccountId account, const std::map<LogKey, LogEntry>& log);
+  // The batch's counters of `mailbox`, saved first if this operation has not changed them yet.
+  Result<MailboxCounters*> Counters(MailboxId mailbox);
+  void SaveMailbox(MailboxId mailbox);
+  ErrorCode FlushMailboxes();
+  // Forgets the batch's state once it committed or failed.
+  void EndBatch();
 
   sqlite::Db& db_;
-  std::unordered_map<std::string, sqlite::Statement> statements_;
+  std::unordered_map<const char*, sqlite::Statement> statements_;  // by Sql::text
   std::map<AccountId, AccountState> touched_;
   std::vector<SavedAccount> saved_accounts_;  // of the current operation
   std::vector<SavedLogEntry> saved_log_;      // of the current operation
+  std::map<MailboxId, MailboxCounters> mailboxes_;
+  std::vector<SavedMailbox> saved_mailboxes_;  // of the current operation
 };
 
 // Applies operations in batches on its own thread. See Store for the contract.

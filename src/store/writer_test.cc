@@ -69,5 +69,69 @@ TEST(Writer, FailedOperationLeavesNoTraceInItsBatch) {
   EXPECT_EQ(q.Text(0), "10,30");
 }
 
+// A batch's mailbox counters live in the transaction and reach the table at the commit; an
+// operation that fails gives back the UIDs it took, and a deleted mailbox hands out none.
+TEST(Writer, MailboxCountersOfABatchAreWrittenOnceAndRolledBack) {
+  testing::TempDir dir;
+  auto db = sqlite::Db::Open(dir.File("store.db"), true);
+  ASSERT_TRUE(db.has_value());
+  ASSERT_FALSE(sqlite::Migrate(*db));
+  ASSERT_FALSE(db->Exec(
+      "INSERT INTO accounts (id, login, password_hash, created_at) VALUES (1, 'a', 'x', 0);"
+      "INSERT INTO mailboxes (id, account_id, name, uidvalidity, uidnext, highestmodseq) "
+      "VALUES (7, 1, 'INBOX', 1, 5, 3), (8, 1, 'Old', 2, 1, 0)"));
+  auto checkpoint_db = sqlite::Db::Open(dir.File("store.db"), false);
+  ASSERT_TRUE(checkpoint_db.has_value());
+  Writer writer(std::move(*db), std::move(*checkpoint_db), 64, nullptr);
+
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  writer.Submit(
+      [released](Txn&) -> ErrorCode {
+        released.wait();
+        return {};
+      },
+      [](ErrorCode) {});
+  std::vector<Uid> uids;
+  auto take = [&uids](ModSeq modseq, bool fail) {
+    return [&uids, modseq, fail](Txn& txn) -> ErrorCode {
+      auto uid = txn.NextUid(7, modseq);
+      if (!uid) return uid.error();
+      if (fail) return MakeError(Errc::kAlreadyExists);
+      uids.push_back(*uid);
+      return {};
+    };
+  };
+  std::promise<ErrorCode> a, b, c, d;
+  writer.Submit(take(10, false), [&](ErrorCode ec) { a.set_value(ec); });
+  writer.Submit(take(50, true), [&](ErrorCode ec) { b.set_value(ec); });
+  writer.Submit(take(11, false), [&](ErrorCode ec) { c.set_value(ec); });
+  writer.Submit(
+      [](Txn& txn) -> ErrorCode {
+        if (auto uid = txn.NextUid(8, 12); !uid) return uid.error();
+        if (auto ec = txn.db().Exec("DELETE FROM mailboxes WHERE id = 8")) return ec;
+        txn.ForgetMailbox(8);
+        auto again = txn.NextUid(8, 13);
+        return again ? MakeError(Errc::kAlreadyExists) : again.error();
+      },
+      [&](ErrorCode ec) { d.set_value(ec); });
+  release.set_value();
+  EXPECT_FALSE(a.get_future().get());
+  EXPECT_EQ(b.get_future().get(), MakeError(Errc::kAlreadyExists));
+  EXPECT_FALSE(c.get_future().get());
+  EXPECT_EQ(d.get_future().get(), MakeError(Errc::kNotFound));
+  EXPECT_EQ(uids, (std::vector<Uid>{5, 6}));
+
+  auto read = sqlite::Db::Open(dir.File("store.db"), false);
+  ASSERT_TRUE(read.has_value());
+  auto q = read->Prepare("SELECT uidnext, highestmodseq FROM mailboxes WHERE id = 7");
+  ASSERT_TRUE(q.Step().value());
+  EXPECT_EQ(q.Int(0), 7);   // not 8: the failed op's UID was given back
+  EXPECT_EQ(q.Int(1), 11);  // not 50
+  auto gone = read->Prepare("SELECT count(*) FROM mailboxes WHERE id = 8");
+  ASSERT_TRUE(gone.Step().value());
+  EXPECT_EQ(gone.Int(0), 1);  // the failed op's DELETE was rolled back with it
+}
+
 }  // namespace
 }  // namespace pushmail::store
