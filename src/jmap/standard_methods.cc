@@ -160,7 +160,7 @@ std::optional<MethodError> ReadSetArguments(const MethodContext& c, const json::
 }
 
 json::object SetError(std::string_view type, std::string_view description,
-                      std::vector<std::string> properties) {
+                      const std::vector<std::string>& properties) {
   json::object e{{"type", type}};
   if (!description.empty()) e["description"] = description;
   if (!properties.empty()) {
@@ -203,7 +203,11 @@ bool ApplyPatch(json::object& object, const json::object& patch, std::string& er
   for (const auto& a : paths) {
     for (const auto& b : paths) {
       if (a != b && b.starts_with(a + "/")) {
-        error = "patch path '" + a + "' is a prefix of '" + b + "'";
+        error = "patch path '";
+        error += a;
+        error += "' is a prefix of '";
+        error += b;
+        error += "'";
         return false;
       }
     }

@@ -41,10 +41,10 @@ std::optional<MethodError> ReadSetArguments(const MethodContext& c, const boost:
 
 // A SetError (RFC 8620 5.3); `properties` for invalidProperties.
 boost::json::object SetError(std::string_view type, std::string_view description = {},
-                             std::vector<std::string> properties = {});
-inline boost::json::object InvalidProperties(std::vector<std::string> properties,
+                             const std::vector<std::string>& properties = {});
+inline boost::json::object InvalidProperties(const std::vector<std::string>& properties,
                                              std::string_view description = {}) {
-  return SetError("invalidProperties", description, std::move(properties));
+  return SetError("invalidProperties", description, properties);
 }
 
 // The /set response being built.

@@ -119,7 +119,8 @@ Parsed<DateTime> ParseDateTime(std::string_view text) {
   }
   DateTime t;
   t.offset_minutes = sign * (zh * 60 + zm);
-  int64_t local = date.DaysSinceEpoch() * 86400 + hh * 3600 + mm * 60 + (ss > 59 ? 59 : ss);
+  int64_t local =
+      date.DaysSinceEpoch() * 86400 + int64_t{hh} * 3600 + int64_t{mm} * 60 + (ss > 59 ? 59 : ss);
   t.unix_seconds = local - int64_t{t.offset_minutes} * 60;
   return t;
 }

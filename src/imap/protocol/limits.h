@@ -10,13 +10,13 @@ namespace pushmail::imap {
 
 struct Limits {
   // Octets of one line outside literals, its line ending included.
-  size_t max_line = 64 * 1024;
+  size_t max_line = size_t{64} * 1024;
   // Octets of one literal; the APPENDLIMIT (RFC 7889) the server advertises.
-  uint64_t max_literal = 64 * 1024 * 1024;
+  uint64_t max_literal = uint64_t{64} * 1024 * 1024;
   // Octets of a whole command other than APPEND, literals included.
-  uint64_t max_command = 1024 * 1024;
+  uint64_t max_command = uint64_t{1024} * 1024;
   // Octets of a whole APPEND (several messages with MULTIAPPEND), literals included.
-  uint64_t max_append_command = 256 * 1024 * 1024;
+  uint64_t max_append_command = uint64_t{256} * 1024 * 1024;
   // Nesting of parenthesised lists, and of NOT / OR / groups in a SEARCH program.
   size_t max_depth = 32;
   // Ranges ("a:b" or single numbers) in one sequence set.

@@ -202,19 +202,21 @@ bool MatchesListPattern(std::string_view pattern, std::string_view name) {
   }
   if (literals > name.size()) return false;
   // matched[j]: the pattern so far matches the first j octets of the name.
-  std::vector<char> matched(name.size() + 1, 0), next(name.size() + 1);
+  std::vector<uint8_t> matched(name.size() + 1, 0), next(name.size() + 1);
   matched[0] = 1;
   for (char c : p) {
-    char any = 0;
+    bool any = false;
     for (size_t j = 0; j <= name.size(); ++j) {
+      bool m = false;
       if (c == '*') {
-        any |= matched[j];
-        next[j] = any;
+        any = any || matched[j] != 0;
+        m = any;
       } else if (c == '%') {
-        next[j] = matched[j] || (j > 0 && next[j - 1] && name[j - 1] != kHierarchyDelimiter);
+        m = matched[j] != 0 || (j > 0 && next[j - 1] != 0 && name[j - 1] != kHierarchyDelimiter);
       } else {
-        next[j] = j > 0 && matched[j - 1] && name[j - 1] == c;
+        m = j > 0 && matched[j - 1] != 0 && name[j - 1] == c;
       }
+      next[j] = m ? 1 : 0;
     }
     matched.swap(next);
   }

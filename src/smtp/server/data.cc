@@ -20,13 +20,14 @@ namespace {
 
 using DeliverResult = Result<std::vector<store::Delivered>>;
 
-constexpr size_t kInlineParseLimit = 256 * 1024;
+constexpr size_t kInlineParseLimit = size_t{256} * 1024;
 
 // Awaits Store::Deliver: the completion is posted back to the session's worker.
 template <class Token>
 auto AsyncDeliver(store::Store& store, store::Incoming incoming, Token&& token) {
   return asio::async_initiate<Token, void(DeliverResult)>(
-      [&store](auto handler, store::Incoming in) {
+      // `in` is moved into Deliver; clang-tidy 14 does not see it through the generic lambda.
+      [&store](auto handler, store::Incoming in) {  // NOLINT(performance-unnecessary-value-param)
         auto executor = asio::get_associated_executor(handler);
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
         store.Deliver(std::move(in), [shared, executor](DeliverResult r) {

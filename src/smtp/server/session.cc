@@ -16,7 +16,7 @@ using asio::awaitable;
 namespace {
 
 constexpr net::Duration kWriteTimeout = std::chrono::seconds(60);
-constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kReadChunk = size_t{16} * 1024;
 
 }  // namespace
 
@@ -205,16 +205,16 @@ void Session::Helo(const Command& command) {
     return;
   }
   Reply reply{250, "", {hello}};
-  reply.lines.push_back("PIPELINING");
-  reply.lines.push_back("SIZE " + std::to_string(context_.config.smtp.max_message_size));
-  reply.lines.push_back("8BITMIME");
-  reply.lines.push_back("BINARYMIME");
-  reply.lines.push_back("CHUNKING");
-  reply.lines.push_back("SMTPUTF8");
-  reply.lines.push_back("ENHANCEDSTATUSCODES");
-  if (context_.tls && !stream_.tls()) reply.lines.push_back("STARTTLS");
+  reply.lines.emplace_back("PIPELINING");
+  reply.lines.emplace_back("SIZE " + std::to_string(context_.config.smtp.max_message_size));
+  reply.lines.emplace_back("8BITMIME");
+  reply.lines.emplace_back("BINARYMIME");
+  reply.lines.emplace_back("CHUNKING");
+  reply.lines.emplace_back("SMTPUTF8");
+  reply.lines.emplace_back("ENHANCEDSTATUSCODES");
+  if (context_.tls && !stream_.tls()) reply.lines.emplace_back("STARTTLS");
   if (mode_ == Mode::kSubmission && !account_ && AuthAllowed()) {
-    reply.lines.push_back("AUTH PLAIN LOGIN");
+    reply.lines.emplace_back("AUTH PLAIN LOGIN");
   }
   Queue(reply);
 }
