@@ -74,7 +74,7 @@ TEST(EmailFilter, Errors) {
   }
   std::string deep = R"({"text":"x"})";
   for (int i = 0; i <= kMaxFilterDepth; ++i) {
-    deep = R"({"operator":"NOT","conditions":[)" + deep + "]}";
+    deep.insert(0, R"({"operator":"NOT","conditions":[)").append("]}");
   }
   ParsedEmailQuery q;
   EXPECT_EQ(Parse(R"({"filter":)" + deep + "}", q)->type, "unsupportedFilter");

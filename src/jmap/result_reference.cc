@@ -120,7 +120,9 @@ std::optional<MethodError> ResolveReferences(json::object& arguments,
   for (const auto& key : keys) {
     std::string plain = key.substr(1);
     if (arguments.contains(plain)) {
-      return MethodError{"invalidArguments", "both '" + plain + "' and '" + key + "' are given"};
+      std::string both = "both '";
+      both.append(plain).append("' and '").append(key).append("' are given");
+      return MethodError{"invalidArguments", std::move(both)};
     }
     MethodError error;
     auto value = Resolve(arguments.at(key), earlier, error);

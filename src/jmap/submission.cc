@@ -100,6 +100,7 @@ std::optional<std::vector<std::string>> QueryIds(const json::object& args, const
   std::stable_sort(order.begin(), order.end(),
                    [&](const auto* a, const auto* b) { return Before(*a, *b, sort); });
   std::vector<std::string> ids;
+  ids.reserve(order.size());
   for (const auto* s : order) ids.push_back(store::SubmissionJmapId(s->id));
   return ids;
 }

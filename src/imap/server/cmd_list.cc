@@ -77,7 +77,7 @@ asio::awaitable<void> Session::List(const Request& r) {
         if (item == "RECENT") value = "0";
         if (value.empty()) continue;
         if (!first) status += ' ';
-        status += item + " " + value;
+        status.append(item).append(" ").append(value);
         first = false;
       }
       Send(status + ")\r\n");

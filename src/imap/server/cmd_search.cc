@@ -79,6 +79,7 @@ asio::awaitable<void> Session::Search(const Request& r) {
     return 0;
   });
   std::vector<uint32_t> numbers;
+  numbers.reserve(hits.size());
   for (uint32_t seq : hits) numbers.push_back(r.uid ? selected_->at(seq).uid : seq);
   if (args.ret.present) {
     std::string line = "* ESEARCH (TAG \"" + r.tag + "\")";

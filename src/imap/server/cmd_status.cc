@@ -44,7 +44,7 @@ asio::awaitable<void> Session::Status(const Request& r) {
     if (item == "MAILBOXID") value = "(" + store::MailboxJmapId(answer->box.id) + ")";
     if (value.empty()) continue;
     if (!first) line += ' ';
-    line += item + " " + value;
+    line.append(item).append(" ").append(value);
     first = false;
   }
   Send(line + ")\r\n");

@@ -4,7 +4,7 @@ namespace pushmail::imap {
 namespace {
 
 constexpr int kRawWindow = -15;  // negative: raw deflate, no zlib header (RFC 4978 3)
-constexpr size_t kChunk = 16 * 1024;
+constexpr size_t kChunk = size_t{16} * 1024;
 
 }  // namespace
 

@@ -70,6 +70,7 @@ std::string SelectedView::Apply(const store::Store::MailboxDelta& delta, Reporti
   }
   if (reporting.qresync && !gone.empty()) {
     std::vector<uint32_t> uids;
+    uids.reserve(gone.size());
     for (uint32_t seq : gone) uids.push_back(uids_[seq - 1]);
     std::sort(uids.begin(), uids.end());
     out += "* VANISHED " + FormatSequenceSet(uids) + "\r\n";

@@ -9,7 +9,7 @@ namespace pushmail::imap {
 namespace {
 
 store::MailboxMessage Msg(store::Uid uid, store::ModSeq modseq, store::Keywords k = {}) {
-  return {uid, uid * 10, 1, modseq, 100, 0, std::move(k)};
+  return {uid, store::EmailId{uid} * 10, 1, modseq, 100, 0, std::move(k)};
 }
 
 SelectedView View(std::vector<store::MailboxMessage> messages, store::ModSeq highest) {

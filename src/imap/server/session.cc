@@ -198,15 +198,16 @@ void Session::Start() { Spawn(Run()); }
 
 void Session::Spawn(awaitable<void> work) {
   // The completion handler holds the session until the coroutine is over.
-  asio::co_spawn(
-      stream_.executor(), std::move(work), [self = shared_from_this()](std::exception_ptr e) {
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-          spdlog::error("imap: {} session ended by exception: {}", self->login_, x.what());
-        }
-      });
+  asio::co_spawn(stream_.executor(), std::move(work),
+                 [self = shared_from_this()](const std::exception_ptr& e) {
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& x) {
+                     spdlog::error("imap: {} session ended by exception: {}", self->login_,
+                                   x.what());
+                   }
+                 });
 }
 
 awaitable<void> Session::Run() {
