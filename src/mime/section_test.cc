@@ -83,7 +83,7 @@ void CheckCase(const SectionCase& c) {
   ASSERT_TRUE(s.offsets_known);
   EXPECT_EQ(s.body.header_offset, 0);
   EXPECT_EQ(s.body.end_offset, static_cast<int64_t>(c.message.size()));
-  CheckInvariants(s.body, 0, c.message.size(), c.name);
+  CheckInvariants(s.body, 0, static_cast<int64_t>(c.message.size()), c.name);
   EXPECT_EQ(Fetch(s, c.message, ""), c.message);
   for (const auto& e : c.expect) {
     EXPECT_EQ(Fetch(s, c.message, e.section), e.octets) << "section [" << e.section << "]";
@@ -403,7 +403,7 @@ TEST(MimeSection, OffsetsNestInDamagedMessages) {
   for (const auto& c : cases) {
     for (int round = 0; round < 300; ++round) {
       std::string m = c.message;
-      for (int edits = 1 + random() % 4; edits > 0 && !m.empty(); --edits) {
+      for (long edits = 1 + random() % 4; edits > 0 && !m.empty(); --edits) {
         size_t at = random() % m.size();
         if (random() % 2) {
           m.erase(at, 1 + random() % 8);
@@ -414,7 +414,7 @@ TEST(MimeSection, OffsetsNestInDamagedMessages) {
       SCOPED_TRACE(testing::PrintToString(m));
       Summary s = Parse(m);
       ASSERT_TRUE(s.offsets_known);
-      CheckInvariants(s.body, 0, m.size(), c.name + " damaged");
+      CheckInvariants(s.body, 0, static_cast<int64_t>(m.size()), c.name + " damaged");
       std::vector<std::string> ids;
       CollectIds(s.body, ids);
       for (const auto& id : ids) {
@@ -430,6 +430,7 @@ TEST(MimeSection, OffsetsNestInDamagedMessages) {
 TEST(MimeSection, ParsesOnManyThreads) {
   std::vector<SectionCase> cases = WellFormed();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> wrong{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {

@@ -165,7 +165,7 @@ class TlsTest : public ::testing::Test {
   // Runs a server-side scenario to its end.
   void Run(awaitable<void> scenario) {
     bool finished = false;
-    asio::co_spawn(io_, std::move(scenario), [&](std::exception_ptr e) {
+    asio::co_spawn(io_, std::move(scenario), [&](const std::exception_ptr& e) {
       finished = true;
       if (e) std::rethrow_exception(e);
     });
@@ -482,7 +482,7 @@ TEST_F(TlsTest, TlsSocketIsAnAsioStreamOnBothSides) {
   client_socket.connect(acceptor_.local_endpoint());
   TlsSocket server(Accept(kSmallSocketBuffer), *server_context_);
   TlsSocket client(std::move(client_socket), client_context);
-  const std::string head = "head:", body = Pattern(256 * 1024);
+  const std::string head = "head:", body = Pattern(size_t{256} * 1024);
   std::string echoed(head.size() + body.size(), '\0');
   int finished = 0;
   auto serve = [&]() -> awaitable<void> {
@@ -626,7 +626,7 @@ TEST_F(RecordLayerTest, EverySuiteLeavesOpenSslAndEchoesThroughOurRecords) {
        {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256"}) {
     Peer peer(port(), client_context_);
     SSL_set_ciphersuites(peer.ssl(), suite);
-    const std::string data = Pattern(100 * 1024);
+    const std::string data = Pattern(size_t{100} * 1024);
     std::string echoed;
     peer.Run([&](Peer& p) {
       if (!p.Handshake() || !p.Send(data)) return;

@@ -23,7 +23,8 @@ Workers::~Workers() {
 
 std::vector<boost::asio::any_io_executor> Workers::Executors() {
   std::vector<boost::asio::any_io_executor> out;
-  for (auto& c : contexts_) out.push_back(c->get_executor());
+  out.reserve(contexts_.size());
+  for (auto& c : contexts_) out.emplace_back(c->get_executor());
   return out;
 }
 

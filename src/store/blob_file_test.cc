@@ -32,6 +32,7 @@ TEST(BlobFile, ConcurrentAppendsDoNotOverlap) {
   testing::TempDir dir;
   auto file = std::move(*BlobFile::Open(dir.File("blobs")));
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<std::vector<BlobLocation>> where(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
