@@ -113,7 +113,8 @@ Result<std::map<MailboxId, MailboxThreadCounts>> Store::CountThreads(AccountId a
     c.unread_emails += r.unread ? 1 : 0;
     if (!threads[r.mailbox].insert(r.thread).second) continue;
     ++c.threads;
-    c.unread_threads += (r.trash ? unread_in_trash : unread_elsewhere).count(r.thread);
+    c.unread_threads +=
+        static_cast<int64_t>((r.trash ? unread_in_trash : unread_elsewhere).count(r.thread));
   }
   return out;
 }

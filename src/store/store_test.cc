@@ -125,6 +125,7 @@ TEST_F(StoreTest, ChangesSinceAModseq) {
   auto before = store_->GetAccount(a);
   ModSeq start = before->email_state;
   std::vector<EmailId> ids;
+  ids.reserve(5);
   for (int i = 0; i < 5; ++i) {
     ids.push_back((*store_->DeliverSync(Message({a}, "m" + std::to_string(i))))[0].email);
   }
@@ -149,6 +150,7 @@ TEST_F(StoreTest, MailboxChangesAreOneEntryPerMailbox) {
   AccountId a = *store_->CreateAccount("a@example.test", "p");
   ModSeq start = store_->GetAccount(a)->mailbox_state;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 10; ++i) store_->DeliverSync(Message({a}, std::to_string(t * 10 + i)));
@@ -188,6 +190,7 @@ TEST_F(StoreTest, ConcurrentDeliveriesShareCommits) {
   StoreStats before = store_->Stats();
   constexpr int kThreads = 8, kEach = 50;
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   std::atomic<int> ok{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -199,7 +202,7 @@ TEST_F(StoreTest, ConcurrentDeliveriesShareCommits) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok, kThreads * kEach);
   StoreStats after = store_->Stats();
-  EXPECT_EQ(after.writes - before.writes, uint64_t{kThreads * kEach});
+  EXPECT_EQ(after.writes - before.writes, uint64_t{kThreads} * kEach);
   EXPECT_LE(after.commits - before.commits, after.writes - before.writes);
   auto inbox = store_->FindMailbox(a, "INBOX");
   EXPECT_EQ(inbox->uidnext, Uid{kThreads * kEach + 1});
