@@ -1,6 +1,7 @@
 """Runs a real Dovecot (Debian's dovecot-imapd and dovecot-lmtpd) as a legacy upstream server for
 the bridge's tests: a temporary config with passwd-file users and maildirs in a temporary
-folder, IMAP and LMTP on free loopback ports.
+folder, IMAP and LMTP on free loopback ports. Each user has INBOX, Sent and Drafts (special-use
+\\Sent, \\Drafts) and Archive.
 
 As root, Dovecot runs its internal and login processes as Debian's `dovecot` and `dovenull`
 users and the mail processes as `nobody`; as any other user, everything runs as that user.
@@ -82,6 +83,20 @@ userdb {{
   args = uid={mail.pw_uid} gid={mail.pw_gid} home={d}/home/%n
 }}
 mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = create
+  }}
+  mailbox Drafts {{
+    special_use = \\Drafts
+    auto = create
+  }}
+  mailbox Archive {{
+    auto = create
+  }}
+}}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1

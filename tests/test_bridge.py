@@ -162,10 +162,10 @@ class BridgeTest(unittest.TestCase):
             self.next_state(stream)
         self.assertEqual(keywords, {"$flagged": True, "$work": True})
 
-    def upstream_flags(self, subject):
+    def upstream_flags(self, subject, mailbox="INBOX"):
         c = self.dovecot.imap("u1")
         try:
-            c.select("INBOX")
+            c.select(mailbox)
             _, found = c.uid("SEARCH", None, "SUBJECT", f'"{subject}"')
             if not found[0]:
                 return None
@@ -220,6 +220,125 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(self.subjects(), ["imap flag"])
         c.logout()
 
+    def upstream_subjects(self, mailbox):
+        """Subject of every message of a Dovecot mailbox, sorted."""
+        c = self.dovecot.imap("u1")
+        try:
+            return self.local_subjects(c, mailbox)
+        finally:
+            c.logout()
+
+    def local_imap(self):
+        c = imaplib.IMAP4("127.0.0.1", self.server.ports["imap"], timeout=WAIT)
+        self.addCleanup(lambda: c.state == "LOGOUT" or c.logout())
+        c.login(ALICE, "alice-pw")
+        return c
+
+    @staticmethod
+    def local_subjects(c, mailbox):
+        """Subject of every message of `mailbox` as IMAP client `c` sees it, sorted."""
+        _, exists = c.select(mailbox)
+        if exists[0] == b"0":
+            return []
+        _, data = c.fetch("1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        return sorted(part[1].decode().strip()[len("Subject: "):]
+                      for part in data if isinstance(part, tuple))
+
+    def mailbox_ids(self):
+        account = self.account()
+        r = self.api([["Mailbox/get", {"accountId": account, "properties": ["name"]}, "m"]])
+        return account, {m["name"]: m["id"] for m in r[0][1]["list"]}
+
+    def test_imap_move_and_copy_go_to_dovecot_first(self):
+        self.dovecot.deliver("u1", "move me")
+        self.dovecot.deliver("u1", "copy me")
+        self.assertEqual(self.wait_subjects(["copy me", "move me"]), ["copy me", "move me"])
+        c = self.local_imap()
+        c.select("INBOX")
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"move me"')
+        typ, _ = c.uid("MOVE", found[0].decode(), "Archive")
+        self.assertEqual(typ, "OK")
+        copyuid = [line for line in c.untagged_responses.get("OK", []) if b"COPYUID" in line]
+        self.assertTrue(copyuid, "no COPYUID for the move")
+        # Dovecot has it moved before the client hears OK; the mirror has it exactly once.
+        self.assertEqual(self.upstream_subjects("INBOX"), ["copy me"])
+        self.assertEqual(self.upstream_subjects("Archive"), ["move me"])
+        self.assertEqual(self.local_subjects(c, "Archive"), ["move me"])
+        self.assertEqual(self.local_subjects(c, "INBOX"), ["copy me"])
+        _, found = c.uid("SEARCH", None, "SUBJECT", '"copy me"')
+        typ, _ = c.uid("COPY", found[0].decode(), "Archive")
+        self.assertEqual(typ, "OK")
+        _, copyuid = c.response("COPYUID")
+        self.assertIsNotNone(copyuid[0], "no COPYUID for the copy")
+        copied = copyuid[0].split()[-1]  # the local UID in Archive of the mirrored copy
+        self.assertEqual(self.upstream_subjects("Archive"), ["copy me", "move me"])
+        self.assertEqual(self.upstream_subjects("INBOX"), ["copy me"])
+        self.assertEqual(self.local_subjects(c, "Archive"), ["copy me", "move me"])
+        _, data = c.uid("FETCH", copied.decode(), "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        self.assertIn(b"copy me", data[0][1])
+        self.assertEqual(self.subjects(), ["copy me", "copy me", "move me"])
+        # Into a mailbox upstream does not have: refused, nothing made locally.
+        c.select("INBOX")
+        typ, _ = c.uid("COPY", found[0].decode(), "Junk")
+        self.assertEqual(typ, "NO")
+        self.assertEqual(self.local_subjects(c, "Junk"), [])
+        c.logout()
+
+    def test_jmap_mailbox_changes_move_on_dovecot_first(self):
+        self.dovecot.deliver("u1", "file me")
+        self.assertEqual(self.wait_subjects(["file me"]), ["file me"])
+        account, boxes = self.mailbox_ids()
+        _, email_id = self.email_id("file me")
+        r = self.api([["Email/set", {"accountId": account, "update": {
+            email_id: {"mailboxIds": {boxes["Archive"]: True}, "keywords/$flagged": True}}},
+            "s"]])
+        self.assertIn(email_id, r[0][1]["updated"], r)
+        self.assertEqual(self.upstream_subjects("INBOX"), [])
+        self.assertEqual(self.upstream_subjects("Archive"), ["file me"])
+        self.assertIn("\\Flagged", self.upstream_flags("file me", "Archive"))
+        email = self.email("file me")
+        self.assertEqual(email["mailboxIds"], {boxes["Archive"]: True})
+        self.assertEqual(email["keywords"], {"$flagged": True})
+        self.assertEqual(self.subjects(), ["file me"])
+        r = self.api([["Email/set", {"accountId": account, "update": {
+            email["id"]: {"mailboxIds/" + boxes["Junk"]: True}}}, "s"]])
+        self.assertEqual(r[0][0], "error", r)  # Junk is local only: not done anywhere
+        self.assertEqual(self.email("file me")["mailboxIds"], {boxes["Archive"]: True})
+
+    def test_append_and_jmap_create_go_to_dovecot_first(self):
+        c = self.local_imap()
+        message = (b"From: alice@example.test\r\nSubject: appended draft\r\n\r\nbody\r\n")
+        typ, data = c.append("Drafts", "(\\Draft \\Seen)",
+                             imaplib.Time2Internaldate(1700000000), message)
+        self.assertEqual(typ, "OK")
+        _, appenduid = c.response("APPENDUID")
+        self.assertIsNotNone(appenduid[0], "no APPENDUID")
+        self.assertEqual(self.upstream_subjects("Drafts"), ["appended draft"])
+        flags = self.upstream_flags("appended draft", "Drafts")
+        self.assertIn("\\Draft", flags)
+        self.assertIn("\\Seen", flags)
+        self.assertEqual(self.local_subjects(c, "Drafts"), ["appended draft"])
+        _, uids = c.uid("SEARCH", None, "ALL")
+        self.assertEqual(appenduid[0].split()[-1], uids[0])  # the UID of the mirrored message
+        c.logout()
+        account, boxes = self.mailbox_ids()
+        r = self.api([["Email/set", {"accountId": account, "create": {"d": {
+            "mailboxIds": {boxes["Drafts"]: True}, "keywords": {"$draft": True},
+            "from": [{"email": ALICE}], "subject": "jmap draft",
+            "bodyStructure": {"type": "text/plain", "partId": "1"},
+            "bodyValues": {"1": {"value": "hi"}}}}}, "c"]])
+        created = r[0][1]["created"]
+        self.assertIn("d", created, r)
+        self.assertEqual(self.upstream_subjects("Drafts"), ["appended draft", "jmap draft"])
+        self.assertEqual(self.email("jmap draft")["id"], created["d"]["id"])
+        # Sending moves the draft to Sent (EmailSubmission's onSuccessUpdateEmail does this).
+        r = self.api([["Email/set", {"accountId": account, "update": {created["d"]["id"]: {
+            "mailboxIds": {boxes["Sent"]: True}, "keywords/$draft": None}}}, "u"]])
+        self.assertIn(created["d"]["id"], r[0][1]["updated"], r)
+        self.assertEqual(self.upstream_subjects("Sent"), ["jmap draft"])
+        self.assertEqual(self.upstream_subjects("Drafts"), ["appended draft"])
+        self.assertEqual(self.subjects(), ["appended draft", "jmap draft"])
+
     def test_failed_upstream_write_is_an_error_for_the_client(self):
         self.dovecot.deliver("u1", "stays unflagged")
         self.assertEqual(self.wait_subjects(["stays unflagged"]), ["stays unflagged"])
@@ -230,6 +349,17 @@ class BridgeTest(unittest.TestCase):
             email_id: {"keywords/$flagged": True}}}, "s"]])
         self.assertEqual(r[0][0], "error", r)
         self.assertEqual(self.email("stays unflagged")["keywords"], {})
+        _, boxes = self.mailbox_ids()
+        r = self.api([["Email/set", {"accountId": account, "create": {"d": {
+            "mailboxIds": {boxes["Drafts"]: True}, "subject": "never stored",
+            "bodyStructure": {"type": "text/plain", "partId": "1"},
+            "bodyValues": {"1": {"value": "hi"}}}}}, "c"]])
+        self.assertEqual(r[0][1]["notCreated"]["d"]["type"], "serverFail", r)
+        r = self.api([["Email/set", {"accountId": account, "update": {
+            email_id: {"mailboxIds": {boxes["Archive"]: True}}}}, "u"]])
+        self.assertEqual(r[0][0], "error", r)
+        self.assertEqual(self.subjects(), ["stays unflagged"])
+        self.assertEqual(list(self.email("stays unflagged")["mailboxIds"]), [boxes["INBOX"]])
         self.dovecot.start()
         self.wait_log("in sync", count=2)
         self.assertNotIn("\\Flagged", self.upstream_flags("stays unflagged"))

@@ -74,8 +74,15 @@ class Bridges : public store::UpstreamWrites {
                           const store::Keywords& keywords) override;
   ErrorCode RemoveMessages(store::AccountId account, store::MailboxId mailbox,
                            const std::vector<store::Uid>& uids) override;
+  ErrorCode CopyMessages(store::AccountId account, store::MailboxId from,
+                         const std::vector<store::Uid>& uids, store::MailboxId to, bool move,
+                         store::CopyResult& out) override;
+  ErrorCode AppendMessage(store::AccountId account, store::MailboxId mailbox,
+                          const store::Incoming& message, store::Delivered& out) override;
 
  private:
+  Session* Find(store::AccountId account);
+
   boost::asio::thread_pool pool_{2};
   Context context_;
   std::vector<std::shared_ptr<Session>> sessions_;

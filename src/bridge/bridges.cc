@@ -60,8 +60,8 @@ bool Bridges::Intercepts(store::AccountId account) {
 
 namespace {
 
-ErrorCode Wait(Session& session, std::unique_ptr<Write> write) {
-  auto done = session.Submit(std::move(write));
+ErrorCode Wait(Session& session, const std::shared_ptr<Write>& write) {
+  auto done = session.Submit(write);
   if (done.wait_for(kWriteTimeout) != std::future_status::ready) {
     spdlog::warn("bridge: an upstream write did not finish in {} s", kWriteTimeout.count());
     return MakeError(Errc::kUnavailable);
@@ -71,29 +71,76 @@ ErrorCode Wait(Session& session, std::unique_ptr<Write> write) {
 
 }  // namespace
 
+Session* Bridges::Find(store::AccountId account) {
+  auto it = by_account_.find(account);
+  return it == by_account_.end() ? nullptr : it->second;
+}
+
 ErrorCode Bridges::StoreKeywords(store::AccountId account, store::MailboxId mailbox,
                                  const std::vector<store::Uid>& uids, store::KeywordOp op,
                                  const store::Keywords& keywords) {
-  auto it = by_account_.find(account);
-  if (it == by_account_.end()) return MakeError(Errc::kNotFound);
-  auto write = std::make_unique<Write>();
+  Session* session = Find(account);
+  if (session == nullptr) return MakeError(Errc::kNotFound);
+  auto write = std::make_shared<Write>();
   write->kind = Write::Kind::kKeywords;
   write->mailbox = mailbox;
   write->uids = uids;
   write->op = op;
   write->keywords = keywords;
-  return Wait(*it->second, std::move(write));
+  return Wait(*session, write);
 }
 
 ErrorCode Bridges::RemoveMessages(store::AccountId account, store::MailboxId mailbox,
                                   const std::vector<store::Uid>& uids) {
-  auto it = by_account_.find(account);
-  if (it == by_account_.end()) return MakeError(Errc::kNotFound);
-  auto write = std::make_unique<Write>();
+  Session* session = Find(account);
+  if (session == nullptr) return MakeError(Errc::kNotFound);
+  auto write = std::make_shared<Write>();
   write->kind = Write::Kind::kRemove;
   write->mailbox = mailbox;
   write->uids = uids;
-  return Wait(*it->second, std::move(write));
+  return Wait(*session, write);
+}
+
+ErrorCode Bridges::CopyMessages(store::AccountId account, store::MailboxId from,
+                                const std::vector<store::Uid>& uids, store::MailboxId to, bool move,
+                                store::CopyResult& out) {
+  Session* session = Find(account);
+  if (session == nullptr) return MakeError(Errc::kNotFound);
+  auto write = std::make_shared<Write>();
+  write->kind = Write::Kind::kCopy;
+  write->mailbox = from;
+  write->uids = uids;
+  write->to = to;
+  write->move = move;
+  if (auto ec = Wait(*session, write)) return ec;
+  auto mailboxes = context_.store.ListMailboxes(account);
+  if (!mailboxes) return mailboxes.error();
+  out = {};
+  for (const auto& m : *mailboxes) {
+    if (m.id == to) out.uidvalidity = m.uidvalidity;
+  }
+  out.source = std::move(write->source);
+  out.destination = std::move(write->destination);
+  return {};
+}
+
+ErrorCode Bridges::AppendMessage(store::AccountId account, store::MailboxId mailbox,
+                                 const store::Incoming& message, store::Delivered& out) {
+  Session* session = Find(account);
+  if (session == nullptr) return MakeError(Errc::kNotFound);
+  auto write = std::make_shared<Write>();
+  write->kind = Write::Kind::kAppend;
+  write->mailbox = mailbox;
+  write->keywords = message.keywords;
+  write->message = message.message;
+  write->received_at = message.received_at;
+  if (auto ec = Wait(*session, write)) return ec;
+  if (write->destination.empty()) return MakeError(Errc::kNotFound);
+  out = {};
+  out.account = account;
+  out.mailbox = mailbox;
+  out.uid = write->destination.front();
+  return {};
 }
 
 }  // namespace pushmail::bridge

@@ -73,9 +73,9 @@ class Connection {
   // others are never asked about.
   bool Has(std::string_view capability) const;
   void SetCapabilities(const Response& r);
-  static constexpr std::string_view kKnown[] = {"IMAP4REV1", "IMAP4REV2", "LOGINDISABLED",
-                                                "CONDSTORE", "ENABLE",    "ESEARCH",
-                                                "NOTIFY",    "UIDPLUS",   "LITERAL+"};
+  static constexpr std::string_view kKnown[] = {
+      "IMAP4REV1", "IMAP4REV2", "LOGINDISABLED", "CONDSTORE", "ENABLE",
+      "ESEARCH",   "NOTIFY",    "UIDPLUS",       "LITERAL+",  "MOVE"};
 
   Connection(std::unique_ptr<net::Stream> stream, uint64_t max_message);
 

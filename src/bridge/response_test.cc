@@ -104,6 +104,47 @@ TEST(ResponseTest, DepthAndTokenLimits) {
   EXPECT_FALSE(ParseResponse("* SEARCH 1 2 3", limits));
 }
 
+TEST(ResponseTest, UidCodes) {
+  auto append = ParseUidCode("APPENDUID 38505 3955", TestLimits());
+  ASSERT_TRUE(append) << append.error().text;
+  EXPECT_EQ(append->uidvalidity, 38505u);
+  EXPECT_TRUE(append->source.empty());
+  EXPECT_EQ(append->destination, std::vector<uint32_t>{3955});
+  auto copy = ParseUidCode("copyuid 38505 304,319:320 3956:3958", TestLimits());
+  ASSERT_TRUE(copy) << copy.error().text;
+  EXPECT_EQ(copy->source, (std::vector<uint32_t>{304, 319, 320}));
+  EXPECT_EQ(copy->destination, (std::vector<uint32_t>{3956, 3957, 3958}));
+  auto reversed = ParseUidCode("COPYUID 1 3:2 5,4", TestLimits());
+  ASSERT_TRUE(reversed);
+  EXPECT_EQ(reversed->source, (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(reversed->destination, (std::vector<uint32_t>{5, 4}));
+}
+
+// Bad response codes: each is refused, never half-read.
+TEST(ResponseTest, BadUidCodes) {
+  const char* kBad[] = {
+      "",                                     // empty
+      "UIDVALIDITY 3",                        // another code
+      "APPENDUID",                            // no UIDVALIDITY
+      "APPENDUID 0 1",                        // UIDVALIDITY 0
+      "APPENDUID 4294967296 1",               // over 2^32-1
+      "APPENDUID 12x 1",                      // not a number
+      "APPENDUID 1",                          // no set
+      "APPENDUID 1 *",                        // "*"
+      "APPENDUID 1 5:*",                      // "*" in a range
+      "APPENDUID 1 0",                        // UID 0
+      "APPENDUID 1 1,,2",                     // bad set
+      "APPENDUID 1 1 2",                      // text after the set
+      "COPYUID 1 1:3 4:5",                    // sets of different sizes
+      "COPYUID 1 1",                          // no destination set
+      "COPYUID 1 1:4294967295 1:4294967295",  // more UIDs than the limit
+      "APPENDUID 1 $",                        // a saved result
+  };
+  for (const char* bad : kBad) {
+    EXPECT_FALSE(ParseUidCode(bad, TestLimits())) << bad;
+  }
+}
+
 TEST(QuoteTest, QuotedOrLiteral) {
   EXPECT_EQ(Quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
   EXPECT_EQ(Quote("caf\xc3\xa9"), "{5+}\r\ncaf\xc3\xa9");

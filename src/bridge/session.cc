@@ -329,7 +329,7 @@ asio::awaitable<ErrorCode> Session::Watch() {
   Mailbox& inbox = mailboxes_.front();
   while (!stopping_) {
     if (!writes_.empty()) {
-      std::unique_ptr<Write> write = std::move(writes_.front());
+      std::shared_ptr<Write> write = std::move(writes_.front());
       writes_.erase(writes_.begin());
       if (auto ec = co_await Apply(*write)) co_return ec;
       continue;

@@ -38,14 +38,22 @@ class MirrorScope {
   bool outer_;
 };
 
-// A local client's write to a bridged account, to be done upstream first (writes.cc).
+// A local client's write to a bridged account, to be done upstream first (writes.cc). The
+// client's thread keeps a reference and reads the results once `done` is set.
 struct Write {
-  enum class Kind { kKeywords, kRemove };
+  enum class Kind { kKeywords, kRemove, kCopy, kAppend };
   Kind kind = Kind::kKeywords;
-  store::MailboxId mailbox = 0;
+  store::MailboxId mailbox = 0;  // kAppend: the target; kCopy: the source
   std::vector<store::Uid> uids;  // local
   store::KeywordOp op = store::KeywordOp::kReplace;
-  store::Keywords keywords;
+  store::Keywords keywords;  // kKeywords; kAppend: the flags
+  store::MailboxId to = 0;   // kCopy
+  bool move = false;         // kCopy
+  std::string message;       // kAppend
+  int64_t received_at = 0;   // kAppend
+  // Results, set before `done`: kCopy: the source and mirrored destination UIDs, paired
+  // (empty without COPYUID); kAppend: the mirrored message's UID in `destination`.
+  std::vector<store::Uid> source, destination;
   std::promise<ErrorCode> done;
 };
 
@@ -60,7 +68,7 @@ class Session : public std::enable_shared_from_this<Session> {
   store::AccountId account() const { return account_; }
   // Hands `write` to the session's worker; thread-safe. Its future gets kUnavailable at once
   // when upstream is not connected and in sync, or when the connection ends before it is done.
-  std::future<ErrorCode> Submit(std::unique_ptr<Write> write);
+  std::future<ErrorCode> Submit(const std::shared_ptr<Write>& write);
 
  private:
   // An upstream mailbox and the local one that mirrors it.
@@ -110,10 +118,21 @@ class Session : public std::enable_shared_from_this<Session> {
   // writes.cc: one write upstream, then the sync that mirrors it. Fulfils the write's promise;
   // returns an error only when the connection failed.
   boost::asio::awaitable<ErrorCode> Apply(Write& write);
+  // Apply's halves: the commands for `write` sent upstream (`box` selected, `set` its upstream
+  // UIDs), keeping a COPYUID or APPENDUID code; then the sync that mirrors the result and the
+  // mirrored UIDs of what upstream made (`pairs`: the upstream UIDs of write.source; for an
+  // append, the largest upstream UID mirrored before it).
+  boost::asio::awaitable<Result<Tagged>> Send(Write& write, Mailbox& box, const std::string& set,
+                                              std::string& uid_code);
+  boost::asio::awaitable<Result<Tagged>> SendAppend(Write& write, Mailbox& box,
+                                                    const Connection::Untagged& on_response);
+  boost::asio::awaitable<ErrorCode> Finish(Write& write, Mailbox& box, const std::string& code,
+                                           const std::vector<store::Uid>& pairs);
   void FailWrites();
   // Marks what an unsolicited response says changed.
   void Unsolicited(const Response& r);
   Mailbox* FindByName(std::string_view name);
+  Mailbox* FindLocal(store::MailboxId local);
 
   template <class F>
   auto Blocking(F&& f) -> boost::asio::awaitable<std::invoke_result_t<F>>;
@@ -143,7 +162,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::atomic<bool> running_{false};
   bool failed_ = false;  // upstream rejected the login: no retry
   // Waiting for Watch to send them; a vector, because an empty deque still holds a block.
-  std::vector<std::unique_ptr<Write>> writes_;
+  std::vector<std::shared_ptr<Write>> writes_;
 };
 
 }  // namespace pushmail::bridge
