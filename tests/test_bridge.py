@@ -26,11 +26,13 @@ WAIT = 60  # the bound of every wait for the bridge; never asserted as a time
 @unittest.skipUnless(os.path.exists(DOVECOT), "dovecot is not installed (scripts/install-deps)")
 class BridgeTest(unittest.TestCase):
     dovecot_config = ""
+    server_config = None
+    renames_in_place = True  # NOTIFY's OLDNAME: a mailbox renamed upstream keeps its local id
 
     def setUp(self):
         self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}, self.dovecot_config).start()
         self.addCleanup(self.dovecot.cleanup)
-        self.server = Server(listeners=("http", "imap"))
+        self.server = Server(listeners=("http", "imap"), config=self.server_config)
         self.addCleanup(self.server.cleanup)
         self.server.add_user(ALICE, "alice-pw")
         self.bridge(ALICE, "u1", "secret1")
@@ -339,6 +341,84 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(self.upstream_subjects("Drafts"), ["appended draft"])
         self.assertEqual(self.subjects(), ["appended draft", "jmap draft"])
 
+    def wait_mailboxes(self, done):
+        """Waits (bounded) until done({name: id}) holds for the local mailboxes; returns them."""
+        deadline = time.monotonic() + WAIT
+        while True:
+            _, boxes = self.mailbox_ids()
+            if done(boxes) or time.monotonic() > deadline:
+                return boxes
+            time.sleep(0.1)
+
+    def test_mailboxes_made_renamed_and_deleted_on_dovecot_follow(self):
+        c = self.dovecot.imap("u1")
+        self.addCleanup(lambda: c.state == "LOGOUT" or c.logout())
+        c.create("Projects")
+        c.append("Projects", None, None, b"From: carol@elsewhere.test\r\nSubject: project\r\n\r\n")
+        boxes = self.wait_mailboxes(lambda b: "Projects" in b)
+        self.assertIn("Projects", boxes)
+        self.assertEqual(self.wait_subjects(["project"]), ["project"])
+        email = self.email("project")
+        self.assertEqual(email["mailboxIds"], {boxes["Projects"]: True})
+        c.rename("Projects", "Work")
+        renamed = self.wait_mailboxes(lambda b: "Work" in b and "Projects" not in b)
+        self.assertNotIn("Projects", renamed)
+        self.assertIn("Work", renamed)
+        self.assertEqual(self.wait_subjects(["project"]), ["project"])
+        if self.renames_in_place:
+            self.assertEqual(renamed["Work"], boxes["Projects"])
+            self.assertEqual(self.email("project")["id"], email["id"])
+        self.assertEqual(self.email("project")["mailboxIds"], {renamed["Work"]: True})
+        c.delete("Work")
+        gone = self.wait_mailboxes(lambda b: "Work" not in b)
+        self.assertNotIn("Work", gone)
+        self.assertEqual(self.wait_subjects([]), [])
+        c.logout()
+
+    def upstream_mailboxes(self):
+        c = self.dovecot.imap("u1")
+        try:
+            _, lines = c.list()
+            return sorted(line.decode().rsplit(" ", 1)[1].strip('"') if not line.endswith(b'"')
+                          else line.decode().split('" "', 1)[1].rstrip('"') for line in lines)
+        finally:
+            c.logout()
+
+    def test_local_mailbox_writes_go_to_dovecot_first(self):
+        c = self.local_imap()
+        self.assertEqual(c.create("Clients")[0], "OK")
+        self.assertIn("Clients", self.upstream_mailboxes())
+        self.assertIn("Clients", self.mailbox_ids()[1])
+        self.assertEqual(c.rename("Clients", "Customers")[0], "OK")
+        upstream = self.upstream_mailboxes()
+        self.assertIn("Customers", upstream)
+        self.assertNotIn("Clients", upstream)
+        boxes = self.mailbox_ids()[1]
+        self.assertIn("Customers", boxes)
+        self.assertNotIn("Clients", boxes)
+        self.assertEqual(c.delete("Customers")[0], "OK")
+        self.assertNotIn("Customers", self.upstream_mailboxes())
+        self.assertNotIn("Customers", self.mailbox_ids()[1])
+        self.assertEqual(c.create("Junk")[0], "NO")  # exists locally: refused before upstream
+        c.logout()
+        account, _ = self.mailbox_ids()
+        r = self.api([["Mailbox/set", {"accountId": account, "create": {
+            "m": {"name": "Travel", "sortOrder": 7}}}, "c"]])
+        made = r[0][1]["created"]["m"]["id"]
+        self.assertIn("Travel", self.upstream_mailboxes())
+        self.assertEqual(self.mailbox_ids()[1]["Travel"], made)
+        r = self.api([["Mailbox/set", {"accountId": account, "update": {
+            made: {"name": "Trips"}}}, "u"]])
+        self.assertIn(made, r[0][1]["updated"], r)
+        upstream = self.upstream_mailboxes()
+        self.assertIn("Trips", upstream)
+        self.assertNotIn("Travel", upstream)
+        self.assertEqual(self.mailbox_ids()[1].get("Trips"), made)  # our own rename: in place
+        r = self.api([["Mailbox/set", {"accountId": account, "destroy": [made]}, "d"]])
+        self.assertEqual(r[0][1]["destroyed"], [made], r)
+        self.assertNotIn("Trips", self.upstream_mailboxes())
+        self.assertNotIn("Trips", self.mailbox_ids()[1])
+
     def test_failed_upstream_write_is_an_error_for_the_client(self):
         self.dovecot.deliver("u1", "stays unflagged")
         self.assertEqual(self.wait_subjects(["stays unflagged"]), ["stays unflagged"])
@@ -414,6 +494,8 @@ class PlainUpstreamBridgeTest(BridgeTest):
     bridge watches INBOX with IDLE and diffs UID ranges and all flags."""
 
     dovecot_config = "imap_capability = IMAP4rev1 LITERAL+ IDLE UIDPLUS\n"
+    server_config = "[bridge]\nstatus_round_s = 2\n"  # mailbox changes are seen in that round
+    renames_in_place = False  # a rename is seen as a delete and a create
 
     def test_watches_with_idle_and_diffs_uids(self):
         self.assertIn("watching with IDLE and a STATUS round", self.server.log())

@@ -79,6 +79,10 @@ class Bridges : public store::UpstreamWrites {
                          store::CopyResult& out) override;
   ErrorCode AppendMessage(store::AccountId account, store::MailboxId mailbox,
                           const store::Incoming& message, store::Delivered& out) override;
+  ErrorCode CreateMailbox(store::AccountId account, std::string_view name) override;
+  ErrorCode RenameMailbox(store::AccountId account, store::MailboxId mailbox,
+                          std::string_view new_name) override;
+  ErrorCode DeleteMailbox(store::AccountId account, store::MailboxId mailbox) override;
 
  private:
   Session* Find(store::AccountId account);

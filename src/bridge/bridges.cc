@@ -143,4 +143,31 @@ ErrorCode Bridges::AppendMessage(store::AccountId account, store::MailboxId mail
   return {};
 }
 
+namespace {
+
+ErrorCode MailboxWrite(Session* session, Write::Kind kind, store::MailboxId mailbox,
+                       std::string_view name) {
+  if (session == nullptr) return MakeError(Errc::kNotFound);
+  auto write = std::make_shared<Write>();
+  write->kind = kind;
+  write->mailbox = mailbox;
+  write->name = std::string(name);
+  return Wait(*session, write);
+}
+
+}  // namespace
+
+ErrorCode Bridges::CreateMailbox(store::AccountId account, std::string_view name) {
+  return MailboxWrite(Find(account), Write::Kind::kCreateMailbox, 0, name);
+}
+
+ErrorCode Bridges::RenameMailbox(store::AccountId account, store::MailboxId mailbox,
+                                 std::string_view new_name) {
+  return MailboxWrite(Find(account), Write::Kind::kRenameMailbox, mailbox, new_name);
+}
+
+ErrorCode Bridges::DeleteMailbox(store::AccountId account, store::MailboxId mailbox) {
+  return MailboxWrite(Find(account), Write::Kind::kDeleteMailbox, mailbox, {});
+}
+
 }  // namespace pushmail::bridge

@@ -5,9 +5,9 @@
 // One connection does everything: login, LIST, then a sync of every mailbox (SELECT, the
 // upstream UIDs, the new messages, the changed flags), then it watches: NOTIFY SET for every
 // personal mailbox when upstream offers NOTIFY, else IDLE on INBOX with a STATUS round over the
-// other mailboxes every `kStatusRound`. Any change it hears of makes it sync that mailbox again,
-// which is incremental (CONDSTORE's HIGHESTMODSEQ and CHANGEDSINCE when offered; else the UID
-// range past the last mirrored UID, and the UIDs that are gone).
+// other mailboxes every `[bridge] status_round_s`. Any change it hears of makes it sync that
+// mailbox again, which is incremental (CONDSTORE's HIGHESTMODSEQ and CHANGEDSINCE when offered;
+// else the UID range past the last mirrored UID, and the UIDs that are gone).
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
@@ -41,7 +41,15 @@ class MirrorScope {
 // A local client's write to a bridged account, to be done upstream first (writes.cc). The
 // client's thread keeps a reference and reads the results once `done` is set.
 struct Write {
-  enum class Kind { kKeywords, kRemove, kCopy, kAppend };
+  enum class Kind {
+    kKeywords,
+    kRemove,
+    kCopy,
+    kAppend,
+    kCreateMailbox,
+    kRenameMailbox,
+    kDeleteMailbox
+  };
   Kind kind = Kind::kKeywords;
   store::MailboxId mailbox = 0;  // kAppend: the target; kCopy: the source
   std::vector<store::Uid> uids;  // local
@@ -51,6 +59,7 @@ struct Write {
   bool move = false;         // kCopy
   std::string message;       // kAppend
   int64_t received_at = 0;   // kAppend
+  std::string name;          // kCreateMailbox, kRenameMailbox: the local name ("/" between levels)
   // Results, set before `done`: kCopy: the source and mirrored destination UIDs, paired
   // (empty without COPYUID); kAppend: the mirrored message's UID in `destination`.
   std::vector<store::Uid> source, destination;
@@ -75,7 +84,8 @@ class Session : public std::enable_shared_from_this<Session> {
   struct Mailbox {
     std::string name;  // as upstream spells it on the wire (modified UTF-7)
     store::MailboxId local = 0;
-    bool dirty = true;  // a change was heard of: sync it
+    bool dirty = true;     // a change was heard of: sync it
+    bool renamed = false;  // `name` is new (NOTIFY's OLDNAME): rename the local one at the relist
     // What the last SELECT or STATUS said, to tell a change in the STATUS round.
     uint32_t uidvalidity = 0, uidnext = 0, messages = 0;
     int64_t modseq = 0;
@@ -92,6 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // One connection's life; returns why it ended.
   boost::asio::awaitable<ErrorCode> Serve();
   boost::asio::awaitable<ErrorCode> Login();
+  // LIST, and the local mailboxes made to match: a new upstream mailbox gets a local one (by
+  // role or name, created when missing), a renamed one has its local one renamed, and the local
+  // mirror of one gone upstream is deleted. A no-op when nothing changed.
   boost::asio::awaitable<ErrorCode> ListMailboxes();
   boost::asio::awaitable<ErrorCode> Watch();
   // Enters IDLE and sets hibernating_ (the coroutines end; Hibernate waits), or leaves it at
@@ -126,12 +139,16 @@ class Session : public std::enable_shared_from_this<Session> {
                                               std::string& uid_code);
   boost::asio::awaitable<Result<Tagged>> SendAppend(Write& write, Mailbox& box,
                                                     const Connection::Untagged& on_response);
+  // CREATE, RENAME or DELETE upstream, then LIST (ListMailboxes makes the local ones match).
+  boost::asio::awaitable<ErrorCode> ApplyMailbox(Write& write);
   boost::asio::awaitable<ErrorCode> Finish(Write& write, Mailbox& box, const std::string& code,
                                            const std::vector<store::Uid>& pairs);
   void FailWrites();
   // Marks what an unsolicited response says changed.
   void Unsolicited(const Response& r);
   Mailbox* FindByName(std::string_view name);
+  // The local name of upstream mailbox `upstream` (modified UTF-7, `delimiter` between levels).
+  std::string LocalName(std::string_view upstream, char delimiter) const;
   Mailbox* FindLocal(store::MailboxId local);
 
   template <class F>
@@ -150,6 +167,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool notify_ = false;     // NOTIFY SET is in force on this connection
   bool condstore_ = false;  // CONDSTORE enabled on this connection
   bool esearch_ = false;
+  bool relist_ = false;       // upstream's mailboxes changed (NOTIFY): LIST them again
+  char delimiter_ = 0;        // upstream's hierarchy delimiter, from LIST
   bool waiting_ = false;      // in a wait that Stop may cancel
   bool hibernating_ = false;  // in IDLE with no coroutine: Hibernate's wait holds the session
   ErrorCode wake_;            // how that wait ended

@@ -10,6 +10,7 @@
 #include "bridge/quote.h"
 #include "bridge/session.h"
 #include "imap/protocol/datetime.h"
+#include "imap/protocol/mailbox.h"
 #include "imap/protocol/sequence.h"
 #include "imap/server/flags.h"
 #include "net/blocking.h"
@@ -60,7 +61,54 @@ Session::Mailbox* Session::FindLocal(store::MailboxId local) {
   return nullptr;
 }
 
+asio::awaitable<ErrorCode> Session::ApplyMailbox(Write& write) {
+  Mailbox* box = FindLocal(write.mailbox);
+  if (write.kind != Write::Kind::kCreateMailbox && box == nullptr) {
+    write.done.set_value(MakeError(Errc::kNotFound));
+    co_return ErrorCode{};
+  }
+  // The upstream name: its delimiter between levels, modified UTF-7.
+  char delimiter = delimiter_ != 0 ? delimiter_ : '/';
+  std::string name = write.name;
+  if (delimiter != '/' && name.find(delimiter) != std::string::npos) {
+    write.done.set_value(MakeError(Errc::kInvalidArgument));  // upstream reads it as a level
+    co_return ErrorCode{};
+  }
+  std::replace(name.begin(), name.end(), '/', delimiter);
+  name = Quote(imap::EncodeMutf7(name));
+  std::string command = write.kind == Write::Kind::kCreateMailbox ? "CREATE " + name
+                        : write.kind == Write::Kind::kRenameMailbox
+                            ? "RENAME " + Quote(box->name) + " " + name
+                            : "DELETE " + Quote(box->name);
+  auto unsolicited = [this](const Response& r) { Unsolicited(r); };
+  auto done = co_await conn_->Run(command, unsolicited);
+  if (!done) {
+    write.done.set_value(MakeError(Errc::kUnavailable));
+    co_return done.error();
+  }
+  if (!done->Ok()) {
+    spdlog::warn("bridge {}: upstream refused '{}': {} {}", who_, command, done->status,
+                 done->text);
+    bool exists = done->code == "ALREADYEXISTS";
+    write.done.set_value(MakeError(exists ? Errc::kAlreadyExists : Errc::kUnavailable));
+    co_return ErrorCode{};
+  }
+  if (write.kind == Write::Kind::kRenameMailbox) {
+    box->name = imap::EncodeMutf7(write.name);
+    std::replace(box->name.begin(), box->name.end(), '/', delimiter);
+    box->renamed = true;
+  }
+  if (write.kind == Write::Kind::kDeleteMailbox && selected_ == box) selected_ = nullptr;
+  ErrorCode listed = co_await ListMailboxes();
+  write.done.set_value(listed ? MakeError(Errc::kUnavailable) : ErrorCode{});
+  co_return listed;
+}
+
 asio::awaitable<ErrorCode> Session::Apply(Write& write) {
+  if (write.kind == Write::Kind::kCreateMailbox || write.kind == Write::Kind::kRenameMailbox ||
+      write.kind == Write::Kind::kDeleteMailbox) {
+    co_return co_await ApplyMailbox(write);
+  }
   Mailbox* box = FindLocal(write.mailbox);
   if (box == nullptr || (write.kind == Write::Kind::kCopy && FindLocal(write.to) == nullptr)) {
     write.done.set_value(MakeError(Errc::kNotFound));  // a mailbox upstream does not have
@@ -149,6 +197,10 @@ asio::awaitable<Result<Tagged>> Session::Send(Write& write, Mailbox& box, const 
     }
     case Write::Kind::kAppend:
       co_return co_await SendAppend(write, box, on_response);
+    case Write::Kind::kCreateMailbox:
+    case Write::Kind::kRenameMailbox:
+    case Write::Kind::kDeleteMailbox:
+      break;  // ApplyMailbox
   }
   Result<Tagged> last = MakeError(Errc::kInvalidArgument);
   for (const auto& command : commands) {

@@ -216,6 +216,45 @@ ErrorCode AppendUpstream(std::vector<Delivered>& out, Store& store, UpstreamWrit
   return {};
 }
 
+Result<Mailbox> CreateMailboxUpstream(Store& store, UpstreamWrites& up, AccountId account,
+                                      std::string_view name, const MailboxPatch& patch) {
+  if (store.FindMailbox(account, name)) return MakeError(Errc::kAlreadyExists);
+  if (auto ec = up.CreateMailbox(account, name)) return ec;
+  auto made = store.FindMailbox(account, name);
+  if (!made) return made.error();
+  MailboxPatch local = patch;
+  local.name.reset();
+  if (!local.role && !local.sort_order && !local.subscribed) return made;
+  if (auto ec = store.UpdateMailbox(account, made->id, local)) return ec;
+  return store.FindMailbox(account, name);
+}
+
+ErrorCode DeleteMailboxUpstream(Store& store, UpstreamWrites& up, AccountId account,
+                                MailboxId mailbox) {
+  auto all = store.ListMailboxes(account);
+  if (!all) return all.error();
+  auto self =
+      std::find_if(all->begin(), all->end(), [&](const Mailbox& m) { return m.id == mailbox; });
+  if (self == all->end()) return MakeError(Errc::kNotFound);
+  bool parent =
+      std::any_of(all->begin(), all->end(), [&](const Mailbox& m) { return m.parent == mailbox; });
+  if (self->name == "INBOX" || parent) return MakeError(Errc::kInvalidArgument);
+  return up.DeleteMailbox(account, mailbox);
+}
+
+ErrorCode RenameMailboxUpstream(Store& store, UpstreamWrites& up, AccountId account,
+                                MailboxId mailbox, std::string_view new_name) {
+  auto all = store.ListMailboxes(account);
+  if (!all) return all.error();
+  auto self =
+      std::find_if(all->begin(), all->end(), [&](const Mailbox& m) { return m.id == mailbox; });
+  if (self == all->end()) return MakeError(Errc::kNotFound);
+  if (self->name == new_name) return {};
+  if (self->name == "INBOX") return MakeError(Errc::kInvalidArgument);  // RFC 9051 6.3.6: a move
+  if (store.FindMailbox(account, new_name)) return MakeError(Errc::kAlreadyExists);
+  return up.RenameMailbox(account, mailbox, new_name);
+}
+
 ErrorCode ExpungeUpstream(Store& store, UpstreamWrites& up, AccountId account, MailboxId mailbox,
                           const std::optional<std::vector<Uid>>& uids) {
   auto snapshot = store.ReadMailbox(mailbox);

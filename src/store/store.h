@@ -113,6 +113,13 @@ class UpstreamWrites {
   // Blocks, as above.
   virtual ErrorCode AppendMessage(AccountId account, MailboxId mailbox, const Incoming& message,
                                   Delivered& out) = 0;
+  // Creates, renames or deletes a mailbox (names are local: "/" between levels) upstream, then
+  // waits until the bridge listed upstream's mailboxes again and made the local ones match.
+  // Blocks, as above.
+  virtual ErrorCode CreateMailbox(AccountId account, std::string_view name) = 0;
+  virtual ErrorCode RenameMailbox(AccountId account, MailboxId mailbox,
+                                  std::string_view new_name) = 0;
+  virtual ErrorCode DeleteMailbox(AccountId account, MailboxId mailbox) = 0;
 };
 
 class Store {

@@ -27,6 +27,16 @@ ErrorCode RemoveMessagesUpstream(std::vector<Uid>& gone, Store& store, UpstreamW
 // for its first mailbox. Not all or nothing: upstream has no multi-message transaction.
 ErrorCode AppendUpstream(std::vector<Delivered>& out, Store& store, UpstreamWrites& up,
                          const std::vector<Incoming>& messages);
+// Mailbox writes: upstream first, then what the mirror made. CreateMailboxUpstream also sets
+// the role, sort order and subscription of `patch` locally (upstream does not keep them).
+Result<Mailbox> CreateMailboxUpstream(Store& store, UpstreamWrites& up, AccountId account,
+                                      std::string_view name, const MailboxPatch& patch);
+// Refuses INBOX and a mailbox with children, as the local delete does.
+ErrorCode DeleteMailboxUpstream(Store& store, UpstreamWrites& up, AccountId account,
+                                MailboxId mailbox);
+// Renames upstream when `new_name` is not the mailbox's name already.
+ErrorCode RenameMailboxUpstream(Store& store, UpstreamWrites& up, AccountId account,
+                                MailboxId mailbox, std::string_view new_name);
 // IMAP EXPUNGE: the messages with $deleted (of `uids` when given) are deleted upstream.
 ErrorCode ExpungeUpstream(Store& store, UpstreamWrites& up, AccountId account, MailboxId mailbox,
                           const std::optional<std::vector<Uid>>& uids);
