@@ -18,6 +18,7 @@ from harness import DOMAIN, Server
 import test_jmap  # its event reader; the module, so that its tests are not collected here
 
 ALICE = "alice@" + DOMAIN
+BOB = "bob@" + DOMAIN
 CORE = "urn:ietf:params:jmap:core"
 MAIL = "urn:ietf:params:jmap:mail"
 WAIT = 60  # the bound of every wait for the bridge; never asserted as a time
@@ -35,6 +36,7 @@ class BridgeTest(unittest.TestCase):
         self.server = Server(listeners=("http", "imap"), config=self.server_config)
         self.addCleanup(self.server.cleanup)
         self.server.add_user(ALICE, "alice-pw")
+        self.server.add_user(BOB, "bob-pw")  # bridged by a test while the server runs
         self.bridge(ALICE, "u1", "secret1")
         self.server.start()
         self.wait_log("in sync")
@@ -464,17 +466,53 @@ class BridgeTest(unittest.TestCase):
         self.wait_log("in sync", count=3)
         self.assertEqual(self.subjects(), expected)
 
+    def bridge_state(self, local):
+        """The state `bridge list` shows for `local`; None when it is not bridged."""
+        for line in self.server.admin("bridge", "list").stdout.decode().splitlines():
+            if line.startswith(local + " "):
+                return line.split(" ", 3)[3]
+        return None
+
+    def wait_state(self, local, prefix):
+        deadline = time.monotonic() + WAIT
+        while True:
+            state = self.bridge_state(local)
+            if (state or "").startswith(prefix) or time.monotonic() > deadline:
+                return state
+            time.sleep(0.1)
+
+    def test_bridge_list_shows_state_and_add_del_apply_live(self):
+        self.assertEqual(self.wait_state(ALICE, "running"), "running")
+        self.dovecot.deliver("u2", "for bob")
+        self.bridge(BOB, "u2", "secret2")  # while the server runs
+        self.assertEqual(self.wait_state(BOB, "running"), "running")
+        c = imaplib.IMAP4("127.0.0.1", self.server.ports["imap"], timeout=WAIT)
+        c.login(BOB, "bob-pw")
+        self.assertEqual(self.local_subjects(c, "INBOX"), ["for bob"])
+        c.logout()
+        self.server.admin("bridge", "del", BOB)
+        self.wait_log(f"bridge {BOB} <- imap://127.0.0.1:{self.dovecot.imap_port}: session ended")
+        self.assertIsNone(self.bridge_state(BOB))
+        self.dovecot.stop()
+        self.assertTrue(self.wait_state(ALICE, "reconnecting: ").startswith("reconnecting: "))
+        self.dovecot.start()
+        self.assertEqual(self.wait_state(ALICE, "running"), "running")
+
     def test_rejected_login_marks_the_bridge_failed(self):
         self.server.stop()
         self.server.admin("bridge", "del", ALICE)
         self.bridge(ALICE, "u1", "wrong password")
         out = self.server.admin("bridge", "list").stdout.decode()
         self.assertIn(f"{ALICE} imap://127.0.0.1:{self.dovecot.imap_port} u1", out)
+        self.assertTrue(out.strip().endswith(" stopped"), out)  # as the last server left it
         self.server.start()
         self.wait_log("upstream rejected the login of user 'u1'")
         self.wait_log("bridge failed")
         self.wait_log("session ended (failed)")
         self.assertNotIn("wrong password", self.server.log())
+        state = self.wait_state(ALICE, "failed: ")
+        self.assertTrue(state.startswith("failed: upstream rejected the login of user 'u1'"), state)
+        self.assertNotIn("wrong password", state)
 
     def test_bridge_add_needs_the_local_account_and_keeps_secrets_private(self):
         r = self.server.admin("bridge", "add", "nobody@" + DOMAIN, "--upstream",

@@ -67,8 +67,13 @@ auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
   });
 }
 
+void Session::Report(const std::string& state) const {
+  if (context_.report) context_.report(entry_.account, state);
+}
+
 void Session::Start() {
   running_ = true;
+  Report("connecting");
   Spawn(false);
 }
 
@@ -128,6 +133,8 @@ bool Session::Prepare() {
   if (!url) {
     spdlog::error("bridge {}: '{}' is not imap://HOST:PORT or imaps://HOST:PORT; bridge failed",
                   who_, entry_.upstream);
+    failed_ = true;
+    Report("failed: the upstream URL is not imap://HOST:PORT or imaps://HOST:PORT");
     return false;
   }
   url_ = *url;
@@ -165,12 +172,14 @@ asio::awaitable<void> Session::Run(bool resume) {
     if (synced_) backoff = kFirstBackoff;
     spdlog::warn("bridge {}: upstream connection ended ({}); reconnecting in {} s", who_,
                  ec ? ec.message() : "closed", backoff.count());
+    Report("reconnecting: upstream connection ended (" + (ec ? ec.message() : "closed") + ")");
     backoff_timer_.expires_after(backoff);
     co_await backoff_timer_.async_wait(kTuple);
     backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::seconds>(kMaxBackoff));
   }
   FailWrites();
   spdlog::info("bridge {}: session ended{}", who_, failed_ ? " (failed)" : "");
+  if (!failed_) Report("stopped");
 }
 
 asio::awaitable<ErrorCode> Session::Serve() {
@@ -204,6 +213,7 @@ asio::awaitable<ErrorCode> Session::Serve() {
   next_round_ = std::chrono::steady_clock::now() + context_.config.bridge.status_round;
   spdlog::info("bridge {}: in sync; watching with {}", who_,
                notify_ ? "NOTIFY" : "IDLE and a STATUS round");
+  Report("running");
   co_return co_await Watch();
 }
 
@@ -219,6 +229,7 @@ asio::awaitable<ErrorCode> Session::Login() {
         "imaps://; bridge failed",
         who_);
     failed_ = true;
+    Report("failed: upstream refuses LOGIN on this connection (LOGINDISABLED); use imaps://");
     co_return MakeError(Errc::kInvalidArgument);
   }
   std::string command = "LOGIN " + Quote(entry_.user) + " " + Quote(entry_.password);
@@ -228,6 +239,8 @@ asio::awaitable<ErrorCode> Session::Login() {
     spdlog::error("bridge {}: upstream rejected the login of user '{}': {} {}; bridge failed", who_,
                   entry_.user, login->status, login->text);
     failed_ = true;
+    Report("failed: upstream rejected the login of user '" + entry_.user + "': " + login->status +
+           " " + login->text);
     co_return MakeError(Errc::kInvalidArgument);
   }
   // The capabilities may change after login (RFC 9051 6.2.3); the OK usually carries them.

@@ -75,6 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Abort();  // thread-safe: close the connection now
   bool running() const { return running_.load(); }
   store::AccountId account() const { return account_; }
+  const BridgeEntry& entry() const { return entry_; }  // immutable: any thread
   // Hands `write` to the session's worker; thread-safe. Its future gets kUnavailable at once
   // when upstream is not connected and in sync, or when the connection ends before it is done.
   std::future<ErrorCode> Submit(const std::shared_ptr<Write>& write);
@@ -95,7 +96,8 @@ class Session : public std::enable_shared_from_this<Session> {
     int64_t modseq = 0;  // 0: NOMODSEQ or no CONDSTORE
   };
 
-  void Spawn(bool resume);  // a coroutine running Run(resume)
+  void Report(const std::string& state) const;  // to Context::report
+  void Spawn(bool resume);                      // a coroutine running Run(resume)
   void Hibernate();
   bool Prepare();  // the URL and the TLS context; false: the bridge cannot work
   boost::asio::awaitable<void> Run(bool resume);
