@@ -29,9 +29,11 @@ class BridgeTest(unittest.TestCase):
     dovecot_config = ""
     server_config = None
     renames_in_place = True  # NOTIFY's OLDNAME: a mailbox renamed upstream keeps its local id
+    tls = False  # the bridge reaches Dovecot over imaps:// (ssl = required), trusting --ca
 
     def setUp(self):
-        self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}, self.dovecot_config).start()
+        self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}, self.dovecot_config,
+                               tls=self.tls).start()
         self.addCleanup(self.dovecot.cleanup)
         self.server = Server(listeners=("http", "imap"), config=self.server_config)
         self.addCleanup(self.server.cleanup)
@@ -41,10 +43,15 @@ class BridgeTest(unittest.TestCase):
         self.server.start()
         self.wait_log("in sync")
 
-    def bridge(self, local, user, password):
-        self.server.admin("bridge", "add", local, "--upstream",
-                          f"imap://127.0.0.1:{self.dovecot.imap_port}", "--user", user,
-                          "--password-stdin", input=(password + "\n").encode())
+    def upstream_url(self):
+        if self.tls:
+            return f"imaps://127.0.0.1:{self.dovecot.imaps_port}"
+        return f"imap://127.0.0.1:{self.dovecot.imap_port}"
+
+    def bridge(self, local, user, password, ca=True):
+        trust = ["--ca", self.dovecot.cert] if self.tls and ca else []
+        self.server.admin("bridge", "add", local, "--upstream", self.upstream_url(), "--user", user,
+                          *trust, "--password-stdin", input=(password + "\n").encode())
 
     def wait_log(self, text, count=1):
         deadline = time.monotonic() + WAIT
@@ -491,7 +498,7 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(self.local_subjects(c, "INBOX"), ["for bob"])
         c.logout()
         self.server.admin("bridge", "del", BOB)
-        self.wait_log(f"bridge {BOB} <- imap://127.0.0.1:{self.dovecot.imap_port}: session ended")
+        self.wait_log(f"bridge {BOB} <- {self.upstream_url()}: session ended")
         self.assertIsNone(self.bridge_state(BOB))
         self.dovecot.stop()
         self.assertTrue(self.wait_state(ALICE, "reconnecting: ").startswith("reconnecting: "))
@@ -503,7 +510,7 @@ class BridgeTest(unittest.TestCase):
         self.server.admin("bridge", "del", ALICE)
         self.bridge(ALICE, "u1", "wrong password")
         out = self.server.admin("bridge", "list").stdout.decode()
-        self.assertIn(f"{ALICE} imap://127.0.0.1:{self.dovecot.imap_port} u1", out)
+        self.assertIn(f"{ALICE} {self.upstream_url()} u1", out)
         self.assertTrue(out.strip().endswith(" stopped"), out)  # as the last server left it
         self.server.start()
         self.wait_log("upstream rejected the login of user 'u1'")
@@ -538,6 +545,24 @@ class PlainUpstreamBridgeTest(BridgeTest):
     def test_watches_with_idle_and_diffs_uids(self):
         self.assertIn("watching with IDLE and a STATUS round", self.server.log())
         self.assertNotIn("(CONDSTORE)", self.server.log())
+
+
+class TlsUpstreamBridgeTest(BridgeTest):
+    """The same over imaps:// to a Dovecot that requires TLS, its self-signed certificate
+    trusted with bridge add --ca."""
+
+    tls = True
+
+    def test_bridge_speaks_tls_and_checks_the_certificate(self):
+        logins = [line for line in self.dovecot.log().splitlines()
+                  if "Login: user=<u1>" in line]
+        self.assertTrue(logins and all(", TLS," in line for line in logins), logins)
+        # Without --ca the self-signed certificate is not trusted: no login, never "running".
+        self.bridge(BOB, "u2", "secret2", ca=False)
+        state = self.wait_state(BOB, "reconnecting: ")
+        self.assertTrue(state.startswith("reconnecting: "), state)
+        self.assertIn("certificate verify failed", state)
+        self.assertNotIn("user=<u2>", self.dovecot.log())
 
 
 if __name__ == "__main__":

@@ -62,6 +62,13 @@ TEST(ResponseTest, ListAndStatusAndContinuation) {
   auto status = ParseResponse("* STATUS INBOX (MESSAGES 2 UIDNEXT 9)", TestLimits());
   ASSERT_TRUE(status);
   EXPECT_EQ(Number(*FindItem(status->data[1].children, "UIDNEXT")), 9u);
+  // NOTIFY's MailboxName event for a rename (RFC 5465 5.4): the old name in extended data.
+  auto renamed = ParseResponse("* LIST () \".\" Work (\"OLDNAME\" (Projects))", TestLimits());
+  ASSERT_TRUE(renamed) << renamed.error().text;
+  ASSERT_EQ(renamed->data.size(), 4u);
+  ASSERT_EQ(renamed->data[3].children.size(), 2u);
+  EXPECT_EQ(renamed->data[3].children[0].text(), "OLDNAME");
+  EXPECT_EQ(renamed->data[3].children[1].children[0].text(), "Projects");
   auto idling = ParseResponse("+ idling", TestLimits());
   ASSERT_TRUE(idling);
   EXPECT_EQ(idling->kind, Response::Kind::kContinuation);
@@ -84,6 +91,8 @@ TEST(ResponseTest, BadInputs) {
       "* 1 FETCH (BODY[] {10}\r\nab)",   // literal longer than the text
       "* 1 FETCH (BODY[] {5x}\r\nabcde)",
       "* LIST (\\Noselect) \"/\" \"unterminated",
+      "* LIST () \".\" Work (\"OLDNAME\" (Projects)",  // extended data not closed
+      "* LIST () \".\" Work (\"OLDNAME\" {3}\r\nab)",  // literal longer than the text
       "* SEARCH 1 \x7f 2",
       "(b1) OK done",
       "\"b1\" OK done",
