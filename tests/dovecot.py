@@ -1,7 +1,6 @@
 """Runs a real Dovecot (Debian's dovecot-imapd and dovecot-lmtpd) as a legacy upstream server for
 the bridge's tests: a temporary config with passwd-file users and maildirs in a temporary
-folder, IMAP and LMTP on free loopback ports. Each user has INBOX, Sent and Drafts (special-use
-\\Sent, \\Drafts) and Archive.
+folder, IMAP and LMTP on free loopback ports.
 
 As root, Dovecot runs its internal and login processes as Debian's `dovecot` and `dovenull`
 users and the mail processes as `nobody`; as any other user, everything runs as that user.
@@ -20,6 +19,21 @@ import tempfile
 import time
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+FOLDERS = """namespace inbox {
+  inbox = yes
+  mailbox Sent {
+    special_use = \\Sent
+    auto = create
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = create
+  }
+  mailbox Archive {
+    auto = create
+  }
+}
+"""
 
 
 def free_port():
@@ -29,10 +43,11 @@ def free_port():
 
 
 class Dovecot:
-    def __init__(self, users, extra_config="", tls=False):
+    def __init__(self, users, extra_config="", tls=False, folders=False):
         """users: {name: password}; extra_config: appended to dovecot.conf; tls: a self-signed
         certificate for 127.0.0.1 (self.cert, also its CA) and ssl = required, with an imaps
-        listener on self.imaps_port."""
+        listener on self.imaps_port; folders: each user has Sent, Drafts (special-use) and
+        Archive besides INBOX."""
         self.dir = tempfile.mkdtemp(prefix="pushmail-dovecot-")
         os.chmod(self.dir, 0o755)  # the mail user must reach its home below it
         self.users = dict(users)
@@ -49,11 +64,11 @@ class Dovecot:
                            capture_output=True)
         self.conf = os.path.join(self.dir, "dovecot.conf")
         self.log_path = os.path.join(self.dir, "dovecot.log")
-        self._write_config(tls)
+        self._write_config(tls, folders)
         with open(self.conf, "a") as f:
             f.write(extra_config)
 
-    def _write_config(self, tls):
+    def _write_config(self, tls, folders):
         home = os.path.join(self.dir, "home")
         os.makedirs(home)
         with open(os.path.join(self.dir, "passwd"), "w") as f:
@@ -96,21 +111,7 @@ userdb {{
   args = uid={mail.pw_uid} gid={mail.pw_gid} home={d}/home/%n
 }}
 mail_location = maildir:~/Maildir
-namespace inbox {{
-  inbox = yes
-  mailbox Sent {{
-    special_use = \\Sent
-    auto = create
-  }}
-  mailbox Drafts {{
-    special_use = \\Drafts
-    auto = create
-  }}
-  mailbox Archive {{
-    auto = create
-  }}
-}}
-service imap-login {{
+{FOLDERS if folders else ''}service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
     port = {self.imap_port}

@@ -33,7 +33,7 @@ class BridgeTest(unittest.TestCase):
 
     def setUp(self):
         self.dovecot = Dovecot({"u1": "secret1", "u2": "secret2"}, self.dovecot_config,
-                               tls=self.tls).start()
+                               tls=self.tls, folders=True).start()
         self.addCleanup(self.dovecot.cleanup)
         self.server = Server(listeners=("http", "imap"), config=self.server_config)
         self.addCleanup(self.server.cleanup)

@@ -28,6 +28,8 @@
 
 namespace pushmail::bridge {
 
+class Session;
+
 struct BridgeEntry {
   std::string account;   // the local account's login
   std::string upstream;  // imap://HOST:PORT or imaps://HOST:PORT
@@ -55,8 +57,8 @@ struct Context {
   store::Store& store;
   net::Workers& workers;
   boost::asio::thread_pool& blocking;  // store calls and MIME parsing run here
-  // Hears each session's state (see LoadBridgeStates) by local login; any thread. May be empty.
-  std::function<void(const std::string& account, const std::string& state)> report{};
+  // Hears each session's state (see LoadBridgeStates); any thread. May be empty.
+  std::function<void(Session& session, const std::string& state)> report{};
 };
 
 class Session;
@@ -109,15 +111,22 @@ class Bridges : public store::UpstreamWrites {
   Session* Find(store::AccountId account);
   void StartOne(BridgeEntry entry);  // mutex_ held
   void WatchData();                  // re-arms the inotify read; on watcher_'s executor
-  void Report(const std::string& account, const std::string& state);
+  // Records a session's state (kept by the session); the file is written on pool_, changes
+  // that come while a write is queued going with it (1,000 sessions starting write it a few
+  // times, not 2,000). It lists the sessions of by_account_ and the entries in unstarted_.
+  void Report(Session& session, const std::string& state);
+  void ScheduleStates();  // states_mutex_ held
+  void WriteStates();
 
   boost::asio::thread_pool pool_{2};
   Context context_;
   mutable std::shared_mutex mutex_;                  // guards the two below
   std::vector<std::shared_ptr<Session>> sessions_;   // stopped ones too, until destruction
   std::map<store::AccountId, Session*> by_account_;  // the current ones
-  std::mutex states_mutex_;                          // guards states_ and its file
-  std::map<std::string, std::string> states_;
+  std::mutex states_mutex_;                       // guards the sessions' states and the two below
+  std::map<std::string, std::string> unstarted_;  // entries with no session, and why
+  bool states_pending_ = false;                   // a WriteStates is queued on pool_
+  std::mutex states_file_mutex_;                  // held by WriteStates
   std::unique_ptr<boost::asio::posix::stream_descriptor> watcher_;  // inotify on DATA
   std::array<char, 4096> events_{};                                 // watcher_'s reads
   std::atomic<bool> stopped_{false};

@@ -20,16 +20,35 @@ constexpr auto kWriteTimeout = std::chrono::seconds(60);
 
 Bridges::Bridges(Context context)
     : context_{context.config, context.store, context.workers, pool_,
-               [this](const std::string& account, const std::string& state) {
-                 Report(account, state);
-               }} {}
+               [this](Session& session, const std::string& state) { Report(session, state); }} {}
 
 Bridges::~Bridges() { pool_.join(); }
 
-void Bridges::Report(const std::string& account, const std::string& state) {
+void Bridges::Report(Session& session, const std::string& state) {
   std::lock_guard lock(states_mutex_);
-  states_[account] = state;
-  if (auto ec = SaveBridgeStates(context_.config.data_dir, states_)) {
+  session.state() = state;
+  ScheduleStates();
+}
+
+void Bridges::ScheduleStates() {
+  if (states_pending_) return;  // the write already queued takes this change too
+  states_pending_ = true;
+  asio::post(pool_, [this] { WriteStates(); });
+}
+
+void Bridges::WriteStates() {
+  std::lock_guard file(states_file_mutex_);  // one write at a time, the newest copy last
+  std::map<std::string, std::string> states;
+  {
+    std::shared_lock sessions(mutex_);
+    std::lock_guard lock(states_mutex_);
+    states = unstarted_;
+    for (const auto& [id, session] : by_account_) {
+      states[session->entry().account] = session->state();
+    }
+    states_pending_ = false;
+  }
+  if (auto ec = SaveBridgeStates(context_.config.data_dir, states)) {
     spdlog::warn("bridge: cannot write {}/bridges.state: {}", context_.config.data_dir,
                  ec.message());
   }
@@ -37,17 +56,23 @@ void Bridges::Report(const std::string& account, const std::string& state) {
 
 void Bridges::StartOne(BridgeEntry entry) {
   auto account = context_.store.FindAccount(entry.account);
+  std::unique_lock lock(states_mutex_);
   if (!account) {
     spdlog::error("bridge {}: no such local account; not started", entry.account);
-    Report(entry.account, "failed: no such local account");
+    unstarted_[entry.account] = "failed: no such local account";
+    ScheduleStates();
     return;
   }
+  unstarted_.erase(entry.account);
   auto executors = context_.workers.Executors();
   auto executor = executors[context_.workers.Next()];
   auto session = std::make_shared<Session>(context_, std::move(entry), account->id, executor);
   by_account_[account->id] = session.get();
+  sessions_.push_back(session);
+  session->state() = "connecting";
+  ScheduleStates();
+  lock.unlock();
   session->Start();
-  sessions_.push_back(std::move(session));
 }
 
 size_t Bridges::Start() {

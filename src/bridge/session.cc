@@ -51,13 +51,7 @@ bool NotSelectable(const imap::Token& attributes) {
 
 Session::Session(Context& context, BridgeEntry entry, store::AccountId account,
                  const asio::any_io_executor& executor)
-    : context_(context),
-      entry_(std::move(entry)),
-      account_(account),
-      executor_(executor),
-      backoff_timer_(executor) {
-  who_ = entry_.account + " <- " + entry_.upstream;
-}
+    : context_(context), entry_(std::move(entry)), account_(account), executor_(executor) {}
 
 template <class F>
 auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
@@ -67,13 +61,12 @@ auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
   });
 }
 
-void Session::Report(const std::string& state) const {
-  if (context_.report) context_.report(entry_.account, state);
+void Session::Report(const std::string& state) {
+  if (context_.report) context_.report(*this, state);
 }
 
 void Session::Start() {
   running_ = true;
-  Report("connecting");
   Spawn(false);
 }
 
@@ -86,7 +79,7 @@ void Session::Spawn(bool resume) {
           try {
             std::rethrow_exception(e);
           } catch (const std::exception& x) {
-            spdlog::error("bridge {}: session ended: {}", self->who_, x.what());
+            spdlog::error("bridge {}: session ended: {}", self->Who(), x.what());
           }
         } else if (self->hibernating_) {
           self->Hibernate();
@@ -115,7 +108,7 @@ void Session::Hibernate() {
 void Session::Stop() {
   stopping_ = true;
   asio::post(executor_, [self = shared_from_this()] {
-    self->backoff_timer_.cancel();
+    if (self->backoff_ != nullptr) self->backoff_->cancel();
     if (self->conn_ && self->waiting_) self->conn_->Cancel();
   });
 }
@@ -123,7 +116,7 @@ void Session::Stop() {
 void Session::Abort() {
   stopping_ = true;
   asio::post(executor_, [self = shared_from_this()] {
-    self->backoff_timer_.cancel();
+    if (self->backoff_ != nullptr) self->backoff_->cancel();
     if (self->conn_) self->conn_->Close();
   });
 }
@@ -132,13 +125,12 @@ bool Session::Prepare() {
   auto url = ParseUpstreamUrl(entry_.upstream);
   if (!url) {
     spdlog::error("bridge {}: '{}' is not imap://HOST:PORT or imaps://HOST:PORT; bridge failed",
-                  who_, entry_.upstream);
+                  Who(), entry_.upstream);
     failed_ = true;
     Report("failed: the upstream URL is not imap://HOST:PORT or imaps://HOST:PORT");
     return false;
   }
-  url_ = *url;
-  if (url_.tls) {
+  if (url->tls) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     tls_->set_verify_mode(asio::ssl::verify_peer);
     boost::system::error_code ec;
@@ -147,7 +139,7 @@ bool Session::Prepare() {
     } else {
       tls_->load_verify_file(entry_.ca_file, ec);
     }
-    if (ec) spdlog::warn("bridge {}: CA certificates: {}", who_, ec.message());
+    if (ec) spdlog::warn("bridge {}: CA certificates: {}", Who(), ec.message());
   }
   return true;
 }
@@ -170,15 +162,17 @@ asio::awaitable<void> Session::Run(bool resume) {
     FailWrites();
     if (failed_ || stopping_) break;
     if (synced_) backoff = kFirstBackoff;
-    spdlog::warn("bridge {}: upstream connection ended ({}); reconnecting in {} s", who_,
+    spdlog::warn("bridge {}: upstream connection ended ({}); reconnecting in {} s", Who(),
                  ec ? ec.message() : "closed", backoff.count());
     Report("reconnecting: upstream connection ended (" + (ec ? ec.message() : "closed") + ")");
-    backoff_timer_.expires_after(backoff);
-    co_await backoff_timer_.async_wait(kTuple);
+    asio::steady_timer timer(executor_, backoff);
+    backoff_ = &timer;
+    co_await timer.async_wait(kTuple);
+    backoff_ = nullptr;
     backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::seconds>(kMaxBackoff));
   }
   FailWrites();
-  spdlog::info("bridge {}: session ended{}", who_, failed_ ? " (failed)" : "");
+  spdlog::info("bridge {}: session ended{}", Who(), failed_ ? " (failed)" : "");
   if (!failed_) Report("stopped");
 }
 
@@ -186,7 +180,9 @@ asio::awaitable<ErrorCode> Session::Serve() {
   synced_ = false;
   notify_ = condstore_ = esearch_ = false;
   selected_ = nullptr;
-  auto conn = co_await Connection::Open(executor_, url_, tls_.get(), kMaxMessage);
+  auto url = ParseUpstreamUrl(entry_.upstream);  // Prepare checked it
+  if (!url) co_return MakeError(Errc::kInvalidArgument);
+  auto conn = co_await Connection::Open(executor_, *url, tls_.get(), kMaxMessage);
   if (!conn) co_return conn.error();
   conn_ = std::move(*conn);
   if (auto ec = co_await Login()) co_return ec;
@@ -196,7 +192,7 @@ asio::awaitable<ErrorCode> Session::Serve() {
     if (stopping_) co_return co_await Logout();
     if (auto ec = co_await Sync(box)) co_return ec;
     ++done;
-    spdlog::info("bridge {}: synced mailbox {} ({}/{})", who_, box.name, done, total);
+    spdlog::info("bridge {}: synced mailbox {} ({}/{})", Who(), box.name, done, total);
   }
   if (mailboxes_.empty()) co_return MakeError(Errc::kNotFound);
   if (conn_->Has("NOTIFY")) {
@@ -207,11 +203,11 @@ asio::awaitable<ErrorCode> Session::Serve() {
         unsolicited);
     if (!set) co_return set.error();
     notify_ = set->Ok();
-    if (!notify_) spdlog::warn("bridge {}: NOTIFY SET refused: {}", who_, set->text);
+    if (!notify_) spdlog::warn("bridge {}: NOTIFY SET refused: {}", Who(), set->text);
   }
   synced_ = true;
   next_round_ = std::chrono::steady_clock::now() + context_.config.bridge.status_round;
-  spdlog::info("bridge {}: in sync; watching with {}", who_,
+  spdlog::info("bridge {}: in sync; watching with {}", Who(),
                notify_ ? "NOTIFY" : "IDLE and a STATUS round");
   Report("running");
   co_return co_await Watch();
@@ -227,7 +223,7 @@ asio::awaitable<ErrorCode> Session::Login() {
     spdlog::error(
         "bridge {}: upstream refuses LOGIN on this connection (LOGINDISABLED); use "
         "imaps://; bridge failed",
-        who_);
+        Who());
     failed_ = true;
     Report("failed: upstream refuses LOGIN on this connection (LOGINDISABLED); use imaps://");
     co_return MakeError(Errc::kInvalidArgument);
@@ -236,8 +232,8 @@ asio::awaitable<ErrorCode> Session::Login() {
   auto login = co_await conn_->Run(command, ignore);
   if (!login) co_return login.error();
   if (!login->Ok()) {
-    spdlog::error("bridge {}: upstream rejected the login of user '{}': {} {}; bridge failed", who_,
-                  entry_.user, login->status, login->text);
+    spdlog::error("bridge {}: upstream rejected the login of user '{}': {} {}; bridge failed",
+                  Who(), entry_.user, login->status, login->text);
     failed_ = true;
     Report("failed: upstream rejected the login of user '" + entry_.user + "': " + login->status +
            " " + login->text);
@@ -254,7 +250,8 @@ asio::awaitable<ErrorCode> Session::Login() {
     condstore_ = enabled->Ok();
   }
   esearch_ = conn_->Has("ESEARCH");
-  spdlog::info("bridge {}: logged in as {}{}", who_, entry_.user, condstore_ ? " (CONDSTORE)" : "");
+  spdlog::info("bridge {}: logged in as {}{}", Who(), entry_.user,
+               condstore_ ? " (CONDSTORE)" : "");
   co_return ErrorCode{};
 }
 
@@ -302,7 +299,7 @@ asio::awaitable<ErrorCode> Session::ListMailboxes() {
   std::vector<Mailbox> boxes;
   for (const auto& l : listed) {
     if (!IsQuotable(l.name)) {
-      spdlog::warn("bridge {}: mailbox name '{}' cannot be mirrored; skipped", who_, l.name);
+      spdlog::warn("bridge {}: mailbox name '{}' cannot be mirrored; skipped", Who(), l.name);
       continue;
     }
     if (l.delimiter != 0) delimiter_ = l.delimiter;
@@ -313,7 +310,7 @@ asio::awaitable<ErrorCode> Session::ListMailboxes() {
         store::MailboxId id = known->local;
         auto renamed = co_await Blocking(
             [this, id, &local] { return context_.store.RenameMailbox(account_, id, local); });
-        spdlog::info("bridge {}: mailbox renamed upstream to {}{}", who_, l.name,
+        spdlog::info("bridge {}: mailbox renamed upstream to {}{}", Who(), l.name,
                      renamed ? "; not renamed locally: " + renamed.message() : "");
         known->renamed = false;
       }
@@ -329,12 +326,13 @@ asio::awaitable<ErrorCode> Session::ListMailboxes() {
       auto made = co_await Blocking(
           [this, &local] { return context_.store.CreateMailbox(account_, local); });
       if (!made) {
-        spdlog::warn("bridge {}: cannot make local mailbox {}: {}", who_, local,
+        spdlog::warn("bridge {}: cannot make local mailbox {}: {}", Who(), local,
                      made.error().message());
         continue;
       }
       id = made->id;
-      if (!mailboxes_.empty()) spdlog::info("bridge {}: mailbox {} created upstream", who_, l.name);
+      if (!mailboxes_.empty())
+        spdlog::info("bridge {}: mailbox {} created upstream", Who(), l.name);
     }
     Mailbox box;
     box.name = l.name;
@@ -349,7 +347,7 @@ asio::awaitable<ErrorCode> Session::ListMailboxes() {
     store::MailboxId id = old.local;
     auto removed =
         co_await Blocking([this, id] { return context_.store.DeleteMailbox(account_, id); });
-    spdlog::info("bridge {}: mailbox {} deleted upstream{}", who_, old.name,
+    spdlog::info("bridge {}: mailbox {} deleted upstream{}", Who(), old.name,
                  removed ? "; not deleted locally: " + removed.message() : "");
   }
   std::string selected = selected_ != nullptr ? selected_->name : std::string();

@@ -76,6 +76,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool running() const { return running_.load(); }
   store::AccountId account() const { return account_; }
   const BridgeEntry& entry() const { return entry_; }  // immutable: any thread
+  // What it reported last; guarded by the Bridges' states mutex (Bridges::Report).
+  std::string& state() { return state_; }
   // Hands `write` to the session's worker; thread-safe. Its future gets kUnavailable at once
   // when upstream is not connected and in sync, or when the connection ends before it is done.
   std::future<ErrorCode> Submit(const std::shared_ptr<Write>& write);
@@ -96,10 +98,12 @@ class Session : public std::enable_shared_from_this<Session> {
     int64_t modseq = 0;  // 0: NOMODSEQ or no CONDSTORE
   };
 
-  void Report(const std::string& state) const;  // to Context::report
-  void Spawn(bool resume);                      // a coroutine running Run(resume)
+  void Report(const std::string& state);  // to Context::report
+  // "alice@example.test <- imap://host:port" for the log; made when logged, not kept.
+  std::string Who() const { return entry_.account + " <- " + entry_.upstream; }
+  void Spawn(bool resume);  // a coroutine running Run(resume)
   void Hibernate();
-  bool Prepare();  // the URL and the TLS context; false: the bridge cannot work
+  bool Prepare();  // checks the URL, makes the TLS context; false: the bridge cannot work
   boost::asio::awaitable<void> Run(bool resume);
   // One connection's life; returns why it ended.
   boost::asio::awaitable<ErrorCode> Serve();
@@ -158,8 +162,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   Context& context_;
   BridgeEntry entry_;
-  UpstreamUrl url_;
-  std::string who_;  // "alice@example.test <- imap://host:port" for the log
   store::AccountId account_;
   boost::asio::any_io_executor executor_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
@@ -178,12 +180,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point idle_until_;  // when IDLE is to be renewed
   std::chrono::steady_clock::time_point next_round_;  // the next STATUS round (no NOTIFY)
   bool synced_ = false;                               // this connection got through its first sync
-  boost::asio::steady_timer backoff_timer_;
+  boost::asio::steady_timer* backoff_ = nullptr;      // Run's timer while it waits to reconnect
   std::atomic<bool> stopping_{false};
   std::atomic<bool> running_{false};
   bool failed_ = false;  // upstream rejected the login: no retry
   // Waiting for Watch to send them; a vector, because an empty deque still holds a block.
   std::vector<std::shared_ptr<Write>> writes_;
+  std::string state_;  // see state()
 };
 
 }  // namespace pushmail::bridge

@@ -87,7 +87,7 @@ asio::awaitable<ErrorCode> Session::ApplyMailbox(Write& write) {
     co_return done.error();
   }
   if (!done->Ok()) {
-    spdlog::warn("bridge {}: upstream refused '{}': {} {}", who_, command, done->status,
+    spdlog::warn("bridge {}: upstream refused '{}': {} {}", Who(), command, done->status,
                  done->text);
     bool exists = done->code == "ALREADYEXISTS";
     write.done.set_value(MakeError(exists ? Errc::kAlreadyExists : Errc::kUnavailable));
@@ -207,7 +207,7 @@ asio::awaitable<Result<Tagged>> Session::Send(Write& write, Mailbox& box, const 
     last = co_await conn_->Run(command, on_response);
     if (!last) co_return last;
     if (!last->Ok()) {
-      spdlog::warn("bridge {}: upstream refused '{}': {} {}", who_, command, last->status,
+      spdlog::warn("bridge {}: upstream refused '{}': {} {}", Who(), command, last->status,
                    last->text);
       co_return last;
     }
@@ -251,7 +251,7 @@ asio::awaitable<Result<Tagged>> Session::SendAppend(Write& write, Mailbox& box,
     }
   }
   if (done && !done->Ok()) {
-    spdlog::warn("bridge {}: upstream refused APPEND to {}: {} {}", who_, box.name, done->status,
+    spdlog::warn("bridge {}: upstream refused APPEND to {}: {} {}", Who(), box.name, done->status,
                  done->text);
   }
   co_return done;
