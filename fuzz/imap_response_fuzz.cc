@@ -52,6 +52,11 @@ void Read(std::string_view text, const imap::Limits& limits) {
   if (r->IsStatus() || r->kind == Kind::kContinuation) Check(r->data.empty() && r->name.empty());
   if (!r->IsStatus() && r->kind == Kind::kUntagged) Check(!r->name.empty());
   Check(r->code.find(']') == std::string_view::npos);
+  if (auto uids = bridge::ParseUidCode(r->code, limits)) {
+    Check(uids->uidvalidity != 0 && !uids->destination.empty());
+    Check(uids->source.empty() || uids->source.size() == uids->destination.size());
+    Check(uids->destination.size() <= limits.max_tokens);
+  }
   for (const auto& t : r->data) Walk(t, 0, limits);
   if (!r->data.empty() && r->data[0].IsList()) {
     for (const char* name : {"UID", "FLAGS", "BODY[]", "INTERNALDATE", "MODSEQ", "UIDNEXT"}) {

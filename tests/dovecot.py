@@ -19,6 +19,21 @@ import tempfile
 import time
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+FOLDERS = """namespace inbox {
+  inbox = yes
+  mailbox Sent {
+    special_use = \\Sent
+    auto = create
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = create
+  }
+  mailbox Archive {
+    auto = create
+  }
+}
+"""
 
 
 def free_port():
@@ -28,20 +43,32 @@ def free_port():
 
 
 class Dovecot:
-    def __init__(self, users, extra_config=""):
-        """users: {name: password}; extra_config: appended to dovecot.conf."""
+    def __init__(self, users, extra_config="", tls=False, folders=False):
+        """users: {name: password}; extra_config: appended to dovecot.conf; tls: a self-signed
+        certificate for 127.0.0.1 (self.cert, also its CA) and ssl = required, with an imaps
+        listener on self.imaps_port; folders: each user has Sent, Drafts (special-use) and
+        Archive besides INBOX."""
         self.dir = tempfile.mkdtemp(prefix="pushmail-dovecot-")
         os.chmod(self.dir, 0o755)  # the mail user must reach its home below it
         self.users = dict(users)
         self.imap_port = free_port()
         self.lmtp_port = free_port()
+        self.imaps_port = free_port() if tls else 0
+        self.cert = os.path.join(self.dir, "cert.pem") if tls else None
+        if tls:
+            key = os.path.join(self.dir, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                            "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", key, "-out", self.cert], check=True, timeout=30,
+                           capture_output=True)
         self.conf = os.path.join(self.dir, "dovecot.conf")
         self.log_path = os.path.join(self.dir, "dovecot.log")
-        self._write_config()
+        self._write_config(tls, folders)
         with open(self.conf, "a") as f:
             f.write(extra_config)
 
-    def _write_config(self):
+    def _write_config(self, tls, folders):
         home = os.path.join(self.dir, "home")
         os.makedirs(home)
         with open(os.path.join(self.dir, "passwd"), "w") as f:
@@ -67,7 +94,9 @@ instance_name = pushmail-test-{os.path.basename(d)}
 log_path = {self.log_path}
 protocols = imap lmtp
 listen = 127.0.0.1
-ssl = no
+{"ssl = required" if tls else "ssl = no"}
+{f"ssl_cert = <{d}/cert.pem" if tls else ""}
+{f"ssl_key = <{d}/key.pem" if tls else ""}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {internal}
@@ -82,13 +111,14 @@ userdb {{
   args = uid={mail.pw_uid} gid={mail.pw_gid} home={d}/home/%n
 }}
 mail_location = maildir:~/Maildir
-service imap-login {{
+{FOLDERS if folders else ''}service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
     port = {self.imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.imaps_port}
   }}
 }}
 service lmtp {{

@@ -136,6 +136,9 @@ Result<Config> LoadConfig(const std::string& path, std::string* error) {
   if (auto* imap = root["imap"].as_table()) ReadImap(*imap, config.imap);
   if (auto* http = root["http"].as_table()) ReadHttp(*http, config.http);
   if (auto* webpush = root["webpush"].as_table()) ReadWebPush(*webpush, config.webpush);
+  if (auto* bridge = root["bridge"].as_table()) {
+    ReadDuration(*bridge, "status_round_s", config.bridge.status_round);
+  }
   if (auto* store = root["store"].as_table()) {
     int64_t batch = config.store.max_batch;
     Read(*store, "max_batch", batch);

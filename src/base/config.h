@@ -75,6 +75,13 @@ struct WebPushLimits {
   bool allow_private_addresses = false;        // https URLs may resolve to private ranges
 };
 
+// The bridge (src/bridge): upstream IMAP sessions of bridged accounts.
+struct BridgeLimits {
+  // Without NOTIFY upstream: how often the mailboxes other than INBOX are asked for their
+  // STATUS, and upstream's mailboxes are listed again.
+  std::chrono::seconds status_round{60};
+};
+
 struct StoreLimits {
   unsigned max_batch = 2048;  // writes that may share one commit (one fsync)
 };
@@ -97,6 +104,7 @@ struct Config {
   HttpLimits http;
   StoreLimits store;
   WebPushLimits webpush;
+  BridgeLimits bridge;
 };
 
 // Reads a TOML file over the defaults. Fails with a message naming the bad key or line.

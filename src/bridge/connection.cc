@@ -20,7 +20,7 @@ constexpr size_t kReadChunk = size_t{16} * 1024;
 }  // namespace
 
 Connection::Connection(std::unique_ptr<net::Stream> stream, uint64_t max_message)
-    : stream_(std::move(stream)), limits_(UpstreamLimits(max_message)), reader_(limits_) {}
+    : stream_(std::move(stream)), max_message_(max_message), reader_(UpstreamLimits(max_message)) {}
 
 asio::awaitable<Result<std::unique_ptr<Connection>>> Connection::Open(
     asio::any_io_executor executor, const UpstreamUrl& url, asio::ssl::context* tls,
@@ -126,7 +126,7 @@ asio::awaitable<Result<std::string_view>> Connection::NextFrame(net::Duration ti
 asio::awaitable<ErrorCode> Connection::ReadOne(const Untagged& fn, net::Duration timeout) {
   auto frame = co_await NextFrame(timeout);
   if (!frame) co_return frame.error();
-  auto r = ParseResponse(*frame, limits_);
+  auto r = ParseResponse(*frame, UpstreamLimits(max_message_));
   if (!r) {
     spdlog::warn("upstream sent a response that does not parse ({}): {:.200}", r.error().text,
                  *frame);

@@ -73,9 +73,9 @@ class Connection {
   // others are never asked about.
   bool Has(std::string_view capability) const;
   void SetCapabilities(const Response& r);
-  static constexpr std::string_view kKnown[] = {"IMAP4REV1", "IMAP4REV2", "LOGINDISABLED",
-                                                "CONDSTORE", "ENABLE",    "ESEARCH",
-                                                "NOTIFY",    "UIDPLUS",   "LITERAL+"};
+  static constexpr std::string_view kKnown[] = {
+      "IMAP4REV1", "IMAP4REV2", "LOGINDISABLED", "CONDSTORE", "ENABLE",
+      "ESEARCH",   "NOTIFY",    "UIDPLUS",       "LITERAL+",  "MOVE"};
 
   Connection(std::unique_ptr<net::Stream> stream, uint64_t max_message);
 
@@ -86,7 +86,7 @@ class Connection {
   void TakeCapabilities(std::string_view words);
 
   std::unique_ptr<net::Stream> stream_;
-  imap::Limits limits_;
+  uint64_t max_message_;  // UpstreamLimits(max_message_): the reader keeps its own copy
   imap::CommandReader reader_;
   std::string input_;          // octets read and not yet framed
   size_t used_ = 0;            // of input_, by the frame handed out last

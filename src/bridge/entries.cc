@@ -1,5 +1,5 @@
 // DATA/bridges.json: the configured bridges, upstream passwords included, readable only by the
-// server's user.
+// server's user; DATA/bridges.state: what the running server says of each.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +15,23 @@ namespace pushmail::bridge {
 namespace {
 
 std::string FilePath(const std::string& data) { return data + "/bridges.json"; }
+std::string StatePath(const std::string& data) { return data + "/bridges.state"; }
+
+// Writes `text` to a temporary file (mode 0600) renamed over `path`; `durable`: fsynced first.
+ErrorCode WriteAtomically(const std::string& path, const std::string& text, bool durable) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return MakeError(Errc::kIo);
+  bool ok = ::fchmod(fd, 0600) == 0 &&
+            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            (!durable || ::fsync(fd) == 0);
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return MakeError(Errc::kIo);
+  }
+  return {};
+}
 
 std::string Field(const boost::json::object& o, const char* name) {
   const auto* v = o.if_contains(name);
@@ -58,18 +75,32 @@ ErrorCode SaveBridges(const std::string& data, const std::vector<BridgeEntry>& e
     list.push_back(std::move(o));
   }
   std::string text = boost::json::serialize(boost::json::object{{"bridges", list}}) + "\n";
-  std::string tmp = FilePath(data) + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return MakeError(Errc::kIo);
-  bool ok = ::fchmod(fd, 0600) == 0 &&
-            ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-            ::fsync(fd) == 0;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), FilePath(data).c_str()) != 0) {
-    ::unlink(tmp.c_str());
+  return WriteAtomically(FilePath(data), text, true);
+}
+
+Result<std::map<std::string, std::string>> LoadBridgeStates(const std::string& data) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(StatePath(data));
+  if (!in) {
+    if (errno == ENOENT) return out;
     return MakeError(Errc::kIo);
   }
-  return {};
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  auto json = boost::json::parse(text.str(), ec);
+  if (ec || !json.is_object()) return MakeError(Errc::kInvalidArgument);
+  for (const auto& [account, state] : json.as_object()) {
+    if (state.is_string()) out[std::string(account)] = std::string(state.as_string());
+  }
+  return out;
+}
+
+ErrorCode SaveBridgeStates(const std::string& data,
+                           const std::map<std::string, std::string>& states) {
+  boost::json::object o;
+  for (const auto& [account, state] : states) o[account] = state;
+  return WriteAtomically(StatePath(data), boost::json::serialize(o) + "\n", false);
 }
 
 }  // namespace pushmail::bridge

@@ -1,6 +1,9 @@
 #include "bridge/response.h"
 
+#include <algorithm>
 #include <charconv>
+
+#include "imap/protocol/sequence.h"
 
 namespace pushmail::bridge {
 namespace {
@@ -134,6 +137,50 @@ imap::Limits UpstreamLimits(uint64_t max_message) {
   limits.max_tokens = 200000;    // a SEARCH or LIST answer of a large mailbox
   limits.max_ranges = 1u << 20;  // an ESEARCH ALL of a mailbox with many holes
   return limits;
+}
+
+namespace {
+
+// Expands a UID set of `limits` into `out`, in the order given; "*" and more than
+// limits.max_tokens UIDs are refused.
+imap::Parsed<bool> ExpandUids(std::string_view text, const imap::Limits& limits,
+                              std::vector<uint32_t>& out) {
+  auto set = imap::ParseSequenceSet(text, limits, false);
+  if (!set) return set.error();
+  for (const auto& r : set->ranges) {
+    if (r.first == imap::SeqRange::kStar || r.last == imap::SeqRange::kStar) {
+      return Bad("\"*\" in a UID set of a response code");
+    }
+    uint64_t lo = std::min(r.first, r.last), hi = std::max(r.first, r.last);
+    if (out.size() + (hi - lo + 1) > limits.max_tokens) return Bad("too many UIDs");
+    for (uint64_t u = lo; u <= hi; ++u) out.push_back(static_cast<uint32_t>(u));
+  }
+  return true;
+}
+
+}  // namespace
+
+imap::Parsed<UidCode> ParseUidCode(std::string_view code, const imap::Limits& limits) {
+  std::string_view rest = code;
+  std::string name = Upper(NextWord(rest));
+  bool copy = name == "COPYUID";
+  if (!copy && name != "APPENDUID") return Bad("not APPENDUID or COPYUID");
+  UidCode out;
+  std::string_view uidvalidity = NextWord(rest);
+  auto [end, ec] =
+      std::from_chars(uidvalidity.data(), uidvalidity.data() + uidvalidity.size(), out.uidvalidity);
+  if (ec != std::errc() || end != uidvalidity.data() + uidvalidity.size() || out.uidvalidity == 0) {
+    return Bad("bad UIDVALIDITY");
+  }
+  if (copy) {
+    if (auto ok = ExpandUids(NextWord(rest), limits, out.source); !ok) return ok.error();
+  }
+  if (auto ok = ExpandUids(NextWord(rest), limits, out.destination); !ok) return ok.error();
+  if (!rest.empty()) return Bad("text after the UID set");
+  if (copy && out.source.size() != out.destination.size()) {
+    return Bad("COPYUID sets of different sizes");
+  }
+  return out;
 }
 
 const imap::Token* FindItem(const std::vector<imap::Token>& pairs, std::string_view name) {

@@ -58,6 +58,18 @@ const imap::Token* FindItem(const std::vector<imap::Token>& pairs, std::string_v
 // The items of "* n FETCH (...)"; nullptr for any other response.
 const std::vector<imap::Token>* FetchItems(const Response& r);
 
+// A UIDPLUS response code (RFC 4315 3): "APPENDUID uidvalidity uid-set" or "COPYUID uidvalidity
+// source-set destination-set", the sets expanded in the order given (COPYUID pairs them up).
+struct UidCode {
+  uint32_t uidvalidity = 0;
+  std::vector<uint32_t> source;  // COPYUID only
+  std::vector<uint32_t> destination;
+};
+// Parses `code` (a Response's code). Errors: another code, a UIDVALIDITY that is not a nonzero
+// 32-bit number, a set that does not parse (imap::ParseSequenceSet) or holds "*" or more than
+// limits.max_tokens UIDs, COPYUID sets of different sizes, anything after the last set.
+imap::Parsed<UidCode> ParseUidCode(std::string_view code, const imap::Limits& limits);
+
 // ASCII upper case.
 std::string Upper(std::string_view s);
 

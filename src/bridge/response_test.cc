@@ -62,6 +62,13 @@ TEST(ResponseTest, ListAndStatusAndContinuation) {
   auto status = ParseResponse("* STATUS INBOX (MESSAGES 2 UIDNEXT 9)", TestLimits());
   ASSERT_TRUE(status);
   EXPECT_EQ(Number(*FindItem(status->data[1].children, "UIDNEXT")), 9u);
+  // NOTIFY's MailboxName event for a rename (RFC 5465 5.4): the old name in extended data.
+  auto renamed = ParseResponse("* LIST () \".\" Work (\"OLDNAME\" (Projects))", TestLimits());
+  ASSERT_TRUE(renamed) << renamed.error().text;
+  ASSERT_EQ(renamed->data.size(), 4u);
+  ASSERT_EQ(renamed->data[3].children.size(), 2u);
+  EXPECT_EQ(renamed->data[3].children[0].text(), "OLDNAME");
+  EXPECT_EQ(renamed->data[3].children[1].children[0].text(), "Projects");
   auto idling = ParseResponse("+ idling", TestLimits());
   ASSERT_TRUE(idling);
   EXPECT_EQ(idling->kind, Response::Kind::kContinuation);
@@ -84,6 +91,8 @@ TEST(ResponseTest, BadInputs) {
       "* 1 FETCH (BODY[] {10}\r\nab)",   // literal longer than the text
       "* 1 FETCH (BODY[] {5x}\r\nabcde)",
       "* LIST (\\Noselect) \"/\" \"unterminated",
+      "* LIST () \".\" Work (\"OLDNAME\" (Projects)",  // extended data not closed
+      "* LIST () \".\" Work (\"OLDNAME\" {3}\r\nab)",  // literal longer than the text
       "* SEARCH 1 \x7f 2",
       "(b1) OK done",
       "\"b1\" OK done",
@@ -102,6 +111,47 @@ TEST(ResponseTest, DepthAndTokenLimits) {
   EXPECT_FALSE(ParseResponse("* SEARCH 1 2 3 4 5 6 7 8 9 10 11 12", limits));
   limits.max_command = 8;
   EXPECT_FALSE(ParseResponse("* SEARCH 1 2 3", limits));
+}
+
+TEST(ResponseTest, UidCodes) {
+  auto append = ParseUidCode("APPENDUID 38505 3955", TestLimits());
+  ASSERT_TRUE(append) << append.error().text;
+  EXPECT_EQ(append->uidvalidity, 38505u);
+  EXPECT_TRUE(append->source.empty());
+  EXPECT_EQ(append->destination, std::vector<uint32_t>{3955});
+  auto copy = ParseUidCode("copyuid 38505 304,319:320 3956:3958", TestLimits());
+  ASSERT_TRUE(copy) << copy.error().text;
+  EXPECT_EQ(copy->source, (std::vector<uint32_t>{304, 319, 320}));
+  EXPECT_EQ(copy->destination, (std::vector<uint32_t>{3956, 3957, 3958}));
+  auto reversed = ParseUidCode("COPYUID 1 3:2 5,4", TestLimits());
+  ASSERT_TRUE(reversed);
+  EXPECT_EQ(reversed->source, (std::vector<uint32_t>{2, 3}));
+  EXPECT_EQ(reversed->destination, (std::vector<uint32_t>{5, 4}));
+}
+
+// Bad response codes: each is refused, never half-read.
+TEST(ResponseTest, BadUidCodes) {
+  const char* kBad[] = {
+      "",                                     // empty
+      "UIDVALIDITY 3",                        // another code
+      "APPENDUID",                            // no UIDVALIDITY
+      "APPENDUID 0 1",                        // UIDVALIDITY 0
+      "APPENDUID 4294967296 1",               // over 2^32-1
+      "APPENDUID 12x 1",                      // not a number
+      "APPENDUID 1",                          // no set
+      "APPENDUID 1 *",                        // "*"
+      "APPENDUID 1 5:*",                      // "*" in a range
+      "APPENDUID 1 0",                        // UID 0
+      "APPENDUID 1 1,,2",                     // bad set
+      "APPENDUID 1 1 2",                      // text after the set
+      "COPYUID 1 1:3 4:5",                    // sets of different sizes
+      "COPYUID 1 1",                          // no destination set
+      "COPYUID 1 1:4294967295 1:4294967295",  // more UIDs than the limit
+      "APPENDUID 1 $",                        // a saved result
+  };
+  for (const char* bad : kBad) {
+    EXPECT_FALSE(ParseUidCode(bad, TestLimits())) << bad;
+  }
 }
 
 TEST(QuoteTest, QuotedOrLiteral) {

@@ -24,8 +24,6 @@ constexpr auto kFirstBackoff = std::chrono::seconds(1);
 constexpr auto kMaxBackoff = std::chrono::seconds(60);
 // RFC 9051 6.3.13: a client re-issues IDLE at least every 29 minutes.
 constexpr auto kIdleRestart = std::chrono::minutes(25);
-// Without NOTIFY, how often the mailboxes other than INBOX are asked for their STATUS.
-constexpr auto kStatusRound = std::chrono::seconds(60);
 constexpr uint64_t kMaxMessage = uint64_t{64} * 1024 * 1024;
 
 // The local role of an upstream mailbox's special-use attributes (RFC 6154).
@@ -53,13 +51,7 @@ bool NotSelectable(const imap::Token& attributes) {
 
 Session::Session(Context& context, BridgeEntry entry, store::AccountId account,
                  const asio::any_io_executor& executor)
-    : context_(context),
-      entry_(std::move(entry)),
-      account_(account),
-      executor_(executor),
-      backoff_timer_(executor) {
-  who_ = entry_.account + " <- " + entry_.upstream;
-}
+    : context_(context), entry_(std::move(entry)), account_(account), executor_(executor) {}
 
 template <class F>
 auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
@@ -67,6 +59,10 @@ auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
     MirrorScope scope;
     return f();
   });
+}
+
+void Session::Report(const std::string& state) {
+  if (context_.report) context_.report(*this, state);
 }
 
 void Session::Start() {
@@ -83,7 +79,7 @@ void Session::Spawn(bool resume) {
           try {
             std::rethrow_exception(e);
           } catch (const std::exception& x) {
-            spdlog::error("bridge {}: session ended: {}", self->who_, x.what());
+            spdlog::error("bridge {}: session ended: {}", self->Who(), x.what());
           }
         } else if (self->hibernating_) {
           self->Hibernate();
@@ -112,7 +108,7 @@ void Session::Hibernate() {
 void Session::Stop() {
   stopping_ = true;
   asio::post(executor_, [self = shared_from_this()] {
-    self->backoff_timer_.cancel();
+    if (self->backoff_ != nullptr) self->backoff_->cancel();
     if (self->conn_ && self->waiting_) self->conn_->Cancel();
   });
 }
@@ -120,7 +116,7 @@ void Session::Stop() {
 void Session::Abort() {
   stopping_ = true;
   asio::post(executor_, [self = shared_from_this()] {
-    self->backoff_timer_.cancel();
+    if (self->backoff_ != nullptr) self->backoff_->cancel();
     if (self->conn_) self->conn_->Close();
   });
 }
@@ -129,11 +125,12 @@ bool Session::Prepare() {
   auto url = ParseUpstreamUrl(entry_.upstream);
   if (!url) {
     spdlog::error("bridge {}: '{}' is not imap://HOST:PORT or imaps://HOST:PORT; bridge failed",
-                  who_, entry_.upstream);
+                  Who(), entry_.upstream);
+    failed_ = true;
+    Report("failed: the upstream URL is not imap://HOST:PORT or imaps://HOST:PORT");
     return false;
   }
-  url_ = *url;
-  if (url_.tls) {
+  if (url->tls) {
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
     tls_->set_verify_mode(asio::ssl::verify_peer);
     boost::system::error_code ec;
@@ -142,7 +139,7 @@ bool Session::Prepare() {
     } else {
       tls_->load_verify_file(entry_.ca_file, ec);
     }
-    if (ec) spdlog::warn("bridge {}: CA certificates: {}", who_, ec.message());
+    if (ec) spdlog::warn("bridge {}: CA certificates: {}", Who(), ec.message());
   }
   return true;
 }
@@ -165,21 +162,27 @@ asio::awaitable<void> Session::Run(bool resume) {
     FailWrites();
     if (failed_ || stopping_) break;
     if (synced_) backoff = kFirstBackoff;
-    spdlog::warn("bridge {}: upstream connection ended ({}); reconnecting in {} s", who_,
+    spdlog::warn("bridge {}: upstream connection ended ({}); reconnecting in {} s", Who(),
                  ec ? ec.message() : "closed", backoff.count());
-    backoff_timer_.expires_after(backoff);
-    co_await backoff_timer_.async_wait(kTuple);
+    Report("reconnecting: upstream connection ended (" + (ec ? ec.message() : "closed") + ")");
+    asio::steady_timer timer(executor_, backoff);
+    backoff_ = &timer;
+    co_await timer.async_wait(kTuple);
+    backoff_ = nullptr;
     backoff = std::min(backoff * 2, std::chrono::duration_cast<std::chrono::seconds>(kMaxBackoff));
   }
   FailWrites();
-  spdlog::info("bridge {}: session ended{}", who_, failed_ ? " (failed)" : "");
+  spdlog::info("bridge {}: session ended{}", Who(), failed_ ? " (failed)" : "");
+  if (!failed_) Report("stopped");
 }
 
 asio::awaitable<ErrorCode> Session::Serve() {
   synced_ = false;
   notify_ = condstore_ = esearch_ = false;
   selected_ = nullptr;
-  auto conn = co_await Connection::Open(executor_, url_, tls_.get(), kMaxMessage);
+  auto url = ParseUpstreamUrl(entry_.upstream);  // Prepare checked it
+  if (!url) co_return MakeError(Errc::kInvalidArgument);
+  auto conn = co_await Connection::Open(executor_, *url, tls_.get(), kMaxMessage);
   if (!conn) co_return conn.error();
   conn_ = std::move(*conn);
   if (auto ec = co_await Login()) co_return ec;
@@ -189,23 +192,24 @@ asio::awaitable<ErrorCode> Session::Serve() {
     if (stopping_) co_return co_await Logout();
     if (auto ec = co_await Sync(box)) co_return ec;
     ++done;
-    spdlog::info("bridge {}: synced mailbox {} ({}/{})", who_, box.name, done, total);
+    spdlog::info("bridge {}: synced mailbox {} ({}/{})", Who(), box.name, done, total);
   }
   if (mailboxes_.empty()) co_return MakeError(Errc::kNotFound);
   if (conn_->Has("NOTIFY")) {
     auto unsolicited = [this](const Response& r) { Unsolicited(r); };
     auto set = co_await conn_->Run(
         "NOTIFY SET (selected (MessageNew MessageExpunge FlagChange)) "
-        "(personal (MessageNew MessageExpunge FlagChange))",
+        "(personal (MessageNew MessageExpunge FlagChange MailboxName))",
         unsolicited);
     if (!set) co_return set.error();
     notify_ = set->Ok();
-    if (!notify_) spdlog::warn("bridge {}: NOTIFY SET refused: {}", who_, set->text);
+    if (!notify_) spdlog::warn("bridge {}: NOTIFY SET refused: {}", Who(), set->text);
   }
   synced_ = true;
-  next_round_ = std::chrono::steady_clock::now() + kStatusRound;
-  spdlog::info("bridge {}: in sync; watching with {}", who_,
+  next_round_ = std::chrono::steady_clock::now() + context_.config.bridge.status_round;
+  spdlog::info("bridge {}: in sync; watching with {}", Who(),
                notify_ ? "NOTIFY" : "IDLE and a STATUS round");
+  Report("running");
   co_return co_await Watch();
 }
 
@@ -219,17 +223,20 @@ asio::awaitable<ErrorCode> Session::Login() {
     spdlog::error(
         "bridge {}: upstream refuses LOGIN on this connection (LOGINDISABLED); use "
         "imaps://; bridge failed",
-        who_);
+        Who());
     failed_ = true;
+    Report("failed: upstream refuses LOGIN on this connection (LOGINDISABLED); use imaps://");
     co_return MakeError(Errc::kInvalidArgument);
   }
   std::string command = "LOGIN " + Quote(entry_.user) + " " + Quote(entry_.password);
   auto login = co_await conn_->Run(command, ignore);
   if (!login) co_return login.error();
   if (!login->Ok()) {
-    spdlog::error("bridge {}: upstream rejected the login of user '{}': {} {}; bridge failed", who_,
-                  entry_.user, login->status, login->text);
+    spdlog::error("bridge {}: upstream rejected the login of user '{}': {} {}; bridge failed",
+                  Who(), entry_.user, login->status, login->text);
     failed_ = true;
+    Report("failed: upstream rejected the login of user '" + entry_.user + "': " + login->status +
+           " " + login->text);
     co_return MakeError(Errc::kInvalidArgument);
   }
   // The capabilities may change after login (RFC 9051 6.2.3); the OK usually carries them.
@@ -243,8 +250,18 @@ asio::awaitable<ErrorCode> Session::Login() {
     condstore_ = enabled->Ok();
   }
   esearch_ = conn_->Has("ESEARCH");
-  spdlog::info("bridge {}: logged in as {}{}", who_, entry_.user, condstore_ ? " (CONDSTORE)" : "");
+  spdlog::info("bridge {}: logged in as {}{}", Who(), entry_.user,
+               condstore_ ? " (CONDSTORE)" : "");
   co_return ErrorCode{};
+}
+
+std::string Session::LocalName(std::string_view upstream, char delimiter) const {
+  std::string local = imap::DecodeMutf7(upstream).value_or(std::string(upstream));
+  if (delimiter != 0 && delimiter != '/') std::replace(local.begin(), local.end(), delimiter, '/');
+  if (auto canonical = imap::DecodeMailboxName(local, true); canonical && *canonical == "INBOX") {
+    local = "INBOX";
+  }
+  return local;
 }
 
 asio::awaitable<ErrorCode> Session::ListMailboxes() {
@@ -253,8 +270,11 @@ asio::awaitable<ErrorCode> Session::ListMailboxes() {
     char delimiter = 0;
   };
   std::vector<Listed> listed;
-  auto on_list = [&listed](const Response& r) {
-    if (r.name != "LIST" || r.data.size() < 3 || !r.data[0].IsList()) return;
+  auto on_list = [this, &listed](const Response& r) {
+    if (r.name != "LIST" || r.data.size() < 3 || !r.data[0].IsList()) {
+      Unsolicited(r);
+      return;
+    }
     if (NotSelectable(r.data[0])) return;
     Listed l{std::string(r.data[2].text()), RoleOf(r.data[0]), 0};
     if (r.data[1].IsString() && r.data[1].text().size() == 1) l.delimiter = r.data[1].text()[0];
@@ -263,24 +283,39 @@ asio::awaitable<ErrorCode> Session::ListMailboxes() {
   auto list = co_await conn_->Run("LIST \"\" \"*\"", on_list);
   if (!list) co_return list.error();
   if (!list->Ok()) co_return MakeError(Errc::kUnavailable);
+  relist_ = false;
   // INBOX first: it is the mailbox the session watches.
   std::stable_partition(listed.begin(), listed.end(), [](const Listed& l) {
     return l.name.size() == 5 && imap::DecodeMutf7(l.name).value_or("") == "INBOX";
   });
+  bool same = listed.size() == mailboxes_.size() &&
+              std::all_of(listed.begin(), listed.end(), [this](const Listed& l) {
+                const Mailbox* box = FindByName(l.name);
+                return box != nullptr && !box->renamed;
+              });
+  if (same) co_return ErrorCode{};  // the usual answer of the STATUS round's LIST
   auto locals = co_await Blocking([this] { return context_.store.ListMailboxes(account_); });
   if (!locals) co_return locals.error();
   std::vector<Mailbox> boxes;
   for (const auto& l : listed) {
     if (!IsQuotable(l.name)) {
-      spdlog::warn("bridge {}: mailbox name '{}' cannot be mirrored; skipped", who_, l.name);
+      spdlog::warn("bridge {}: mailbox name '{}' cannot be mirrored; skipped", Who(), l.name);
       continue;
     }
-    auto decoded = imap::DecodeMutf7(l.name);
-    std::string local = decoded.value_or(l.name);
-    if (l.delimiter != 0 && l.delimiter != '/')
-      std::replace(local.begin(), local.end(), l.delimiter, '/');
-    if (auto canonical = imap::DecodeMailboxName(local, true); canonical && *canonical == "INBOX") {
-      local = "INBOX";
+    if (l.delimiter != 0) delimiter_ = l.delimiter;
+    std::string local = LocalName(l.name, l.delimiter);
+    if (Mailbox* known = FindByName(l.name)) {
+      if (known->renamed) {
+        // Renamed upstream (NOTIFY's OLDNAME): the local mailbox keeps its messages and ids.
+        store::MailboxId id = known->local;
+        auto renamed = co_await Blocking(
+            [this, id, &local] { return context_.store.RenameMailbox(account_, id, local); });
+        spdlog::info("bridge {}: mailbox renamed upstream to {}{}", Who(), l.name,
+                     renamed ? "; not renamed locally: " + renamed.message() : "");
+        known->renamed = false;
+      }
+      boxes.push_back(*known);
+      continue;
     }
     store::MailboxId id = 0;
     for (const auto& m : *locals) {
@@ -291,18 +326,33 @@ asio::awaitable<ErrorCode> Session::ListMailboxes() {
       auto made = co_await Blocking(
           [this, &local] { return context_.store.CreateMailbox(account_, local); });
       if (!made) {
-        spdlog::warn("bridge {}: cannot make local mailbox {}: {}", who_, local,
+        spdlog::warn("bridge {}: cannot make local mailbox {}: {}", Who(), local,
                      made.error().message());
         continue;
       }
       id = made->id;
+      if (!mailboxes_.empty())
+        spdlog::info("bridge {}: mailbox {} created upstream", Who(), l.name);
     }
     Mailbox box;
     box.name = l.name;
     box.local = id;
     boxes.push_back(std::move(box));
   }
+  // Gone upstream: the local mirror goes too (with its messages, as upstream's did).
+  for (const auto& old : mailboxes_) {
+    bool kept = std::any_of(boxes.begin(), boxes.end(),
+                            [&old](const Mailbox& b) { return b.local == old.local; });
+    if (kept) continue;
+    store::MailboxId id = old.local;
+    auto removed =
+        co_await Blocking([this, id] { return context_.store.DeleteMailbox(account_, id); });
+    spdlog::info("bridge {}: mailbox {} deleted upstream{}", Who(), old.name,
+                 removed ? "; not deleted locally: " + removed.message() : "");
+  }
+  std::string selected = selected_ != nullptr ? selected_->name : std::string();
   mailboxes_ = std::move(boxes);
+  selected_ = selected.empty() ? nullptr : FindByName(selected);
   co_return ErrorCode{};
 }
 
@@ -321,15 +371,26 @@ void Session::Unsolicited(const Response& r) {
     // NOTIFY's report of a change in a mailbox that is not selected (RFC 5465 5.1).
     if (Mailbox* box = FindByName(r.data[0].text())) box->dirty = true;
   } else if (r.name == "LIST" && notify_) {
-    spdlog::info("bridge {}: upstream mailboxes changed; they are listed again on reconnect", who_);
+    // NOTIFY's MailboxName event (RFC 5465 5.4): created, deleted (\NonExistent) or renamed,
+    // with the old name in its extended data ("OLDNAME" (old)).
+    relist_ = true;
+    if (r.data.size() >= 4 && r.data[3].IsList() && r.data[3].children.size() >= 2 &&
+        Upper(r.data[3].children[0].text()) == "OLDNAME" && r.data[3].children[1].IsList() &&
+        !r.data[3].children[1].children.empty()) {
+      if (Mailbox* box = FindByName(r.data[3].children[1].children[0].text())) {
+        box->name = std::string(r.data[2].text());
+        box->renamed = true;
+      }
+    }
   }
 }
 
 asio::awaitable<ErrorCode> Session::Watch() {
-  Mailbox& inbox = mailboxes_.front();
   while (!stopping_) {
+    if (mailboxes_.empty()) co_return MakeError(Errc::kNotFound);
+    Mailbox& inbox = mailboxes_.front();  // ListMailboxes below may replace the vector
     if (!writes_.empty()) {
-      std::unique_ptr<Write> write = std::move(writes_.front());
+      std::shared_ptr<Write> write = std::move(writes_.front());
       writes_.erase(writes_.begin());
       if (auto ec = co_await Apply(*write)) co_return ec;
       continue;
@@ -337,6 +398,10 @@ asio::awaitable<ErrorCode> Session::Watch() {
     Mailbox* dirty = nullptr;
     for (auto& box : mailboxes_) {
       if (box.dirty && (dirty == nullptr || &box == selected_)) dirty = &box;
+    }
+    if (relist_) {
+      if (auto ec = co_await ListMailboxes()) co_return ec;
+      continue;
     }
     if (dirty != nullptr) {
       if (auto ec = co_await Sync(*dirty)) co_return ec;
@@ -346,9 +411,9 @@ asio::awaitable<ErrorCode> Session::Watch() {
       inbox.dirty = true;  // selecting it again also catches what happened while it was not
       continue;
     }
-    if (!notify_ && mailboxes_.size() > 1 && std::chrono::steady_clock::now() >= next_round_) {
+    if (!notify_ && std::chrono::steady_clock::now() >= next_round_) {
       if (auto ec = co_await StatusRound()) co_return ec;
-      next_round_ = std::chrono::steady_clock::now() + kStatusRound;
+      next_round_ = std::chrono::steady_clock::now() + context_.config.bridge.status_round;
       continue;
     }
     if (auto ec = co_await Idle()) co_return ec;
@@ -358,7 +423,8 @@ asio::awaitable<ErrorCode> Session::Watch() {
 }
 
 bool Session::MustLeaveIdle() const {
-  return stopping_ || !writes_.empty() || std::chrono::steady_clock::now() >= idle_until_ ||
+  return stopping_ || relist_ || !writes_.empty() ||
+         std::chrono::steady_clock::now() >= idle_until_ ||
          std::any_of(mailboxes_.begin(), mailboxes_.end(),
                      [](const Mailbox& b) { return b.dirty; });
 }
@@ -375,9 +441,9 @@ asio::awaitable<ErrorCode> Session::Idle() {
     if (auto ec = co_await conn_->ReadOne(on_start, std::chrono::seconds(60))) co_return ec;
   }
   idle_tag_ = std::move(*tag);
-  auto wait = notify_ || mailboxes_.size() <= 1
+  auto wait = notify_
                   ? std::chrono::duration_cast<net::Duration>(kIdleRestart)
-                  : std::chrono::duration_cast<net::Duration>(kStatusRound);
+                  : std::chrono::duration_cast<net::Duration>(context_.config.bridge.status_round);
   idle_until_ = std::chrono::steady_clock::now() + wait;
   if (MustLeaveIdle()) co_return co_await LeaveIdle();
   hibernating_ = true;
@@ -409,6 +475,8 @@ asio::awaitable<ErrorCode> Session::LeaveIdle() {
 }
 
 asio::awaitable<ErrorCode> Session::StatusRound() {
+  // Mailboxes created, renamed (seen as a delete and a create) or deleted upstream.
+  if (auto ec = co_await ListMailboxes()) co_return ec;
   std::string items = condstore_ ? " (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"
                                  : " (MESSAGES UIDNEXT UIDVALIDITY)";
   for (auto& box : mailboxes_) {

@@ -86,7 +86,7 @@ asio::awaitable<ErrorCode> Session::Select(Mailbox& box, Selected& info) {
   auto sel = co_await conn_->Run("SELECT " + Quote(box.name), on_select);
   if (!sel) co_return sel.error();
   if (!sel->Ok()) {
-    spdlog::warn("bridge {}: SELECT {} refused: {}", who_, box.name, sel->text);
+    spdlog::warn("bridge {}: SELECT {} refused: {}", Who(), box.name, sel->text);
     co_return MakeError(Errc::kNotFound);
   }
   if (!condstore_) info.modseq = 0;
@@ -123,7 +123,7 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
   if (!known) co_return known.error();
   if (known->uidvalidity != info.uidvalidity) {
     if (known->uidvalidity != 0) {
-      spdlog::warn("bridge {}: {}: UIDVALIDITY changed from {} to {}; mirroring it afresh", who_,
+      spdlog::warn("bridge {}: {}: UIDVALIDITY changed from {} to {}; mirroring it afresh", Who(),
                    box.name, known->uidvalidity, info.uidvalidity);
       std::vector<store::Uid> all;
       for (const auto& m : known->messages) all.push_back(m.uid);
@@ -158,7 +158,7 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
       return context_.store.RemoveMessages(account_, local, gone);
     });
     if (!removed) co_return removed.error();
-    spdlog::info("bridge {}: {}: {} messages gone upstream, removed", who_, box.name, gone.size());
+    spdlog::info("bridge {}: {}: {} messages gone upstream, removed", Who(), box.name, gone.size());
   }
   std::vector<store::Uid> fresh;
   for (store::Uid u : uids) {
@@ -223,7 +223,7 @@ asio::awaitable<ErrorCode> Session::FetchNew(Mailbox& box, uint32_t uidvalidity,
       co_return ec;
     }
     if (progress) {
-      spdlog::info("bridge {}: {}: {}/{} new messages mirrored", who_, box.name,
+      spdlog::info("bridge {}: {}: {}/{} new messages mirrored", Who(), box.name,
                    std::min(uids.size(), from + kFetchChunk), uids.size());
     }
   }
@@ -275,7 +275,7 @@ asio::awaitable<ErrorCode> Session::FetchAndDeliver(Mailbox& box, uint32_t uidva
     return context_.store.DeliverAll(std::move(batch));
   });
   if (!delivered) co_return delivered.error();
-  spdlog::debug("bridge {}: {}: {} new messages mirrored", who_, box.name, n);
+  spdlog::debug("bridge {}: {}: {} new messages mirrored", Who(), box.name, n);
   co_return ErrorCode{};
 }
 
@@ -316,7 +316,7 @@ asio::awaitable<ErrorCode> Session::SyncFlags(Mailbox& box, const store::Upstrea
     ++changed;
   }
   if (changed > 0) {
-    spdlog::info("bridge {}: {}: flags of {} messages changed upstream", who_, box.name, changed);
+    spdlog::info("bridge {}: {}: flags of {} messages changed upstream", Who(), box.name, changed);
   }
   co_return ErrorCode{};
 }

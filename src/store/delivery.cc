@@ -9,6 +9,7 @@
 #include "store/keywords.h"
 #include "store/ops.h"
 #include "store/store.h"
+#include "store/upstream_first.h"
 #include "store/writer.h"
 
 namespace pushmail::store {
@@ -182,7 +183,9 @@ ErrorCode Apply(Txn& txn, Prepared& p, std::vector<Delivered>& delivered) {
 void Store::Deliver(Incoming incoming, std::function<void(Result<std::vector<Delivered>>)> done) {
   if (incoming.mailbox && incoming.recipients.size() == 1 &&
       Intercept(incoming.recipients.front()) != nullptr) {
-    done(MakeError(Errc::kUnavailable));  // APPEND to a bridged account's upstream: not yet
+    // No caller delivers into a mailbox asynchronously: DeliverAll does APPEND and creates,
+    // and a bridged account's go upstream there (it blocks on upstream, which this must not).
+    done(MakeError(Errc::kUnavailable));
     return;
   }
   // Hashing, serialising and writing the bytes happen here, on the caller's thread and in
@@ -212,10 +215,22 @@ void Store::Deliver(Incoming incoming, std::function<void(Result<std::vector<Del
 }
 
 Result<std::vector<Delivered>> Store::DeliverAll(std::vector<Incoming> messages) {
+  size_t upstream = 0;
+  UpstreamWrites* up = nullptr;
   for (const auto& m : messages) {
-    if (m.mailbox && m.recipients.size() == 1 && Intercept(m.recipients.front()) != nullptr) {
-      return MakeError(Errc::kUnavailable);  // APPEND to a bridged account's upstream: not yet
+    if (m.mailbox && m.recipients.size() == 1) {
+      if (auto* u = Intercept(m.recipients.front())) {
+        up = u;
+        ++upstream;
+      }
     }
+  }
+  if (up != nullptr) {
+    // A bridged account's APPEND or create: upstream's APPEND, mirrored back by the bridge.
+    if (upstream != messages.size()) return MakeError(Errc::kUnavailable);
+    std::vector<Delivered> out;
+    if (auto ec = AppendUpstream(out, *this, *up, messages)) return ec;
+    return out;
   }
   std::vector<Prepared> prepared;
   prepared.reserve(messages.size());

@@ -242,10 +242,12 @@ Result<std::vector<EmailQueryRow>> Store::ThreadEmails(AccountId account,
 
 Result<std::vector<EmailWriteError>> Store::UpdateEmails(AccountId account,
                                                          const std::vector<EmailUpdate>& updates) {
-  if (auto* up = Intercept(account)) {
-    if (auto ec = UpdateEmailsUpstream(*this, *up, account, updates)) return ec;
-  }
   std::vector<EmailWriteError> out;
+  if (auto* up = Intercept(account)) {
+    // The bridge mirrored upstream's result already: nothing is left to write locally.
+    if (auto ec = UpdateEmailsUpstream(out, *this, *up, account, updates)) return ec;
+    return out;
+  }
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out.clear();
     LazyModSeq modseq(txn, account);

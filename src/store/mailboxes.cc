@@ -4,6 +4,7 @@
 #include "base/clock.h"
 #include "store/ops.h"
 #include "store/store.h"
+#include "store/upstream_first.h"
 
 namespace pushmail::store {
 
@@ -209,6 +210,7 @@ Result<Mailbox> Store::CreateMailbox(AccountId account, std::string_view name) {
 Result<Mailbox> Store::CreateMailbox(AccountId account, std::string_view name,
                                      const MailboxPatch& patch) {
   if (!ValidName(name)) return MakeError(Errc::kInvalidArgument);
+  if (auto* up = Intercept(account)) return CreateMailboxUpstream(*this, *up, account, name, patch);
   MailboxId id = 0;
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     auto found = FindByName(txn, account, name);
@@ -228,6 +230,7 @@ Result<Mailbox> Store::CreateMailbox(AccountId account, std::string_view name,
 }
 
 ErrorCode Store::DeleteMailbox(AccountId account, MailboxId mailbox) {
+  if (auto* up = Intercept(account)) return DeleteMailboxUpstream(*this, *up, account, mailbox);
   return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     auto name = MailboxName(txn, account, mailbox);
     if (!name) return name.error();
@@ -254,6 +257,9 @@ ErrorCode Store::DeleteMailbox(AccountId account, MailboxId mailbox) {
 
 ErrorCode Store::RenameMailbox(AccountId account, MailboxId mailbox, std::string_view new_name) {
   if (!ValidName(new_name) || IsInbox(new_name)) return MakeError(Errc::kInvalidArgument);
+  if (auto* up = Intercept(account)) {
+    return RenameMailboxUpstream(*this, *up, account, mailbox, new_name);
+  }
   return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     auto modseq = BumpMessages(txn, account);
     if (!modseq) return modseq.error();
@@ -264,6 +270,13 @@ ErrorCode Store::RenameMailbox(AccountId account, MailboxId mailbox, std::string
 ErrorCode Store::UpdateMailbox(AccountId account, MailboxId mailbox, const MailboxPatch& patch) {
   if (patch.name && (!ValidName(*patch.name) || IsInbox(*patch.name))) {
     return MakeError(Errc::kInvalidArgument);
+  }
+  if (auto* up = Intercept(account); up != nullptr && patch.name) {
+    // The rename upstream first; the rest of the patch is local (upstream does not keep it).
+    if (auto ec = RenameMailboxUpstream(*this, *up, account, mailbox, *patch.name)) return ec;
+    MailboxPatch rest = patch;
+    rest.name.reset();
+    return UpdateMailbox(account, mailbox, rest);
   }
   return writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     auto name = MailboxName(txn, account, mailbox);

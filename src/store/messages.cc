@@ -194,8 +194,12 @@ Result<std::vector<Uid>> Store::Expunge(AccountId account, MailboxId mailbox,
 
 Result<CopyResult> Store::Copy(AccountId account, MailboxId from, const std::vector<Uid>& uids,
                                MailboxId to, bool move) {
-  if (Intercept(account) != nullptr) return MakeError(Errc::kUnavailable);  // not yet
   CopyResult out;
+  if (auto* up = Intercept(account)) {
+    // The mirror makes the copies (and removes what moved); nothing is left to write locally.
+    if (auto ec = up->CopyMessages(account, from, uids, to, move, out)) return ec;
+    return out;
+  }
   ErrorCode ec = writer_->SubmitAndWait([&](Txn& txn) -> ErrorCode {
     out = {};
     return CopyInTxn(txn, account, from, uids, to, move, out);

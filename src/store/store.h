@@ -102,6 +102,24 @@ class UpstreamWrites {
   // Deletes `uids` of `mailbox` upstream (\Deleted, UID EXPUNGE), then as StoreKeywords.
   virtual ErrorCode RemoveMessages(AccountId account, MailboxId mailbox,
                                    const std::vector<Uid>& uids) = 0;
+  // Copies `uids` of `from` into `to` upstream (with `move`, moves them), then waits until the
+  // bridge mirrored both mailboxes: the copies arrive in `to` as upstream's own new messages.
+  // `out` gets the pairs of source and mirrored destination UIDs (none when upstream does not
+  // say which UIDs it gave, i.e. without UIDPLUS) and `to`'s UIDVALIDITY. Blocks, as above.
+  virtual ErrorCode CopyMessages(AccountId account, MailboxId from, const std::vector<Uid>& uids,
+                                 MailboxId to, bool move, CopyResult& out) = 0;
+  // Appends `message` (its bytes, keywords and received_at) to `mailbox` upstream, then waits
+  // until the bridge mirrored it. `out` gets the mailbox and UID of the mirrored message.
+  // Blocks, as above.
+  virtual ErrorCode AppendMessage(AccountId account, MailboxId mailbox, const Incoming& message,
+                                  Delivered& out) = 0;
+  // Creates, renames or deletes a mailbox (names are local: "/" between levels) upstream, then
+  // waits until the bridge listed upstream's mailboxes again and made the local ones match.
+  // Blocks, as above.
+  virtual ErrorCode CreateMailbox(AccountId account, std::string_view name) = 0;
+  virtual ErrorCode RenameMailbox(AccountId account, MailboxId mailbox,
+                                  std::string_view new_name) = 0;
+  virtual ErrorCode DeleteMailbox(AccountId account, MailboxId mailbox) = 0;
 };
 
 class Store {

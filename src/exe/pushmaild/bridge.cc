@@ -61,8 +61,13 @@ int BridgeList(const std::string& data) {
     std::cerr << "pushmaild: cannot read " << data << "/bridges.json\n";
     return 1;
   }
+  auto states = bridge::LoadBridgeStates(data);
   for (const auto& e : *entries) {
-    std::cout << e.account << " " << e.upstream << " " << e.user << "\n";
+    std::string state = "not started";  // no server has run it (yet)
+    if (states) {
+      if (auto it = states->find(e.account); it != states->end()) state = it->second;
+    }
+    std::cout << e.account << " " << e.upstream << " " << e.user << " " << state << "\n";
   }
   return 0;
 }
