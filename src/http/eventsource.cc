@@ -53,7 +53,7 @@ awaitable<Session::Next> Session::EventSource(const Request& request, std::strin
   pushed_seq_ = account->push_seq;
   if (!options_.close_after_state) {
     // The current states, so the client knows where it stands from the first moment.
-    std::string json = jmap::StateChangeJson(store::CurrentStates(*account), options_, true);
+    std::string json = jmap::StateChangeJson(store::CurrentStates(*account), options_.types, true);
     if (!json.empty()) out_ += jmap::StateEvent(json);
   }
   last_event_ = SteadyClock::now();
@@ -82,7 +82,7 @@ awaitable<void> Session::Push() {
       if (event->push_seq <= pushed_seq_) continue;  // covered by an earlier event
       pushed_seq_ = event->push_seq;
       committed = std::min(committed, event->committed_at);
-      std::string wire = PushEvent(*event);
+      const std::string& wire = PushEvent(event);
       if (wire.empty()) continue;
       out_ += wire;
       ++events;
@@ -92,7 +92,7 @@ awaitable<void> Session::Push() {
     if (!ok) break;
     auto now = SteadyClock::now();
     server_.metrics().Pushed(events, now - committed);
-    if (ws_) server_.metrics().WebSocketPushed(events);
+    if (websocket_) server_.metrics().WebSocketPushed(events);
     last_event_ = now;
     if (options_.close_after_state) {
       CloseStream();
@@ -102,15 +102,9 @@ awaitable<void> Session::Push() {
   pushing_ = false;
 }
 
-std::string Session::PushEvent(const store::StateChange& change) {
-  if (ws_) {
-    std::string json = jmap::WsStateChange(change, ws_->push);
-    std::string frame;
-    if (!json.empty()) ws::AppendFrame(frame, ws::Opcode::kText, json);
-    return frame;
-  }
-  std::string json = jmap::StateChangeJson(change, options_);
-  return json.empty() ? json : jmap::StateEvent(json);
+const std::string& Session::PushEvent(const hub::Event& event) {
+  PushKind kind = websocket_ ? PushKind::kWebSocket : PushKind::kEventSource;
+  return server_.push_texts(worker_).Get(event, kind, options_.types);
 }
 
 void Session::OnOverflow() {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "http/push_texts.h"
 #include "http/request_reader.h"
 #include "http/response.h"
 #include "http/server.h"
@@ -92,8 +93,9 @@ class Session : public std::enable_shared_from_this<Session> {
   };
   void OnNotify();
   void OnOverflow();
-  // The push event for `change` on this stream (EventSource event or WebSocket frame), or empty.
-  std::string PushEvent(const store::StateChange& change);
+  // The push event for `event` on this stream (EventSource event or WebSocket frame), or empty;
+  // shared with the worker's other streams, valid until the next call.
+  const std::string& PushEvent(const hub::Event& event);
   boost::asio::awaitable<void> Push();  // writes the hub's pending events
   // Waits for the client to close (or for the next ping) with no coroutine frame.
   void Hibernate();
@@ -112,20 +114,12 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> WsEvent(ws::Event& event);
   boost::asio::awaitable<bool> WsMessage(const std::string& text);
   boost::asio::awaitable<bool> WsPushEnable(jmap::WsPushEnable enable);
+  // Where the account stands now, as a StateChange from `pushState` (RFC 8887 4.3.5.2), sent
+  // at once when the client is behind.
+  boost::asio::awaitable<bool> WsCatchUp(const store::StateChange& now, std::string_view then);
   void WsPushDisable();
   boost::asio::awaitable<bool> WsSend(std::string_view text);
   boost::asio::awaitable<void> WsClose(uint16_t code, std::string_view reason = {});
-  struct WsState {
-    WsState(size_t max_message, bool deflate, jmap::Principal principal)
-        : receiver(max_message, deflate), deflate(deflate), who(std::move(principal)) {}
-    ws::Receiver receiver;
-    bool deflate;
-    jmap::Principal who;
-    jmap::WsPushEnable push;  // what WebSocketPushEnable asked for, while push_on
-    bool push_on = false;
-    bool ping_sent = false;  // and nothing heard since: the next timeout closes
-    std::chrono::steady_clock::time_point last_message;  // for the idle timeout without push
-  };
 
   // Tokens (tokens.cc): login, logout and the signed EventSource URL.
   boost::asio::awaitable<Next> Login(Request& request);
@@ -151,14 +145,23 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool first_request_ = true;
 
-  // Push stream state.
+  // Push stream state (EventSource, or WebSocket with push enabled).
   std::unique_ptr<HubLink> link_;
-  jmap::EventSourceOptions options_;
-  uint64_t pushed_seq_ = 0;  // the latest push sequence the stream has covered
-  bool streaming_ = false;   // the response header is written: events may follow
-  bool pushing_ = false;     // a Push coroutine is running
+  jmap::EventSourceOptions options_;  // a WebSocket's wanted types are options_.types
+  uint64_t pushed_seq_ = 0;           // the latest push sequence the stream has covered
+  bool streaming_ = false;            // the response header is written: events may follow
+  bool pushing_ = false;              // a Push coroutine is running
   std::chrono::steady_clock::time_point last_event_;  // for ping
-  std::unique_ptr<WsState> ws_;                       // after a WebSocket upgrade
+
+  // WebSocket state, after an upgrade. An idle WebSocket holds no more than this: no frame
+  // receiver (it lives in WsRead while a message comes), no copy of the login (the account is
+  // enough to answer; the login is read per request) and no copy of its pushState.
+  bool websocket_ = false;
+  bool ws_deflate_ = false;  // permessage-deflate was negotiated
+  bool push_on_ = false;     // WebSocketPushEnable is in force
+  bool ping_sent_ = false;   // and nothing heard since: the next timeout closes
+  store::AccountId ws_account_ = 0;
+  std::chrono::steady_clock::time_point last_message_;  // for the idle timeout without push
 };
 
 }  // namespace pushmail::http
