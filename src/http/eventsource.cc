@@ -69,35 +69,71 @@ awaitable<Session::Next> Session::EventSource(const Request& request, std::strin
 
 void Session::OnNotify() {
   if (!streaming_ || pushing_ || closed_) return;
+  unsigned events = 0;
+  auto committed = SteadyClock::time_point::max();  // the oldest commit the write carries
+  if (!writing_ && out_.empty()) {
+    // Made in a buffer the worker's streams share, so an event written at once costs this
+    // stream no allocation.
+    thread_local std::string wire;
+    wire.clear();
+    events = TakeEvents(wire, committed);
+    if (events == 0) return;
+    if (WriteNow(wire)) {
+      Pushed(events, committed);
+      return;
+    }
+  }
   pushing_ = true;
   asio::co_spawn(
-      stream_.executor(), [self = shared_from_this()] { return self->Push(); }, asio::detached);
+      stream_.executor(),
+      [self = shared_from_this(), events, committed] { return self->Push(events, committed); },
+      asio::detached);
 }
 
-awaitable<void> Session::Push() {
-  while (link_ && link_->HasPending() && !closed_) {
-    unsigned events = 0;
-    auto committed = SteadyClock::time_point::max();  // the oldest commit this write carries
-    for (const auto& event : link_->TakePending()) {
-      if (event->push_seq <= pushed_seq_) continue;  // covered by an earlier event
-      pushed_seq_ = event->push_seq;
-      committed = std::min(committed, event->committed_at);
-      const std::string& wire = PushEvent(event);
-      if (wire.empty()) continue;
-      out_ += wire;
-      ++events;
+unsigned Session::TakeEvents(std::string& into, SteadyClock::time_point& committed) {
+  unsigned events = 0;
+  for (const auto& event : link_->TakePending()) {
+    if (event->push_seq <= pushed_seq_) continue;  // covered by an earlier event
+    pushed_seq_ = event->push_seq;
+    committed = std::min(committed, event->committed_at);
+    const std::string& wire = PushEvent(event);
+    if (wire.empty()) continue;
+    into += wire;
+    ++events;
+  }
+  return events;
+}
+
+bool Session::WriteNow(std::string_view data) {
+  auto done = stream_.WriteNow(asio::buffer(data));
+  if (!done) {
+    CloseStream();
+    return true;
+  }
+  if (*done == data.size()) return true;
+  out_.assign(data.substr(*done));  // over TLS: all of it, which Write then finishes
+  return false;
+}
+
+void Session::Pushed(unsigned events, SteadyClock::time_point committed) {
+  if (closed_) return;
+  auto now = SteadyClock::now();
+  server_.metrics().Pushed(events, now - committed);
+  if (websocket_) server_.metrics().WebSocketPushed(events);
+  last_event_ = now;
+  if (options_.close_after_state) CloseStream();
+}
+
+awaitable<void> Session::Push(unsigned events, SteadyClock::time_point committed) {
+  for (;;) {
+    if (events > 0) {
+      bool ok = co_await Flush();
+      if (!ok) break;
+      Pushed(events, committed);
     }
-    if (events == 0) continue;
-    bool ok = co_await Flush();
-    if (!ok) break;
-    auto now = SteadyClock::now();
-    server_.metrics().Pushed(events, now - committed);
-    if (websocket_) server_.metrics().WebSocketPushed(events);
-    last_event_ = now;
-    if (options_.close_after_state) {
-      CloseStream();
-      break;
-    }
+    if (closed_ || !link_ || !link_->HasPending()) break;
+    committed = SteadyClock::time_point::max();
+    events = TakeEvents(out_, committed);
   }
   pushing_ = false;
 }

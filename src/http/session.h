@@ -91,12 +91,24 @@ class Session : public std::enable_shared_from_this<Session> {
     void OnOverflow() override { session_.OnOverflow(); }
     Session& session_;
   };
+  // Writes the hub's pending events: at once when the socket takes them (no coroutine, no
+  // operation: the usual case), else through Push.
   void OnNotify();
   void OnOverflow();
   // The push event for `event` on this stream (EventSource event or WebSocket frame), or empty;
   // shared with the worker's other streams, valid until the next call.
   const std::string& PushEvent(const hub::Event& event);
-  boost::asio::awaitable<void> Push();  // writes the hub's pending events
+  // Appends the hub's pending events that are new to this stream to `into`; returns how many,
+  // and lowers `committed` to the oldest one's commit time.
+  unsigned TakeEvents(std::string& into, std::chrono::steady_clock::time_point& committed);
+  // Writes `data` without waiting and puts what is left in out_; true when nothing is left to
+  // write (or the stream failed).
+  bool WriteNow(std::string_view data);
+  // `events` (committed at `committed`) are written: metrics, ping clock, closeafter=state.
+  void Pushed(unsigned events, std::chrono::steady_clock::time_point committed);
+  // Writes `events` already in out_, then any that come meanwhile.
+  boost::asio::awaitable<void> Push(unsigned events,
+                                    std::chrono::steady_clock::time_point committed);
   // Waits for the client to close (or for the next ping) with no coroutine frame.
   void Hibernate();
   boost::asio::awaitable<void> Wake(ErrorCode woke);

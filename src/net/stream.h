@@ -54,6 +54,13 @@ class Stream {
   }
   // Writes all of `data`.
   boost::asio::awaitable<ErrorCode> Write(boost::asio::const_buffer data, Duration timeout);
+  // Writes what the socket takes of `data` now, with no operation and no wait, for a writer
+  // that would rather not start one (a push to an idle connection). Returns the octets of
+  // `data` done with; Write the rest. Over TLS that is all or nothing: nothing when OpenSSL
+  // still holds the connection or the socket's buffer is full, and then the rest to Write is
+  // all of `data` (records sealed and partly sent are finished first). Call only with no write
+  // in flight.
+  Result<size_t> WriteNow(boost::asio::const_buffer data);
   // Runs the server side of a TLS handshake over the connection; afterwards reads and writes
   // are encrypted.
   boost::asio::awaitable<ErrorCode> StartTls(boost::asio::ssl::context& context, Duration timeout);
