@@ -20,7 +20,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr net::Duration kNoPingWait = std::chrono::hours(1);  // just re-arms when it passes
 constexpr net::Duration kDrainTimeout = std::chrono::seconds(5);
 
 }  // namespace
@@ -154,7 +153,7 @@ void Session::Hibernate() {
     CloseStream();
     return;
   }
-  net::Duration wait = kNoPingWait;
+  net::Duration wait = net::Stream::kNoTimeout;  // the client's close is all there is to wait for
   if (options_.ping.count() > 0) {
     wait = std::max<net::Duration>(last_event_ + options_.ping - SteadyClock::now(),
                                    net::Duration::zero());

@@ -39,17 +39,21 @@ class Stream {
   // connection waits here, so it costs no read buffer (DESIGN.md principle 5).
   boost::asio::awaitable<ErrorCode> WaitReadable(Duration timeout);
   // The same for a callback, so that a waiting connection keeps no coroutine frame either.
-  // `done(ErrorCode)` runs on the stream's executor and must keep the stream's owner alive.
+  // `done(ErrorCode)` runs on the stream's executor and must keep the stream's owner alive. A
+  // `timeout` of kNoTimeout waits with no deadline, and then no timer waits beside it.
+  static constexpr Duration kNoTimeout = Duration::max();
   template <class Done>
   void AsyncWaitReadable(Duration timeout, Done done) {
-    Arm(kRead, timeout);
+    if (timeout != kNoTimeout) Arm(kRead, timeout);
     auto finish = [this, done = std::move(done)](ErrorCode ec) mutable {
       done(Outcome(kRead, ec));
     };
-    if (tls_) {
+    if (tls_ && !tls_->SocketWaitSuffices()) {
       tls_->async_wait_readable(std::move(finish));  // at once if TLS holds decrypted octets
     } else {
-      plain_.async_wait(boost::asio::socket_base::wait_read, std::move(finish));
+      // Plain TCP, or TLS on our record layer with nothing held: the socket's readiness is the
+      // stream's, and a wait on it is about half the size of TLS's composed one.
+      socket().async_wait(boost::asio::socket_base::wait_read, std::move(finish));
     }
   }
   // Writes all of `data`.

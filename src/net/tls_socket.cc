@@ -217,19 +217,23 @@ TlsSocket::Attempt TlsSocket::Readable(bool socket_readable) {
   // OpenSSL undecrypted. Without read-ahead that is otherwise only the start of a record whose
   // rest the socket will signal, so it costs at most an early wake.
   if (records_) {
-    // A whole record held counts as readable; part of one waits for the rest on the socket.
-    const std::string& in = records_->in;
-    bool whole = false;
-    if (in.size() >= Tls13Records::kHeaderSize) {
-      auto size = Tls13Records::RecordSize(in);
-      whole = !size || in.size() >= *size;  // a bad header is for the read to report
-    }
-    if (socket_readable || pending() > 0 || whole) return {};
+    if (socket_readable || RecordsReadable()) return {};
     return {Want::kRead};
   }
   if (socket_readable || SSL_has_pending(ssl_)) return {};
   return {Want::kRead};
 }
+
+bool TlsSocket::RecordsReadable() const {
+  if (pending() > 0) return true;
+  // A whole record held counts as readable; part of one waits for the rest on the socket.
+  const std::string& in = records_->in;
+  if (in.size() < Tls13Records::kHeaderSize) return false;
+  auto size = Tls13Records::RecordSize(in);
+  return !size || in.size() >= *size;  // a bad header is for the read to report
+}
+
+bool TlsSocket::SocketWaitSuffices() const { return records_ && !RecordsReadable(); }
 
 TlsSocket::Attempt TlsSocket::ReadRecords(asio::mutable_buffer buffer) {
   Records& r = *records_;

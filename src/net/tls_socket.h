@@ -114,6 +114,10 @@ class TlsSocket {
 
   // Decrypted octets held, which the next read returns without touching the socket.
   size_t pending() const;
+  // True when only the socket can make this stream readable: on our own record layer, with no
+  // decrypted octets and no whole record held. A wait on next_layer() for reading is then the
+  // same as async_wait_readable (with no composed operation around it, so it holds less).
+  bool SocketWaitSuffices() const;
   // Negotiated protocol and cipher, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384".
   std::string Description() const;
   // Makes pending operations complete with operation_aborted; the connection stays usable. Use
@@ -135,6 +139,7 @@ class TlsSocket {
   Attempt Read(boost::asio::mutable_buffer buffer);
   Attempt Write(boost::asio::const_buffer buffer);
   Attempt Readable(bool socket_readable);
+  bool RecordsReadable() const;  // on the record layer: decrypted octets or a whole record held
 
   struct HandshakeCall {
     HandshakeType type;

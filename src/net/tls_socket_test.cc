@@ -397,6 +397,38 @@ TEST_F(TlsTest, WaitingForInputReturnsAtOnceWhenTlsHoldsDecryptedOctets) {
   }());
 }
 
+// An idle push stream waits with no deadline: on the record layer that is a wait on the socket
+// itself, which wakes when the peer sends and ends when the stream is cancelled.
+TEST_F(TlsTest, AWaitWithNoDeadlineWakesOnInputAndEndsOnCancel) {
+  Peer peer(port(), client_context_);
+  Stream stream(Accept());
+  std::atomic<bool> waiting{false};
+  peer.Run([&](Peer& p) {
+    if (!p.Handshake() || !p.Send("go")) return;
+    for (int i = 0; i < 1000 && !waiting; ++i) std::this_thread::sleep_for(milliseconds(5));
+    if (p.Send("x")) p.Receive(1);  // quiet until the server closes
+  });
+  Run([&]() -> awaitable<void> {
+    bool started = co_await StartTls(stream, *server_context_);
+    if (!started) co_return;
+    co_await ExpectInput(stream, "go");
+    std::optional<ErrorCode> woke;
+    stream.AsyncWaitReadable(Stream::kNoTimeout, [&](ErrorCode ec) { woke = ec; });
+    waiting = true;
+    for (int i = 0; i < 5000 && !woke; ++i) co_await Sleep(milliseconds(1));
+    EXPECT_TRUE(woke && !*woke) << (woke ? woke->message() : "did not wake");
+    co_await ExpectInput(stream, "x");
+    woke.reset();
+    stream.AsyncWaitReadable(Stream::kNoTimeout, [&](ErrorCode ec) { woke = ec; });
+    co_await Sleep(milliseconds(20));
+    EXPECT_FALSE(woke.has_value());
+    stream.Cancel();
+    for (int i = 0; i < 5000 && !woke; ++i) co_await Sleep(milliseconds(1));
+    EXPECT_TRUE(woke && *woke == asio::error::operation_aborted);
+    stream.Close();
+  }());
+}
+
 TEST_F(TlsTest, ThePeerClosingIsAnError) {
   struct Case {
     bool close_notify;
