@@ -50,6 +50,12 @@ void Stream::Arm(Direction d, Duration timeout) {
   if (!watching_ || Deadline() < watchdog_.expiry()) Watch();
 }
 
+void Stream::Disarm() {
+  if (!watching_ || Deadline() != SteadyTime::max()) return;
+  watching_ = false;
+  watchdog_.cancel();  // its handler sees operation_aborted and does nothing
+}
+
 void Stream::Watch() {
   watching_ = true;
   watchdog_.expires_at(Deadline());  // cancels an earlier wait, whose handler then does nothing

@@ -44,7 +44,11 @@ class Stream {
   static constexpr Duration kNoTimeout = Duration::max();
   template <class Done>
   void AsyncWaitReadable(Duration timeout, Done done) {
-    if (timeout != kNoTimeout) Arm(kRead, timeout);
+    if (timeout != kNoTimeout) {
+      Arm(kRead, timeout);
+    } else {
+      Disarm();
+    }
     auto finish = [this, done = std::move(done)](ErrorCode ec) mutable {
       done(Outcome(kRead, ec));
     };
@@ -90,6 +94,9 @@ class Stream {
   boost::asio::ip::tcp::socket& socket();
   enum Direction { kRead = 0, kWrite = 1 };
   void Arm(Direction d, Duration timeout);  // before an operation
+  // With no deadline left, ends the watchdog's wait now rather than when it runs out (up to a
+  // write's timeout later), so that a stream waiting with no deadline holds no timer.
+  void Disarm();
   // After it: a cancel by the watchdog becomes timed_out.
   ErrorCode Outcome(Direction d, ErrorCode ec);
   SteadyTime Deadline() const { return std::min(deadline_[kRead], deadline_[kWrite]); }
