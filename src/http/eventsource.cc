@@ -33,7 +33,7 @@ awaitable<Session::Next> Session::EventSource(const Request& request, std::strin
     r.body() = "types, closeafter (state or no) and ping (seconds) are required\n";
     co_return co_await Reply(r, request);
   }
-  options_ = std::move(*options);
+  options_ = *options;
   link_ = std::make_unique<HubLink>(*this, worker_, who->account);
   server_.context().hub.Subscribe(link_.get());
   store::Store& store = server_.context().store;

@@ -171,7 +171,8 @@ class Crowd {
   size_t notified_ = 0;
 };
 
-std::vector<store::StateChange> Changes(store::AccountId account, std::vector<uint64_t> seqs) {
+std::vector<store::StateChange> Changes(store::AccountId account,
+                                        const std::vector<uint64_t>& seqs) {
   std::vector<store::StateChange> out;
   for (uint64_t seq : seqs) {
     store::StateChange c;
