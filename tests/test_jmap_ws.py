@@ -161,7 +161,8 @@ class WsClient:
         raise AssertionError("the server did not close")
 
 
-class WebSocketTest(ServerTest):
+class WsServerTest(ServerTest):
+    """The helpers; no tests of its own."""
     server_args = {"listeners": ("smtp", "http")}
 
     def cafile(self):
@@ -213,6 +214,9 @@ class WebSocketTest(ServerTest):
         status, _, body = self.call("GET", "/metrics")
         self.assertEqual(status, 200)
         return body.decode()
+
+
+class WebSocketTest(WsServerTest):
 
     def test_session_resource_advertises_the_websocket(self):
         status, _, body = self.call("GET", "/.well-known/jmap",
@@ -461,3 +465,62 @@ class WebSocketPingTest(ServerTest):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SharedPushTextTest(WsServerTest):
+    """One worker, so every stream below is on it: the server makes each StateChange text once
+    per event and kind of stream and wanted types, and shares it. Each stream must still get
+    exactly its own types, the account's push sequence, and (WebSocket) the pushState."""
+    server_args = {"listeners": ("smtp", "http"), "extra": ("--workers", "1")}
+
+    def open_events(self, types):
+        c = self.https()
+        c.request("GET", f"/jmap/eventsource/?types={types}&closeafter=no&ping=0",
+                  headers={"Authorization": basic(ALICE, "alice-pw")})
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        return r
+
+    def test_each_stream_gets_its_own_types_from_the_shared_text(self):
+        mail = {"Email", "Mailbox", "Thread"}
+        es_wanted = {"*": mail, "Email": {"Email"}, "Thread": {"Thread"},
+                     "Thread,Email": {"Thread", "Email"}, "Nope": None}
+        ws_wanted = {"null": (None, mail), "Mailbox": (["Mailbox"], {"Mailbox"}),
+                     "none": ([], None)}
+        streams, sockets = [], []
+        for _ in range(2):  # two of each, so that equal ones share
+            for types, want in es_wanted.items():
+                r = self.open_events(types)
+                first = self.next_state(r) if want else None
+                streams.append((types, want, r, first))
+            for name, (types, want) in ws_wanted.items():
+                c = self.open_ws()
+                c.send_json({"@type": "WebSocketPushEnable", "dataTypes": types})
+                c.request([["Core/echo", {}, "0"]], rid="sync")  # enabled by now
+                sockets.append((name, want, c))
+        seq = None
+        for n in range(2):
+            self.deliver(f"shared {n}")
+            for types, want, r, first in streams:
+                if want is None:
+                    continue
+                change = self.next_state(r)
+                self.assertEqual(set(change["changed"]["A1"]), want, types)
+                seq = seq or change["pushSeq"]["A1"]
+                self.assertEqual(change["pushSeq"]["A1"], seq + n, types)
+                self.assertGreater(change["pushSeq"]["A1"], first["pushSeq"]["A1"], types)
+                self.assertNotIn("pushState", change)
+            for name, want, c in sockets:
+                if want is None:
+                    continue
+                change = c.recv_json()
+                self.assertEqual(change["@type"], "StateChange")
+                self.assertEqual(set(change["changed"]["A1"]), want, name)
+                self.assertEqual(change["pushSeq"]["A1"], seq + n, name)
+                self.assertTrue(change["pushState"].startswith(f"{seq + n}."), name)
+        # A WebSocket that wants no type heard nothing: its next message is the answer to a
+        # request.
+        for name, want, c in sockets:
+            if want is None:
+                self.assertEqual(c.request([["Core/echo", {}, "e"]], rid="after")[0][0],
+                                 "Core/echo")

@@ -20,7 +20,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr net::Duration kNoPingWait = std::chrono::hours(1);  // just re-arms when it passes
 constexpr net::Duration kDrainTimeout = std::chrono::seconds(5);
 
 }  // namespace
@@ -34,7 +33,7 @@ awaitable<Session::Next> Session::EventSource(const Request& request, std::strin
     r.body() = "types, closeafter (state or no) and ping (seconds) are required\n";
     co_return co_await Reply(r, request);
   }
-  options_ = std::move(*options);
+  options_ = *options;
   link_ = std::make_unique<HubLink>(*this, worker_, who->account);
   server_.context().hub.Subscribe(link_.get());
   store::Store& store = server_.context().store;
@@ -53,7 +52,7 @@ awaitable<Session::Next> Session::EventSource(const Request& request, std::strin
   pushed_seq_ = account->push_seq;
   if (!options_.close_after_state) {
     // The current states, so the client knows where it stands from the first moment.
-    std::string json = jmap::StateChangeJson(store::CurrentStates(*account), options_, true);
+    std::string json = jmap::StateChangeJson(store::CurrentStates(*account), options_.types, true);
     if (!json.empty()) out_ += jmap::StateEvent(json);
   }
   last_event_ = SteadyClock::now();
@@ -69,48 +68,78 @@ awaitable<Session::Next> Session::EventSource(const Request& request, std::strin
 
 void Session::OnNotify() {
   if (!streaming_ || pushing_ || closed_) return;
+  unsigned events = 0;
+  auto committed = SteadyClock::time_point::max();  // the oldest commit the write carries
+  if (!writing_ && out_.empty()) {
+    // Made in a buffer the worker's streams share, so an event written at once costs this
+    // stream no allocation.
+    thread_local std::string wire;
+    wire.clear();
+    events = TakeEvents(wire, committed);
+    if (events == 0) return;
+    if (WriteNow(wire)) {
+      Pushed(events, committed);
+      return;
+    }
+  }
   pushing_ = true;
   asio::co_spawn(
-      stream_.executor(), [self = shared_from_this()] { return self->Push(); }, asio::detached);
+      stream_.executor(),
+      [self = shared_from_this(), events, committed] { return self->Push(events, committed); },
+      asio::detached);
 }
 
-awaitable<void> Session::Push() {
-  while (link_ && link_->HasPending() && !closed_) {
-    unsigned events = 0;
-    auto committed = SteadyClock::time_point::max();  // the oldest commit this write carries
-    for (const auto& event : link_->TakePending()) {
-      if (event->push_seq <= pushed_seq_) continue;  // covered by an earlier event
-      pushed_seq_ = event->push_seq;
-      committed = std::min(committed, event->committed_at);
-      std::string wire = PushEvent(*event);
-      if (wire.empty()) continue;
-      out_ += wire;
-      ++events;
+unsigned Session::TakeEvents(std::string& into, SteadyClock::time_point& committed) {
+  unsigned events = 0;
+  for (const auto& event : link_->TakePending()) {
+    if (event->push_seq <= pushed_seq_) continue;  // covered by an earlier event
+    pushed_seq_ = event->push_seq;
+    committed = std::min(committed, event->committed_at);
+    const std::string& wire = PushEvent(event);
+    if (wire.empty()) continue;
+    into += wire;
+    ++events;
+  }
+  return events;
+}
+
+bool Session::WriteNow(std::string_view data) {
+  auto done = stream_.WriteNow(asio::buffer(data));
+  if (!done) {
+    CloseStream();
+    return true;
+  }
+  if (*done == data.size()) return true;
+  out_.assign(data.substr(*done));  // over TLS: all of it, which Write then finishes
+  return false;
+}
+
+void Session::Pushed(unsigned events, SteadyClock::time_point committed) {
+  if (closed_) return;
+  auto now = SteadyClock::now();
+  server_.metrics().Pushed(events, now - committed);
+  if (websocket_) server_.metrics().WebSocketPushed(events);
+  last_event_ = now;
+  if (options_.close_after_state) CloseStream();
+}
+
+awaitable<void> Session::Push(unsigned events, SteadyClock::time_point committed) {
+  for (;;) {
+    if (events > 0) {
+      bool ok = co_await Flush();
+      if (!ok) break;
+      Pushed(events, committed);
     }
-    if (events == 0) continue;
-    bool ok = co_await Flush();
-    if (!ok) break;
-    auto now = SteadyClock::now();
-    server_.metrics().Pushed(events, now - committed);
-    if (ws_) server_.metrics().WebSocketPushed(events);
-    last_event_ = now;
-    if (options_.close_after_state) {
-      CloseStream();
-      break;
-    }
+    if (closed_ || !link_ || !link_->HasPending()) break;
+    committed = SteadyClock::time_point::max();
+    events = TakeEvents(out_, committed);
   }
   pushing_ = false;
 }
 
-std::string Session::PushEvent(const store::StateChange& change) {
-  if (ws_) {
-    std::string json = jmap::WsStateChange(change, ws_->push);
-    std::string frame;
-    if (!json.empty()) ws::AppendFrame(frame, ws::Opcode::kText, json);
-    return frame;
-  }
-  std::string json = jmap::StateChangeJson(change, options_);
-  return json.empty() ? json : jmap::StateEvent(json);
+const std::string& Session::PushEvent(const hub::Event& event) {
+  PushKind kind = websocket_ ? PushKind::kWebSocket : PushKind::kEventSource;
+  return server_.push_texts(worker_).Get(event, kind, options_.types);
 }
 
 void Session::OnOverflow() {
@@ -124,7 +153,7 @@ void Session::Hibernate() {
     CloseStream();
     return;
   }
-  net::Duration wait = kNoPingWait;
+  net::Duration wait = net::Stream::kNoTimeout;  // the client's close is all there is to wait for
   if (options_.ping.count() > 0) {
     wait = std::max<net::Duration>(last_event_ + options_.ping - SteadyClock::now(),
                                    net::Duration::zero());

@@ -28,7 +28,8 @@ Server::Server(Context context)
       requests_(context_.config.http.max_concurrent_requests),
       uploads_(context_.config.http.max_concurrent_upload),
       api_(context_.store, context_.config),
-      credentials_(context_.config.http.credential_cache) {
+      credentials_(context_.config.http.credential_cache),
+      push_texts_(context_.workers.size()) {
   api_.SetPushObserver(context_.push);
   std::string key = context_.config.data_dir + "/eventsource.key";
   auto signer = UrlSigner::Load(key);

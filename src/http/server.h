@@ -13,6 +13,7 @@
 
 #include "base/config.h"
 #include "http/metrics.h"
+#include "http/push_texts.h"
 #include "http/url_signer.h"
 #include "hub/hub.h"
 #include "jmap/api.h"
@@ -91,6 +92,8 @@ class Server {
   store::CredentialCache& credentials() { return credentials_; }
   // Null when the key could not be loaded: signed EventSource URLs are then refused.
   const UrlSigner* signer() const { return signer_ ? &*signer_ : nullptr; }
+  // Push event texts shared by the streams of `worker`; only on that worker.
+  PushTexts& push_texts(size_t worker) { return push_texts_[worker]; }
   std::string RenderMetrics();
 
  private:
@@ -105,6 +108,7 @@ class Server {
   jmap::Api api_;
   store::CredentialCache credentials_;
   std::optional<UrlSigner> signer_;
+  std::vector<PushTexts> push_texts_;  // one per worker
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   net::Sessions<Session> sessions_;
 };

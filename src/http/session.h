@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "http/push_texts.h"
 #include "http/request_reader.h"
 #include "http/response.h"
 #include "http/server.h"
@@ -90,11 +91,24 @@ class Session : public std::enable_shared_from_this<Session> {
     void OnOverflow() override { session_.OnOverflow(); }
     Session& session_;
   };
+  // Writes the hub's pending events: at once when the socket takes them (no coroutine, no
+  // operation: the usual case), else through Push.
   void OnNotify();
   void OnOverflow();
-  // The push event for `change` on this stream (EventSource event or WebSocket frame), or empty.
-  std::string PushEvent(const store::StateChange& change);
-  boost::asio::awaitable<void> Push();  // writes the hub's pending events
+  // The push event for `event` on this stream (EventSource event or WebSocket frame), or empty;
+  // shared with the worker's other streams, valid until the next call.
+  const std::string& PushEvent(const hub::Event& event);
+  // Appends the hub's pending events that are new to this stream to `into`; returns how many,
+  // and lowers `committed` to the oldest one's commit time.
+  unsigned TakeEvents(std::string& into, std::chrono::steady_clock::time_point& committed);
+  // Writes `data` without waiting and puts what is left in out_; true when nothing is left to
+  // write (or the stream failed).
+  bool WriteNow(std::string_view data);
+  // `events` (committed at `committed`) are written: metrics, ping clock, closeafter=state.
+  void Pushed(unsigned events, std::chrono::steady_clock::time_point committed);
+  // Writes `events` already in out_, then any that come meanwhile.
+  boost::asio::awaitable<void> Push(unsigned events,
+                                    std::chrono::steady_clock::time_point committed);
   // Waits for the client to close (or for the next ping) with no coroutine frame.
   void Hibernate();
   boost::asio::awaitable<void> Wake(ErrorCode woke);
@@ -112,20 +126,12 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> WsEvent(ws::Event& event);
   boost::asio::awaitable<bool> WsMessage(const std::string& text);
   boost::asio::awaitable<bool> WsPushEnable(jmap::WsPushEnable enable);
+  // Where the account stands now, as a StateChange from `pushState` (RFC 8887 4.3.5.2), sent
+  // at once when the client is behind.
+  boost::asio::awaitable<bool> WsCatchUp(const store::StateChange& now, std::string_view then);
   void WsPushDisable();
   boost::asio::awaitable<bool> WsSend(std::string_view text);
   boost::asio::awaitable<void> WsClose(uint16_t code, std::string_view reason = {});
-  struct WsState {
-    WsState(size_t max_message, bool deflate, jmap::Principal principal)
-        : receiver(max_message, deflate), deflate(deflate), who(std::move(principal)) {}
-    ws::Receiver receiver;
-    bool deflate;
-    jmap::Principal who;
-    jmap::WsPushEnable push;  // what WebSocketPushEnable asked for, while push_on
-    bool push_on = false;
-    bool ping_sent = false;  // and nothing heard since: the next timeout closes
-    std::chrono::steady_clock::time_point last_message;  // for the idle timeout without push
-  };
 
   // Tokens (tokens.cc): login, logout and the signed EventSource URL.
   boost::asio::awaitable<Next> Login(Request& request);
@@ -151,14 +157,23 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool first_request_ = true;
 
-  // Push stream state.
+  // Push stream state (EventSource, or WebSocket with push enabled).
   std::unique_ptr<HubLink> link_;
-  jmap::EventSourceOptions options_;
-  uint64_t pushed_seq_ = 0;  // the latest push sequence the stream has covered
-  bool streaming_ = false;   // the response header is written: events may follow
-  bool pushing_ = false;     // a Push coroutine is running
+  jmap::EventSourceOptions options_;  // a WebSocket's wanted types are options_.types
+  uint64_t pushed_seq_ = 0;           // the latest push sequence the stream has covered
+  bool streaming_ = false;            // the response header is written: events may follow
+  bool pushing_ = false;              // a Push coroutine is running
   std::chrono::steady_clock::time_point last_event_;  // for ping
-  std::unique_ptr<WsState> ws_;                       // after a WebSocket upgrade
+
+  // WebSocket state, after an upgrade. An idle WebSocket holds no more than this: no frame
+  // receiver (it lives in WsRead while a message comes), no copy of the login (the account is
+  // enough to answer; the login is read per request) and no copy of its pushState.
+  bool websocket_ = false;
+  bool ws_deflate_ = false;  // permessage-deflate was negotiated
+  bool push_on_ = false;     // WebSocketPushEnable is in force
+  bool ping_sent_ = false;   // and nothing heard since: the next timeout closes
+  store::AccountId ws_account_ = 0;
+  std::chrono::steady_clock::time_point last_message_;  // for the idle timeout without push
 };
 
 }  // namespace pushmail::http

@@ -168,10 +168,6 @@ Event Receiver::Fail(uint16_t code) {
   return e;
 }
 
-void Receiver::Shrink() {
-  if (!fragmented_) std::string().swap(message_);
-}
-
 Event Receiver::Next(std::string_view data, size_t& used) {
   used = 0;
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());

@@ -84,8 +84,6 @@ class Receiver {
   Event Next(std::string_view data, size_t& used);
   // No fragment of a message is held.
   bool Idle() const { return !fragmented_; }
-  // Frees the buffer of a finished message (while hibernating).
-  void Shrink();
 
  private:
   Event Fail(uint16_t code);

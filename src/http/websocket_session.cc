@@ -72,8 +72,10 @@ awaitable<Session::Next> Session::WebSocket(const Request& request) {
   if (!deflate.empty()) out_ += "Sec-WebSocket-Extensions: " + deflate + "\r\n";
   out_ += "\r\n";
   server_.metrics().Responded(101);
-  ws_ = std::make_unique<WsState>(limits_.max_size_request, !deflate.empty(), std::move(*who));
-  ws_->last_message = SteadyClock::now();
+  websocket_ = true;
+  ws_deflate_ = !deflate.empty();
+  ws_account_ = who->account;
+  last_message_ = SteadyClock::now();
   server_.metrics().Closed(kind_);
   kind_ = Metrics::Kind::kWebSocket;
   server_.metrics().Opened(kind_);
@@ -116,13 +118,13 @@ awaitable<void> Session::WsWake(ErrorCode woke) {
     co_return;
   }
   if (woke == asio::error::timed_out) {
-    bool idle = !ws_->push_on && SteadyClock::now() - ws_->last_message >= limits_.idle_timeout;
-    if (ws_->ping_sent || idle) {
+    bool idle = !push_on_ && SteadyClock::now() - last_message_ >= limits_.idle_timeout;
+    if (ping_sent_ || idle) {
       // No answer to the last ping within a whole interval, or nothing to do for too long.
-      co_await WsClose(ws::kGoingAway, ws_->ping_sent ? "no pong" : "idle");
+      co_await WsClose(ws::kGoingAway, ping_sent_ ? "no pong" : "idle");
       co_return;
     }
-    ws_->ping_sent = true;
+    ping_sent_ = true;
     ws::AppendFrame(out_, ws::Opcode::kPing, {});
     bool ok = co_await Flush();
     if (!ok) {
@@ -149,16 +151,18 @@ awaitable<bool> Session::WsRead(bool read_first) {
     bool more = co_await ReadMore(limits_.request_timeout);
     if (!more) co_return false;
   }
-  ws_->ping_sent = false;  // the client is alive
+  ping_sent_ = false;  // the client is alive
+  // Lives only while messages come: this loop returns only with no fragment held.
+  ws::Receiver receiver(limits_.max_size_request, ws_deflate_);
   // Bounded by the input: each round consumes a frame or reads more, and a read that brings
   // nothing ends the connection.
   for (;;) {
     size_t used = 0;
-    ws::Event event = ws_->receiver.Next(in_, used);
+    ws::Event event = receiver.Next(in_, used);
     in_.erase(0, used);
     if (event.kind == ws::Event::Kind::kNeedMore) {
       if (used > 0) continue;
-      if (in_.empty() && ws_->receiver.Idle()) break;
+      if (in_.empty() && receiver.Idle()) break;
       bool more = co_await ReadMore(limits_.request_timeout);
       if (!more) co_return false;
       continue;
@@ -167,7 +171,6 @@ awaitable<bool> Session::WsRead(bool read_first) {
     if (!go_on || closed_) co_return false;
   }
   std::string().swap(in_);
-  ws_->receiver.Shrink();
   co_return true;
 }
 
@@ -207,7 +210,7 @@ awaitable<bool> Session::WsEvent(ws::Event& event) {
 }
 
 awaitable<bool> Session::WsMessage(const std::string& text) {
-  ws_->last_message = SteadyClock::now();
+  last_message_ = SteadyClock::now();
   server_.metrics().WebSocketMessage();
   jmap::WsMessage message = jmap::ParseWsMessage(text);
   if (auto* bad = std::get_if<jmap::WsBad>(&message)) {
@@ -223,7 +226,7 @@ awaitable<bool> Session::WsMessage(const std::string& text) {
     co_return co_await WsPushEnable(std::move(wanted));
   }
   auto id = std::get<jmap::WsRequest>(message).id;
-  auto slot = server_.requests().Acquire(ws_->who.account);
+  auto slot = server_.requests().Acquire(ws_account_);
   if (!slot) {
     std::string reply =
         jmap::WsResponse(jmap::LimitError("maxConcurrentRequests",
@@ -232,24 +235,30 @@ awaitable<bool> Session::WsMessage(const std::string& text) {
     co_return co_await WsSend(reply);
   }
   const jmap::Api& api = server_.api();
-  const jmap::Principal& principal = ws_->who;
-  auto run = [&api, &text, &principal] { return api.Answer(text, principal); };
+  store::Store& store = server_.context().store;
+  store::AccountId account = ws_account_;
+  auto run = [&api, &text, &store, account] {
+    // Read here rather than kept by every idle connection.
+    auto found = store.GetAccount(account);
+    jmap::Principal who{account, found ? found->login : std::string()};
+    return api.Answer(text, who);
+  };
   auto answer = co_await net::OnPool(server_.context().blocking, run);
   std::string reply = jmap::WsResponse(std::move(answer), id);
   co_return co_await WsSend(reply);
 }
 
 awaitable<bool> Session::WsPushEnable(jmap::WsPushEnable enable) {
-  ws_->push = std::move(enable);
+  options_.types = enable.types;
   // Subscribe, then read where the account stands: a commit in between is in the states read
   // or delivered by the hub afterwards (and skipped by push sequence if both).
   bool first = !link_;
   if (first) {
-    link_ = std::make_unique<HubLink>(*this, worker_, ws_->who.account);
+    link_ = std::make_unique<HubLink>(*this, worker_, ws_account_);
     server_.context().hub.Subscribe(link_.get());
   }
   store::Store& store = server_.context().store;
-  store::AccountId id = ws_->who.account;
+  store::AccountId id = ws_account_;
   auto read = [&store, id] { return store.GetAccount(id); };
   auto account = co_await net::OnPool(server_.context().blocking, read);
   if (!account) {
@@ -258,37 +267,41 @@ awaitable<bool> Session::WsPushEnable(jmap::WsPushEnable enable) {
   }
   store::StateChange now{account->id,          account->push_seq,      account->modseq,
                          account->email_state, account->mailbox_state, account->thread_state};
-  if (first || !ws_->push_on) pushed_seq_ = account->push_seq;
-  ws_->push_on = true;
+  if (first || !push_on_) pushed_seq_ = account->push_seq;
+  push_on_ = true;
   streaming_ = true;
-  if (ws_->push.push_state) {
-    // Everything since the client's pushState, at once (RFC 8887 4.3.5.2); a pushState we did
-    // not make counts as older than everything.
-    auto then = jmap::ParsePushState(*ws_->push.push_state);
-    bool behind = !then || then->push_seq < now.push_seq;
-    now.changed = then ? jmap::ChangedSince(*then, now) : store::DataTypes(0xFF);
-    std::string json = behind ? jmap::WsStateChange(now, ws_->push) : std::string();
-    ws_->push.push_state.reset();  // used: an idle connection keeps no copy
-    if (!json.empty()) {
-      bool ok = co_await WsSend(json);
-      if (!ok) co_return false;
-      server_.metrics().WebSocketPushed(1);
-    }
+  if (enable.push_state) {
+    bool ok = co_await WsCatchUp(now, *enable.push_state);
+    if (!ok) co_return false;
   }
   if (link_ && link_->HasPending()) OnNotify();
   co_return true;
 }
 
+awaitable<bool> Session::WsCatchUp(const store::StateChange& now, std::string_view then_text) {
+  // Everything since the client's pushState, at once (RFC 8887 4.3.5.2); a pushState we did
+  // not make counts as older than everything.
+  auto then = jmap::ParsePushState(then_text);
+  if (then && then->push_seq >= now.push_seq) co_return true;
+  store::StateChange since = now;
+  since.changed = then ? jmap::ChangedSince(*then, now) : store::DataTypes(0xFF);
+  std::string json = jmap::WsStateChange(since, options_.types);
+  if (json.empty()) co_return true;
+  bool ok = co_await WsSend(json);
+  if (ok) server_.metrics().WebSocketPushed(1);
+  co_return ok;
+}
+
 void Session::WsPushDisable() {
   if (link_) server_.context().hub.Unsubscribe(link_.get());
   link_.reset();
-  ws_->push_on = false;
+  push_on_ = false;
   streaming_ = false;
 }
 
 awaitable<bool> Session::WsSend(std::string_view text) {
   std::optional<std::string> packed;
-  if (ws_->deflate && text.size() >= kCompressFrom) packed = ws::DeflateMessage(text);
+  if (ws_deflate_ && text.size() >= kCompressFrom) packed = ws::DeflateMessage(text);
   if (packed) {
     ws::AppendFrame(out_, ws::Opcode::kText, *packed, true);
   } else {

@@ -1,15 +1,25 @@
 #include "hub/hub.h"
 
 #include <boost/asio/post.hpp>
+#include <deque>
 
 #include "base/assert.h"
 
 namespace pushmail::hub {
 
+// An event on its way to its account's subscribers on one shard: those before `next` have it.
+struct Hub::Fanout {
+  Event event;
+  size_t next = 0;
+};
+
 struct Hub::Shard {
   boost::asio::any_io_executor executor;
-  // The index is touched only on this shard's worker; `size` is read by Publish elsewhere.
+  // The index and the fan-outs are touched only on this shard's worker; `size` is read by
+  // Publish elsewhere.
   std::unordered_map<store::AccountId, std::vector<Subscriber*>> index;
+  std::deque<Fanout> fanouts;  // in commit order; the front one is being handed out
+  bool draining = false;       // a Drain is posted
   std::atomic<size_t> size{0};
   std::atomic<uint64_t> notifications{0};
   std::atomic<uint64_t> overflows{0};
@@ -41,7 +51,13 @@ void Hub::Unsubscribe(Subscriber* s) {
   auto it = shard.index.find(s->account());
   PM_RELEASE_ASSERT(it != shard.index.end(), "subscriber missing from its shard");
   auto& list = it->second;
-  std::erase(list, s);
+  auto at = static_cast<size_t>(std::find(list.begin(), list.end(), s) - list.begin());
+  PM_RELEASE_ASSERT(at < list.size(), "subscriber missing from its account's list");
+  list.erase(list.begin() + static_cast<std::ptrdiff_t>(at));
+  // Fan-outs past it now find the next subscriber one place earlier.
+  for (Fanout& f : shard.fanouts) {
+    if (f.event->account == s->account() && at < f.next) --f.next;
+  }
   if (list.empty()) shard.index.erase(it);
   shard.size.fetch_sub(1, std::memory_order_relaxed);
   s->subscribed_ = false;
@@ -59,26 +75,43 @@ void Hub::Publish(const std::vector<store::StateChange>& changes) {
 }
 
 void Hub::Deliver(Shard& shard, const std::vector<Event>& events) {
-  std::vector<Subscriber*> dropped;
   for (const Event& event : events) {
-    auto it = shard.index.find(event->account);
-    if (it == shard.index.end()) continue;
-    for (Subscriber* s : it->second) {
-      if (s->pending_.size() >= max_queue_) {
-        dropped.push_back(s);
-        continue;
-      }
-      bool was_empty = s->pending_.empty();
-      s->pending_.push_back(event);
-      shard.notifications.fetch_add(1, std::memory_order_relaxed);
-      if (was_empty) s->OnNotify();
+    if (shard.index.contains(event->account)) shard.fanouts.push_back({event, 0});
+  }
+  if (!shard.draining && !shard.fanouts.empty()) Drain(shard);
+}
+
+void Hub::Drain(Shard& shard) {
+  shard.draining = false;
+  std::vector<Subscriber*> dropped;
+  size_t budget = kSlice;
+  while (budget > 0 && !shard.fanouts.empty()) {
+    Fanout& f = shard.fanouts.front();
+    auto it = shard.index.find(f.event->account);
+    if (it == shard.index.end() || f.next >= it->second.size()) {
+      shard.fanouts.pop_front();
+      continue;
     }
+    Subscriber* s = it->second[f.next++];
+    --budget;
+    if (s->pending_.size() >= max_queue_) {
+      dropped.push_back(s);
+      continue;
+    }
+    bool was_empty = s->pending_.empty();
+    s->pending_.push_back(f.event);
+    shard.notifications.fetch_add(1, std::memory_order_relaxed);
+    if (was_empty) s->OnNotify();
   }
   for (Subscriber* s : dropped) {
     if (!s->subscribed_) continue;  // listed twice: already dropped
     Unsubscribe(s);
     shard.overflows.fetch_add(1, std::memory_order_relaxed);
     s->OnOverflow();
+  }
+  if (!shard.fanouts.empty()) {
+    shard.draining = true;
+    boost::asio::post(shard.executor, [this, s = &shard] { Drain(*s); });
   }
 }
 

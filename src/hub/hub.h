@@ -7,6 +7,14 @@
 // never waits for a subscriber: each subscriber has a bounded queue, and one whose queue is
 // full is dropped from the hub and told so (it should close its connection; its client will
 // reconnect and resynchronise from its last state).
+//
+// A shard hands out events a slice of subscribers at a time (kSlice notifications per handler,
+// then it posts itself again), so that the worker's other work (the SMTP 250 of the delivery
+// that made the event, another connection's request) waits for one slice, not for a fan-out to
+// thousands of connections. Each subscriber still receives the events of its account in
+// commit order, each once; one that subscribes during a fan-out may or may not receive it (it
+// reads its account's state after subscribing, which covers it either way), and one that
+// unsubscribes is not called again.
 
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
@@ -61,6 +69,8 @@ struct HubStats {
 
 class Hub {
  public:
+  static constexpr size_t kSlice = 64;  // notifications per handler on a shard
+
   // One executor per worker, indexed as Subscriber::worker(). `max_queue` bounds each
   // subscriber's pending events.
   Hub(std::vector<boost::asio::any_io_executor> workers, size_t max_queue);
@@ -78,7 +88,9 @@ class Hub {
 
  private:
   struct Shard;
+  struct Fanout;
   void Deliver(Shard& shard, const std::vector<Event>& events);
+  void Drain(Shard& shard);
 
   size_t max_queue_;
   std::vector<std::unique_ptr<Shard>> shards_;

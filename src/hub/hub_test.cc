@@ -6,6 +6,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <map>
 
 #include "store/store.h"
 #include "testing/temp_dir.h"
@@ -140,6 +141,91 @@ TEST_F(HubTest, SlowSubscriberIsDroppedNotWaitedFor) {
   EXPECT_EQ(hub_->Stats().overflows, 1u);
   hub_->Unsubscribe(&slow);  // already dropped: a no-op
   hub_->Unsubscribe(&fast);
+}
+
+// Subscribers of one account, each recording what it was handed.
+class Crowd {
+ public:
+  Crowd(Hub& hub, size_t n, store::AccountId account) : hub_(hub) {
+    for (size_t i = 0; i < n; ++i) {
+      members_.push_back(std::make_unique<Recorder>(0, account));
+      members_.back()->on_notify = [this](Recorder& r) {
+        for (const Event& e : r.TakePending()) seen_[&r].push_back(e->push_seq);
+        ++notified_;
+      };
+      hub_.Subscribe(members_.back().get());
+    }
+  }
+  ~Crowd() {
+    for (auto& m : members_) hub_.Unsubscribe(m.get());
+  }
+  Recorder& operator[](size_t i) { return *members_[i]; }
+  size_t size() const { return members_.size(); }
+  const std::vector<uint64_t>& Seen(size_t i) { return seen_[members_[i].get()]; }
+  size_t notified() const { return notified_; }
+
+ private:
+  Hub& hub_;
+  std::vector<std::unique_ptr<Recorder>> members_;
+  std::map<Recorder*, std::vector<uint64_t>> seen_;
+  size_t notified_ = 0;
+};
+
+std::vector<store::StateChange> Changes(store::AccountId account,
+                                        const std::vector<uint64_t>& seqs) {
+  std::vector<store::StateChange> out;
+  for (uint64_t seq : seqs) {
+    store::StateChange c;
+    c.account = account;
+    c.push_seq = seq;
+    out.push_back(c);
+  }
+  return out;
+}
+
+TEST_F(HubTest, FanOutGoesBySlicesAndOtherWorkInterleaves) {
+  Crowd crowd(*hub_, 3 * Hub::kSlice + 5, account_);
+  hub_->Publish(Changes(account_, {1}));
+  // Posted after the event, as the writer posts a delivery's answer after publishing it: it
+  // runs after the first slice, not after the whole fan-out.
+  size_t notified_before_other_work = 0;
+  boost::asio::post(io_, [&] { notified_before_other_work = crowd.notified(); });
+  io_.run();
+  EXPECT_EQ(notified_before_other_work, Hub::kSlice);
+  for (size_t i = 0; i < crowd.size(); ++i) {
+    EXPECT_EQ(crowd.Seen(i), std::vector<uint64_t>{1}) << i;
+  }
+  EXPECT_EQ(hub_->Stats().notifications, crowd.size());
+}
+
+TEST_F(HubTest, EventsKeepTheirOrderAcrossSlices) {
+  Crowd crowd(*hub_, Hub::kSlice + 3, account_);
+  hub_->Publish(Changes(account_, {1, 2}));
+  hub_->Publish(Changes(account_, {3}));
+  io_.run();
+  for (size_t i = 0; i < crowd.size(); ++i) {
+    EXPECT_EQ(crowd.Seen(i), (std::vector<uint64_t>{1, 2, 3})) << i;
+  }
+}
+
+TEST_F(HubTest, UnsubscribingDuringAFanOutSkipsNobodyElse) {
+  Crowd crowd(*hub_, 2 * Hub::kSlice + 10, account_);
+  size_t gone_early = 1, gone_late = Hub::kSlice + 5;  // before and after the first slice
+  crowd[0].on_notify = [&](Recorder& r) {
+    r.TakePending();
+    boost::asio::post(io_, [&] {
+      hub_->Unsubscribe(&crowd[gone_early]);
+      hub_->Unsubscribe(&crowd[gone_late]);
+    });
+  };
+  hub_->Publish(Changes(account_, {1}));
+  io_.run();
+  EXPECT_EQ(crowd[gone_early].notifies, 1);
+  EXPECT_EQ(crowd[gone_late].notifies, 0);
+  for (size_t i = 1; i < crowd.size(); ++i) {
+    if (i == gone_early || i == gone_late) continue;
+    EXPECT_EQ(crowd.Seen(i), std::vector<uint64_t>{1}) << i;
+  }
 }
 
 }  // namespace

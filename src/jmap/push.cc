@@ -30,12 +30,30 @@ std::optional<std::vector<std::string>> ParseTypes(std::string_view text) {
   return out;
 }
 
-bool Wanted(const EventSourceOptions& o, std::string_view type) {
-  if (o.types.empty()) return true;
-  return std::find(o.types.begin(), o.types.end(), type) != o.types.end();
-}
+// In the order a StateChange lists them.
+struct PushedType {
+  store::DataType type;
+  std::string_view name;
+  store::ModSeq store::StateChange::*state;
+};
+constexpr PushedType kPushedTypes[] = {
+    {store::DataType::kMailbox, "Mailbox", &store::StateChange::mailbox_state},
+    {store::DataType::kEmail, "Email", &store::StateChange::email_state},
+    {store::DataType::kThread, "Thread", &store::StateChange::thread_state},
+    {store::DataType::kIdentity, "Identity", &store::StateChange::identity_state},
+    {store::DataType::kEmailSubmission, "EmailSubmission", &store::StateChange::submission_state},
+    {store::DataType::kVacationResponse, "VacationResponse", &store::StateChange::vacation_state},
+};
 
 }  // namespace
+
+store::DataTypes DataTypesNamed(const std::vector<std::string>& names) {
+  store::DataTypes out = 0;
+  for (const auto& t : kPushedTypes) {
+    if (std::find(names.begin(), names.end(), t.name) != names.end()) out |= store::Bit(t.type);
+  }
+  return out;
+}
 
 std::optional<EventSourceOptions> ParseEventSourceQuery(std::string_view query,
                                                         std::chrono::seconds ping_min,
@@ -56,7 +74,7 @@ std::optional<EventSourceOptions> ParseEventSourceQuery(std::string_view query,
   EventSourceOptions out;
   auto list = ParseTypes(*types);
   if (!list) return std::nullopt;
-  out.types = std::move(*list);
+  out.types = list->empty() ? kAllDataTypes : DataTypesNamed(*list);
   if (*closeafter != "state" && *closeafter != "no") return std::nullopt;
   out.close_after_state = *closeafter == "state";
   unsigned seconds = 0;
@@ -70,25 +88,19 @@ std::optional<EventSourceOptions> ParseEventSourceQuery(std::string_view query,
   return out;
 }
 
-std::string StateChangeJson(const store::StateChange& change, const EventSourceOptions& options,
+std::string StateChangeJson(const store::StateChange& change, store::DataTypes wanted,
                             bool all_types) {
-  json::object out = StateChangeObject(change, options, all_types);
+  json::object out = StateChangeObject(change, wanted, all_types);
   return out.empty() ? std::string() : json::serialize(out);
 }
 
-json::object StateChangeObject(const store::StateChange& change, const EventSourceOptions& options,
+json::object StateChangeObject(const store::StateChange& change, store::DataTypes wanted,
                                bool all_types) {
   json::object states;
-  auto add = [&](store::DataType type, std::string_view name, store::ModSeq state) {
-    bool changed = all_types || (change.changed & store::Bit(type));
-    if (changed && Wanted(options, name)) states[name] = StateString(state);
-  };
-  add(store::DataType::kMailbox, "Mailbox", change.mailbox_state);
-  add(store::DataType::kEmail, "Email", change.email_state);
-  add(store::DataType::kThread, "Thread", change.thread_state);
-  add(store::DataType::kIdentity, "Identity", change.identity_state);
-  add(store::DataType::kEmailSubmission, "EmailSubmission", change.submission_state);
-  add(store::DataType::kVacationResponse, "VacationResponse", change.vacation_state);
+  store::DataTypes listed = wanted & (all_types ? kAllDataTypes : change.changed);
+  for (const auto& t : kPushedTypes) {
+    if (listed & store::Bit(t.type)) states[t.name] = StateString(change.*t.state);
+  }
   if (states.empty()) return {};
   std::string account = AccountJmapId(change.account);
   return {{"@type", "StateChange"},

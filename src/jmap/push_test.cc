@@ -11,13 +11,13 @@ using std::chrono::seconds;
 TEST(EventSourceQuery, ParsesAndClampsPing) {
   auto o = ParseEventSourceQuery("types=*&closeafter=no&ping=0", seconds(5), seconds(600));
   ASSERT_TRUE(o.has_value());
-  EXPECT_TRUE(o->types.empty());
+  EXPECT_EQ(o->types, kAllDataTypes);
   EXPECT_FALSE(o->close_after_state);
   EXPECT_EQ(o->ping, seconds(0));
   o = ParseEventSourceQuery("types=Email%2CMailbox&closeafter=state&ping=1", seconds(5),
                             seconds(600));
   ASSERT_TRUE(o.has_value());
-  EXPECT_EQ(o->types, (std::vector<std::string>{"Email", "Mailbox"}));
+  EXPECT_EQ(o->types, store::Bit(store::DataType::kEmail) | store::Bit(store::DataType::kMailbox));
   EXPECT_TRUE(o->close_after_state);
   EXPECT_EQ(o->ping, seconds(5));
   o = ParseEventSourceQuery("ping=99999&types=Email&closeafter=no&x=y", seconds(5), seconds(600));
@@ -45,12 +45,11 @@ TEST(StateChangeEvent, ListsChangedWantedTypesAndThePushSequence) {
   change.mailbox_state = 11;
   change.thread_state = 12;
   change.changed = store::Bit(store::DataType::kEmail) | store::Bit(store::DataType::kMailbox);
-  EventSourceOptions all;
+  store::DataTypes all = kAllDataTypes;
   EXPECT_EQ(StateChangeJson(change, all),
             R"({"@type":"StateChange","changed":{"A7":{"Mailbox":"11","Email":"12"}},)"
             R"("pushSeq":{"A7":42}})");
-  EventSourceOptions threads;
-  threads.types = {"Thread"};
+  store::DataTypes threads = DataTypesNamed({"Thread"});
   EXPECT_EQ(StateChangeJson(change, threads), "");
   EXPECT_NE(StateChangeJson(change, threads, true).find(R"("Thread":"12")"), std::string::npos);
   // The types beyond mail, each under its JMAP name.
@@ -63,8 +62,7 @@ TEST(StateChangeEvent, ListsChangedWantedTypesAndThePushSequence) {
   EXPECT_EQ(StateChangeJson(change, all),
             R"({"@type":"StateChange","changed":{"A7":{"Identity":"3","EmailSubmission":"4",)"
             R"("VacationResponse":"5"}},"pushSeq":{"A7":42}})");
-  EventSourceOptions submissions;
-  submissions.types = {"EmailSubmission"};
+  store::DataTypes submissions = DataTypesNamed({"EmailSubmission"});
   EXPECT_EQ(StateChangeJson(change, submissions),
             R"({"@type":"StateChange","changed":{"A7":{"EmailSubmission":"4"}},)"
             R"("pushSeq":{"A7":42}})");

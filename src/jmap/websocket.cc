@@ -30,13 +30,12 @@ WsMessage ReadPushEnable(const json::object& o) {
       if (!t.is_string()) return WsBad{NotRequest("'dataTypes' must hold strings"), {}};
       list += (list.empty() ? "" : ",") + std::string(t.get_string());
     }
-    out.no_types = list.empty();
     // The same names the event source's "types" takes, checked by its parser.
     auto parsed =
         ParseEventSourceQuery("types=" + (list.empty() ? "*" : list) + "&closeafter=no&ping=0",
                               std::chrono::seconds(0), std::chrono::seconds(0));
     if (!parsed) return WsBad{NotRequest("'dataTypes' holds a malformed type name"), {}};
-    out.types = std::move(*parsed);
+    out.types = list.empty() ? store::DataTypes(0) : parsed->types;
   }
   if (const auto* state = o.if_contains("pushState"); state && !state->is_null()) {
     if (!state->is_string()) return WsBad{NotRequest("'pushState' must be a string"), {}};
@@ -118,9 +117,8 @@ store::DataTypes ChangedSince(const store::StateChange& then, const store::State
   return changed;
 }
 
-std::string WsStateChange(const store::StateChange& change, const WsPushEnable& enable) {
-  if (enable.no_types) return {};
-  json::object out = StateChangeObject(change, enable.types);
+std::string WsStateChange(const store::StateChange& change, store::DataTypes wanted) {
+  json::object out = StateChangeObject(change, wanted);
   if (out.empty()) return {};
   out["pushState"] = PushState(change);
   return json::serialize(out);

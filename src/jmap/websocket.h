@@ -24,8 +24,7 @@ struct WsRequest {
   std::optional<std::string> id;
 };
 struct WsPushEnable {
-  EventSourceOptions types;  // types.types empty: all types
-  bool no_types = false;     // "dataTypes": [] asks for nothing
+  store::DataTypes types = kAllDataTypes;  // "dataTypes": null is all, [] is none
   std::optional<std::string> push_state;
 };
 struct WsPushDisable {};
@@ -50,8 +49,9 @@ std::optional<store::StateChange> ParsePushState(std::string_view text);
 // The types whose state differs between `then` and `now`.
 store::DataTypes ChangedSince(const store::StateChange& then, const store::StateChange& now);
 
-// The StateChange message for `change` (the types it changed that `enable` wants, plus
-// pushSeq and pushState); empty when no wanted type changed.
-std::string WsStateChange(const store::StateChange& change, const WsPushEnable& enable);
+// The StateChange message for `change` (the types it changed that are `wanted`, plus pushSeq
+// and pushState); empty when no wanted type changed. Like StateChangeJson, it depends only on
+// `change` and the wanted types it changed.
+std::string WsStateChange(const store::StateChange& change, store::DataTypes wanted);
 
 }  // namespace pushmail::jmap

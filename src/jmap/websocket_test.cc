@@ -16,14 +16,15 @@ TEST(JmapWebSocket, ClassifiesMessages) {
   m = ParseWsMessage(
       R"({"@type":"WebSocketPushEnable","dataTypes":["Email"],"pushState":"1.2.3.4"})");
   ASSERT_TRUE(std::holds_alternative<WsPushEnable>(m));
-  EXPECT_EQ(std::get<WsPushEnable>(m).types.types, std::vector<std::string>{"Email"});
+  EXPECT_EQ(std::get<WsPushEnable>(m).types, store::Bit(store::DataType::kEmail));
   EXPECT_EQ(std::get<WsPushEnable>(m).push_state, "1.2.3.4");
   m = ParseWsMessage(R"({"@type":"WebSocketPushEnable","dataTypes":null})");
   ASSERT_TRUE(std::holds_alternative<WsPushEnable>(m));
-  EXPECT_TRUE(std::get<WsPushEnable>(m).types.types.empty());
-  EXPECT_FALSE(std::get<WsPushEnable>(m).no_types);
+  EXPECT_EQ(std::get<WsPushEnable>(m).types, kAllDataTypes);
   m = ParseWsMessage(R"({"@type":"WebSocketPushEnable","dataTypes":[]})");
-  EXPECT_TRUE(std::get<WsPushEnable>(m).no_types);
+  EXPECT_EQ(std::get<WsPushEnable>(m).types, 0);
+  m = ParseWsMessage(R"({"@type":"WebSocketPushEnable","dataTypes":["Foo","Thread"]})");
+  EXPECT_EQ(std::get<WsPushEnable>(m).types, store::Bit(store::DataType::kThread));
   EXPECT_TRUE(
       std::holds_alternative<WsPushDisable>(ParseWsMessage(R"({"@type":"WebSocketPushDisable"})")));
 }
@@ -86,18 +87,13 @@ TEST(JmapWebSocket, PushStateRoundTripAndChanges) {
 
 TEST(JmapWebSocket, StateChangeHasPushStateAndSeq) {
   store::StateChange change{7, 12, 41, 41, 40, 41, store::Bit(store::DataType::kEmail), {}};
-  WsPushEnable all;
-  auto wire = json::parse(WsStateChange(change, all)).as_object();
+  auto wire = json::parse(WsStateChange(change, kAllDataTypes)).as_object();
   EXPECT_EQ(wire["@type"], "StateChange");
   EXPECT_EQ(wire["pushState"], "12.40.41.41");
   EXPECT_EQ(wire["pushSeq"].as_object()["A7"], 12);
   EXPECT_EQ(wire["changed"].as_object()["A7"].as_object()["Email"], "41");
-  WsPushEnable mailbox_only;
-  mailbox_only.types.types = {"Mailbox"};
-  EXPECT_EQ(WsStateChange(change, mailbox_only), "");
-  WsPushEnable none;
-  none.no_types = true;
-  EXPECT_EQ(WsStateChange(change, none), "");
+  EXPECT_EQ(WsStateChange(change, store::Bit(store::DataType::kMailbox)), "");
+  EXPECT_EQ(WsStateChange(change, 0), "");
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "net/stream.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cerrno>
 
 #include "base/clock.h"
 
@@ -45,6 +48,12 @@ void Stream::Arm(Direction d, Duration timeout) {
   deadline_[d] = SteadyClock::now() + timeout;
   if (deadline_[1 - d] == SteadyTime::max()) fired_ = false;
   if (!watching_ || Deadline() < watchdog_.expiry()) Watch();
+}
+
+void Stream::Disarm() {
+  if (!watching_ || Deadline() != SteadyTime::max()) return;
+  watching_ = false;
+  watchdog_.cancel();  // its handler sees operation_aborted and does nothing
 }
 
 void Stream::Watch() {
@@ -93,6 +102,17 @@ asio::awaitable<ErrorCode> Stream::Write(asio::const_buffer data, Duration timeo
   auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, data, kTuple)
                       : co_await asio::async_write(plain_, data, kTuple);
   co_return Outcome(kWrite, ec);
+}
+
+Result<size_t> Stream::WriteNow(asio::const_buffer data) {
+  if (tls_) return tls_->WriteNow(data);
+  for (;;) {
+    ssize_t sent = ::send(static_cast<int>(plain_.native_handle()), data.data(), data.size(),
+                          MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (sent >= 0) return static_cast<size_t>(sent);
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return size_t{0};
+    if (errno != EINTR) return ErrorCode(errno, boost::system::system_category());
+  }
 }
 
 asio::awaitable<ErrorCode> Stream::StartTls(asio::ssl::context& context, Duration timeout) {

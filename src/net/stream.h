@@ -39,21 +39,36 @@ class Stream {
   // connection waits here, so it costs no read buffer (DESIGN.md principle 5).
   boost::asio::awaitable<ErrorCode> WaitReadable(Duration timeout);
   // The same for a callback, so that a waiting connection keeps no coroutine frame either.
-  // `done(ErrorCode)` runs on the stream's executor and must keep the stream's owner alive.
+  // `done(ErrorCode)` runs on the stream's executor and must keep the stream's owner alive. A
+  // `timeout` of kNoTimeout waits with no deadline, and then no timer waits beside it.
+  static constexpr Duration kNoTimeout = Duration::max();
   template <class Done>
   void AsyncWaitReadable(Duration timeout, Done done) {
-    Arm(kRead, timeout);
+    if (timeout != kNoTimeout) {
+      Arm(kRead, timeout);
+    } else {
+      Disarm();
+    }
     auto finish = [this, done = std::move(done)](ErrorCode ec) mutable {
       done(Outcome(kRead, ec));
     };
-    if (tls_) {
+    if (tls_ && !tls_->SocketWaitSuffices()) {
       tls_->async_wait_readable(std::move(finish));  // at once if TLS holds decrypted octets
     } else {
-      plain_.async_wait(boost::asio::socket_base::wait_read, std::move(finish));
+      // Plain TCP, or TLS on our record layer with nothing held: the socket's readiness is the
+      // stream's, and a wait on it is about half the size of TLS's composed one.
+      socket().async_wait(boost::asio::socket_base::wait_read, std::move(finish));
     }
   }
   // Writes all of `data`.
   boost::asio::awaitable<ErrorCode> Write(boost::asio::const_buffer data, Duration timeout);
+  // Writes what the socket takes of `data` now, with no operation and no wait, for a writer
+  // that would rather not start one (a push to an idle connection). Returns the octets of
+  // `data` done with; Write the rest. Over TLS that is all or nothing: nothing when OpenSSL
+  // still holds the connection or the socket's buffer is full, and then the rest to Write is
+  // all of `data` (records sealed and partly sent are finished first). Call only with no write
+  // in flight.
+  Result<size_t> WriteNow(boost::asio::const_buffer data);
   // Runs the server side of a TLS handshake over the connection; afterwards reads and writes
   // are encrypted.
   boost::asio::awaitable<ErrorCode> StartTls(boost::asio::ssl::context& context, Duration timeout);
@@ -79,6 +94,9 @@ class Stream {
   boost::asio::ip::tcp::socket& socket();
   enum Direction { kRead = 0, kWrite = 1 };
   void Arm(Direction d, Duration timeout);  // before an operation
+  // With no deadline left, ends the watchdog's wait now rather than when it runs out (up to a
+  // write's timeout later), so that a stream waiting with no deadline holds no timer.
+  void Disarm();
   // After it: a cancel by the watchdog becomes timed_out.
   ErrorCode Outcome(Direction d, ErrorCode ec);
   SteadyTime Deadline() const { return std::min(deadline_[kRead], deadline_[kWrite]); }

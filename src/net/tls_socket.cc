@@ -217,19 +217,23 @@ TlsSocket::Attempt TlsSocket::Readable(bool socket_readable) {
   // OpenSSL undecrypted. Without read-ahead that is otherwise only the start of a record whose
   // rest the socket will signal, so it costs at most an early wake.
   if (records_) {
-    // A whole record held counts as readable; part of one waits for the rest on the socket.
-    const std::string& in = records_->in;
-    bool whole = false;
-    if (in.size() >= Tls13Records::kHeaderSize) {
-      auto size = Tls13Records::RecordSize(in);
-      whole = !size || in.size() >= *size;  // a bad header is for the read to report
-    }
-    if (socket_readable || pending() > 0 || whole) return {};
+    if (socket_readable || RecordsReadable()) return {};
     return {Want::kRead};
   }
   if (socket_readable || SSL_has_pending(ssl_)) return {};
   return {Want::kRead};
 }
+
+bool TlsSocket::RecordsReadable() const {
+  if (pending() > 0) return true;
+  // A whole record held counts as readable; part of one waits for the rest on the socket.
+  const std::string& in = records_->in;
+  if (in.size() < Tls13Records::kHeaderSize) return false;
+  auto size = Tls13Records::RecordSize(in);
+  return !size || in.size() >= *size;  // a bad header is for the read to report
+}
+
+bool TlsSocket::SocketWaitSuffices() const { return records_ && !RecordsReadable(); }
 
 TlsSocket::Attempt TlsSocket::ReadRecords(asio::mutable_buffer buffer) {
   Records& r = *records_;
@@ -285,13 +289,34 @@ TlsSocket::Attempt TlsSocket::ReadRecords(asio::mutable_buffer buffer) {
 
 TlsSocket::Attempt TlsSocket::WriteRecords(asio::const_buffer buffer) {
   Records& r = *records_;
-  if (r.out.empty()) {
-    // Up to four full records a call: one send for a large response rather than one each.
-    size_t n = std::min(buffer.size(), 4 * Tls13Records::kMaxPlain);
-    r.tls.Seal(std::string_view(static_cast<const char*>(buffer.data()), n), r.out);
-    r.out_plain = n;
-    r.out_at = 0;
+  if (!r.out.empty()) return SendRecords();  // finishing a write begun earlier
+  // Up to four full records a call: one send for a large response rather than one each. They
+  // are sealed into a buffer the thread's connections share; only what the socket does not
+  // take at once is kept, in `out`.
+  thread_local std::string sealed;
+  size_t n = std::min(buffer.size(), 4 * Tls13Records::kMaxPlain);
+  sealed.clear();
+  r.tls.Seal(std::string_view(static_cast<const char*>(buffer.data()), n), sealed);
+  int fd = static_cast<int>(socket_.native_handle());
+  size_t at = 0;
+  while (at < sealed.size()) {
+    ssize_t sent = ::send(fd, sealed.data() + at, sealed.size() - at, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      return {Want::kNothing, ErrorCode(errno, boost::system::system_category())};
+    }
+    if (sent < 0) break;
+    at += static_cast<size_t>(sent);
   }
+  if (at == sealed.size()) return {Want::kNothing, {}, n};
+  r.out.assign(sealed, at);
+  r.out_at = 0;
+  r.out_plain = n;
+  return {Want::kWrite};
+}
+
+TlsSocket::Attempt TlsSocket::SendRecords() {
+  Records& r = *records_;
   int fd = static_cast<int>(socket_.native_handle());
   while (r.out_at < r.out.size()) {
     ssize_t sent = ::send(fd, r.out.data() + r.out_at, r.out.size() - r.out_at, MSG_NOSIGNAL);
@@ -303,6 +328,16 @@ TlsSocket::Attempt TlsSocket::WriteRecords(asio::const_buffer buffer) {
   Release(r.out);
   r.out_at = 0;
   return {Want::kNothing, {}, r.out_plain};
+}
+
+Result<size_t> TlsSocket::WriteNow(asio::const_buffer data) {
+  if (!records_ || !records_->out.empty() || data.size() > 4 * Tls13Records::kMaxPlain) {
+    return size_t{0};
+  }
+  if (ErrorCode broken = Unusable()) return broken;
+  Attempt attempt = WriteRecords(data);
+  if (attempt.error) return attempt.error;
+  return attempt.want == Want::kNothing ? attempt.octets : size_t{0};
 }
 
 uint64_t TlsSocket::BeforeCall() {

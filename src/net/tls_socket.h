@@ -104,8 +104,20 @@ class TlsSocket {
     return Start<void(ErrorCode)>(ReadableCall{}, token);
   }
 
+  // Writes `data` now, without an operation, if that needs no wait: on its own record layer
+  // (after a TLS 1.3 handshake as a server) with no write half done, it seals `data` and sends
+  // the records. Returns data.size() when all of it went out, 0 when it did not (OpenSSL still
+  // holds the connection, or the socket's buffer is full): then an async_write_some of the same
+  // `data` finishes the job, sending first what was sealed and not yet sent. An error leaves
+  // the stream unusable. Call only with no write in flight, on the socket's executor.
+  Result<size_t> WriteNow(boost::asio::const_buffer data);
+
   // Decrypted octets held, which the next read returns without touching the socket.
   size_t pending() const;
+  // True when only the socket can make this stream readable: on our own record layer, with no
+  // decrypted octets and no whole record held. A wait on next_layer() for reading is then the
+  // same as async_wait_readable (with no composed operation around it, so it holds less).
+  bool SocketWaitSuffices() const;
   // Negotiated protocol and cipher, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384".
   std::string Description() const;
   // Makes pending operations complete with operation_aborted; the connection stays usable. Use
@@ -127,6 +139,7 @@ class TlsSocket {
   Attempt Read(boost::asio::mutable_buffer buffer);
   Attempt Write(boost::asio::const_buffer buffer);
   Attempt Readable(bool socket_readable);
+  bool RecordsReadable() const;  // on the record layer: decrypted octets or a whole record held
 
   struct HandshakeCall {
     HandshakeType type;
@@ -179,6 +192,7 @@ class TlsSocket {
   void LeaveOpenSsl();
   Attempt ReadRecords(boost::asio::mutable_buffer buffer);
   Attempt WriteRecords(boost::asio::const_buffer buffer);
+  Attempt SendRecords();  // sends what `records_->out` holds
   uint64_t BeforeCall();  // returns the octets OpenSSL has read off the socket so far
   bool WasWoken(WaitMark mark);
   // Wakes waiting operations if the SSL call just made took octets off the socket.

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -88,6 +89,7 @@ class Peer {
   }
 
   SSL* ssl() { return ssl_; }
+  int fd() const { return fd_; }
   bool Handshake() { return SSL_connect(ssl_) == 1; }
   bool Send(std::string_view data) {
     size_t written = 0;  // without SSL_MODE_ENABLE_PARTIAL_WRITE: all or nothing
@@ -171,6 +173,7 @@ class TlsTest : public ::testing::Test {
     });
     EXPECT_TRUE(RunUntil([&] { return finished; })) << "the scenario did not finish";
   }
+  void WriteNowThenWrite(Peer& peer, Stream& stream, asio::ssl::context* tls);
 
   testing::TempDir dir_;
   asio::io_context io_;
@@ -394,6 +397,38 @@ TEST_F(TlsTest, WaitingForInputReturnsAtOnceWhenTlsHoldsDecryptedOctets) {
   }());
 }
 
+// An idle push stream waits with no deadline: on the record layer that is a wait on the socket
+// itself, which wakes when the peer sends and ends when the stream is cancelled.
+TEST_F(TlsTest, AWaitWithNoDeadlineWakesOnInputAndEndsOnCancel) {
+  Peer peer(port(), client_context_);
+  Stream stream(Accept());
+  std::atomic<bool> waiting{false};
+  peer.Run([&](Peer& p) {
+    if (!p.Handshake() || !p.Send("go")) return;
+    for (int i = 0; i < 1000 && !waiting; ++i) std::this_thread::sleep_for(milliseconds(5));
+    if (p.Send("x")) p.Receive(1);  // quiet until the server closes
+  });
+  Run([&]() -> awaitable<void> {
+    bool started = co_await StartTls(stream, *server_context_);
+    if (!started) co_return;
+    co_await ExpectInput(stream, "go");
+    std::optional<ErrorCode> woke;
+    stream.AsyncWaitReadable(Stream::kNoTimeout, [&](ErrorCode ec) { woke = ec; });
+    waiting = true;
+    for (int i = 0; i < 5000 && !woke; ++i) co_await Sleep(milliseconds(1));
+    EXPECT_TRUE(woke && !*woke) << (woke ? woke->message() : "did not wake");
+    co_await ExpectInput(stream, "x");
+    woke.reset();
+    stream.AsyncWaitReadable(Stream::kNoTimeout, [&](ErrorCode ec) { woke = ec; });
+    co_await Sleep(milliseconds(20));
+    EXPECT_FALSE(woke.has_value());
+    stream.Cancel();
+    for (int i = 0; i < 5000 && !woke; ++i) co_await Sleep(milliseconds(1));
+    EXPECT_TRUE(woke && *woke == asio::error::operation_aborted);
+    stream.Close();
+  }());
+}
+
 TEST_F(TlsTest, ThePeerClosingIsAnError) {
   struct Case {
     bool close_notify;
@@ -579,7 +614,6 @@ TEST_F(TlsTest, AReadThatFinishesAHandshakeWakesTheWaitingWrite) {
   server.cancel();
   EXPECT_TRUE(RunUntil([&] { return read.has_value(); }));
 }
-
 }  // namespace
 }  // namespace pushmail::net
 
@@ -701,6 +735,91 @@ TEST_F(RecordLayerTest, AForgedRecordIsAnError) {
   peer.Join();
   EXPECT_EQ(read, 0u);
   EXPECT_EQ(read_error, boost::system::errc::make_error_code(boost::system::errc::bad_message));
+}
+
+// A push to an idle connection is written with WriteNow, no operation; when the socket's buffer
+// is full, what WriteNow did not take goes to Write, and the peer reads every octet in order
+// (over TLS, a record sealed and half sent is finished by the Write of the same data).
+void TlsTest::WriteNowThenWrite(Peer& peer, Stream& stream, asio::ssl::context* tls) {
+  std::atomic<bool> full{false};
+  std::string received;
+  peer.Run([&](Peer& p) {
+    if (tls && (!p.Handshake() || !p.Send("go"))) return;
+    if (!tls && !p.SendPlain("go")) return;
+    for (int i = 0; i < 1000 && !full; ++i) std::this_thread::sleep_for(milliseconds(10));
+    std::array<char, 4096> chunk;
+    while (received.size() < 3 || received.compare(received.size() - 3, 3, "END") != 0) {
+      size_t n = 0;
+      if (tls && SSL_read_ex(p.ssl(), chunk.data(), chunk.size(), &n) != 1) break;
+      if (!tls) n = static_cast<size_t>(std::max<ssize_t>(recv(p.fd(), chunk.data(), 4096, 0), 0));
+      if (n == 0) break;
+      received.append(chunk.data(), n);
+    }
+  });
+  std::string expected;
+  size_t at_once = 0;
+  Run([&]() -> awaitable<void> {
+    if (tls) {
+      bool started = co_await StartTls(stream, *tls);
+      if (!started) co_return;
+    }
+    co_await ExpectInput(stream, "go");
+    std::string rest;
+    for (int i = 0; i < 10000 && rest.empty(); ++i) {
+      std::string chunk(1000, static_cast<char>('a' + i % 26));
+      expected += chunk;
+      auto done = stream.WriteNow(asio::buffer(chunk));
+      if (!done) {
+        ADD_FAILURE() << done.error().message();
+        co_return;
+      }
+      if (*done == chunk.size()) ++at_once;
+      rest = chunk.substr(*done);
+    }
+    EXPECT_FALSE(rest.empty()) << "the socket never filled";
+    full = true;
+    co_await ExpectSent(stream, rest);
+    expected += "END";
+    co_await ExpectSent(stream, "END");
+  }());
+  peer.Join();
+  EXPECT_GT(at_once, 0u);
+  EXPECT_EQ(received.size(), expected.size());
+  EXPECT_TRUE(received == expected) << "the peer read something else";
+}
+
+TEST_F(RecordLayerTest, WriteNowThenWriteOverTls) {
+  Peer peer(port(), client_context_, kSmallSocketBuffer);
+  Stream stream(Accept(kSmallSocketBuffer));
+  WriteNowThenWrite(peer, stream, server_context_.get());
+}
+
+TEST_F(TlsTest, WriteNowThenWriteOverPlainTcp) {
+  Peer peer(port(), client_context_, kSmallSocketBuffer);
+  Stream stream(Accept(kSmallSocketBuffer));
+  WriteNowThenWrite(peer, stream, nullptr);
+}
+
+// With OpenSSL still holding the connection (TLS 1.2), WriteNow takes nothing and Write does it.
+TEST_F(RecordLayerTest, WriteNowLeavesOpenSslConnectionsToWrite) {
+  Peer peer(port(), client_context_);
+  SSL_set_max_proto_version(peer.ssl(), TLS1_2_VERSION);
+  std::string received;
+  peer.Run([&](Peer& p) {
+    if (!p.Handshake() || !p.Send("go")) return;
+    received = p.Receive(5);
+  });
+  Stream stream(Accept());
+  Run([&]() -> awaitable<void> {
+    bool started = co_await StartTls(stream, *server_context_);
+    if (!started) co_return;
+    co_await ExpectInput(stream, "go");
+    auto done = stream.WriteNow(asio::buffer(std::string_view("hello")));
+    EXPECT_TRUE(done.has_value() && *done == 0u);
+    co_await ExpectSent(stream, "hello");
+  }());
+  peer.Join();
+  EXPECT_EQ(received, "hello");
 }
 
 }  // namespace

@@ -271,10 +271,10 @@ awaitable<void> Sender::Run(store::PushSubscriptionId id) {
       payload = VerificationJson(t->subscription);
     } else if (t->pending) {
       change = std::exchange(t->pending, std::nullopt);
-      jmap::EventSourceOptions wanted;
-      if (t->subscription.types) wanted.types = *t->subscription.types;
-      bool none = t->subscription.types && t->subscription.types->empty();
-      payload = none ? std::string() : jmap::StateChangeJson(*change, wanted);
+      // No "types" is every type; an empty list is none.
+      store::DataTypes wanted = t->subscription.types ? jmap::DataTypesNamed(*t->subscription.types)
+                                                      : jmap::kAllDataTypes;
+      payload = jmap::StateChangeJson(*change, wanted);
       if (payload.empty()) continue;  // no type it asked for changed
       if (!(change->changed & store::Bit(store::DataType::kEmail))) urgency = "low";
       topic = "StateChange";
