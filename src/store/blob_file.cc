@@ -106,6 +106,7 @@ Result<BlobLocation> BlobFile::Append(std::string_view bytes) {
     if (n <= 0) return Errno();
     done += static_cast<size_t>(n);
   }
+  appended_.fetch_add(1);
   return BlobLocation{segment->number, offset, bytes.size()};
 }
 
@@ -121,6 +122,22 @@ ErrorCode BlobFile::Sync() {
     if (::fdatasync(s->fd) != 0) return Errno();
   }
   return {};
+}
+
+ErrorCode BlobFile::SyncThrough(uint64_t appended) {
+  std::unique_lock lock(sync_mu_);
+  while (synced_ < appended && syncing_) sync_cv_.wait(lock);
+  if (synced_ >= appended) return {};
+  syncing_ = true;
+  uint64_t covers = appended_.load();  // read before the sync starts: all of it is covered
+  lock.unlock();
+  ErrorCode ec = Sync();
+  lock.lock();
+  syncing_ = false;
+  ++syncs_run_;
+  if (!ec) synced_ = std::max(synced_, covers);
+  sync_cv_.notify_all();
+  return ec;
 }
 
 Result<std::shared_ptr<BlobFile::Segment>> BlobFile::SegmentFor(uint32_t number) {

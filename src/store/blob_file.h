@@ -9,6 +9,7 @@
 // bytes behind (space, not data, is lost; reclaiming it is future work: docs/architecture.md).
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,18 @@ class BlobFile {
   Result<BlobLocation> Append(std::string_view bytes);
   // Makes every Append that returned before this call durable. Thread-safe.
   ErrorCode Sync();
+  // How many Appends have returned so far: every Append that returned before this call is
+  // counted in what it returns.
+  uint64_t Appended() const { return appended_.load(); }
+  // Makes durable every Append counted in `appended` (a value of Appended()). Callers share
+  // syncs: it returns at once when a sync that covers them is over, waits for one in flight,
+  // and syncs itself only when none covers them. Thread-safe.
+  ErrorCode SyncThrough(uint64_t appended);
+  // How many syncs SyncThrough ran (for the store's figures).
+  uint64_t SyncsRun() {
+    std::lock_guard lock(sync_mu_);
+    return syncs_run_;
+  }
   // Reads a range written earlier. Thread-safe.
   Result<std::string> Read(const BlobLocation& location);
 
@@ -61,6 +74,14 @@ class BlobFile {
   std::shared_ptr<Segment> current_;
   std::vector<std::shared_ptr<Segment>> open_;      // every open segment, by number order
   std::vector<std::shared_ptr<Segment>> unsynced_;  // segments rolled since the last Sync
+
+  std::atomic<uint64_t> appended_{0};
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  // State below is guarded by sync_mu_.
+  bool syncing_ = false;
+  uint64_t synced_ = 0;  // every Append counted up to here is durable
+  uint64_t syncs_run_ = 0;
 };
 
 }  // namespace pushmail::store

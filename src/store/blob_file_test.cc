@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "testing/temp_dir.h"
@@ -26,6 +27,40 @@ TEST(BlobFile, AppendReadAcrossReopen) {
   auto c = (*file)->Append("after reopen");  // continues at the end, overwrites nothing
   EXPECT_GE(c->offset, b.offset + b.length);
   EXPECT_EQ(*(*file)->Read(a), "first message");
+}
+
+// A sync covers every Append that returned before it began; callers it covers do not sync
+// again, and callers that come while one runs share it or run the next.
+TEST(BlobFile, SyncThroughSharesSyncs) {
+  testing::TempDir dir;
+  auto file = std::move(*BlobFile::Open(dir.File("blobs")));
+  EXPECT_FALSE(file->SyncThrough(file->Appended()));  // nothing appended: nothing to sync
+  EXPECT_EQ(file->SyncsRun(), 0u);
+  ASSERT_TRUE(file->Append("one").has_value());
+  uint64_t one = file->Appended();
+  ASSERT_TRUE(file->Append("two").has_value());
+  EXPECT_FALSE(file->SyncThrough(file->Appended()));
+  EXPECT_EQ(file->SyncsRun(), 1u);
+  EXPECT_FALSE(file->SyncThrough(one));  // covered by the sync that ran for "two"
+  EXPECT_EQ(file->SyncsRun(), 1u);
+
+  std::vector<std::thread> threads;
+  threads.reserve(8);
+  std::atomic<int> failed{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 50; ++i) {
+        if (!file->Append(std::string(1000, 'x'))) ++failed;
+        if (file->SyncThrough(file->Appended())) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed, 0);
+  EXPECT_LE(file->SyncsRun(), 1u + 400u);
+  uint64_t before = file->SyncsRun();
+  EXPECT_FALSE(file->SyncThrough(file->Appended()));  // everything is covered already
+  EXPECT_EQ(file->SyncsRun(), before);
 }
 
 TEST(BlobFile, ConcurrentAppendsDoNotOverlap) {

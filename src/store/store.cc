@@ -48,8 +48,10 @@ Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   SearchIndex* index = search->get();
   auto checkpoint_db = sqlite::Db::Open(options.path, false);
   if (!checkpoint_db) return checkpoint_db.error();
+  Durability durability{[file] { return file->Appended(); },
+                        [file](uint64_t mark) { return file->SyncThrough(mark); }};
   auto writer = std::make_unique<Writer>(std::move(*db), std::move(*checkpoint_db),
-                                         options.max_batch, [file] { return file->Sync(); });
+                                         options.max_batch, std::move(durability));
   writer->SetCommittedHook([index] { index->Notify(); });
   auto readers = std::make_unique<Readers>(options.path, (dir / "search.db").string());
   std::unique_ptr<Store> store(

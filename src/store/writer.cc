@@ -190,13 +190,13 @@ void Txn::Touch(AccountId account, MailboxId mailbox) {
   if (std::find(list.begin(), list.end(), mailbox) == list.end()) list.push_back(mailbox);
 }
 
-Writer::Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch,
-               std::function<ErrorCode()> before_commit)
+Writer::Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch, Durability durability)
     : db_(std::move(db)),
       txn_(db_),
       checkpoint_db_(std::move(checkpoint_db)),
       max_batch_(max_batch),
-      before_commit_(std::move(before_commit)),
+      durability_(std::move(durability)),
+      syncer_([this] { SyncLoop(); }),
       checkpointer_([this] { CheckpointLoop(); }),
       thread_([this] { Run(); }) {}
 
@@ -232,6 +232,31 @@ void Writer::CheckpointLoop() {
   }
 }
 
+// Syncs what was written so far each time it is kicked; a commit that needs it waits for (or
+// shares) the sync in flight instead of starting its own.
+void Writer::SyncLoop() {
+  pthread_setname_np(pthread_self(), "store-sync");
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return sync_stopping_ || sync_kicked_; });
+      if (sync_stopping_) return;
+      sync_kicked_ = false;
+    }
+    // A failure here is met again by the commit that needs the bytes, which reports it.
+    if (durability_.sync_through) durability_.sync_through(durability_.mark());
+  }
+}
+
+void Writer::KickSyncer() {
+  if (!durability_.sync_through) return;
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_kicked_ = true;
+  }
+  sync_cv_.notify_one();
+}
+
 Writer::~Writer() {
   {
     std::lock_guard lock(mu_);
@@ -245,6 +270,12 @@ Writer::~Writer() {
   }
   checkpoint_cv_.notify_one();
   checkpointer_.join();
+  {
+    std::lock_guard lock(sync_mu_);
+    sync_stopping_ = true;
+  }
+  sync_cv_.notify_one();
+  syncer_.join();
 }
 
 void Writer::Submit(Apply apply, Done done) {
@@ -333,10 +364,10 @@ void Writer::Execute(std::vector<Op>& batch) {
         std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start).count());
   };
   auto start = SteadyClock::now();
-  // Every write in the batch appended its blob before it was queued, so the blob sync can run
-  // while the SQL does; the commit waits for both.
-  std::future<ErrorCode> synced;
-  if (before_commit_) synced = std::async(std::launch::async, before_commit_);
+  // Every write in the batch appended its blob before it was queued, so the mark taken now
+  // covers them all, and their sync runs while the SQL does; the commit waits for both.
+  uint64_t mark = durability_.mark ? durability_.mark() : 0;
+  KickSyncer();
   ErrorCode commit_error = db_.Exec("BEGIN IMMEDIATE");
   if (!commit_error) {
     for (Op& op : batch) op.result = ApplyOne(op);
@@ -344,12 +375,13 @@ void Writer::Execute(std::vector<Op>& batch) {
     txn_.ResetStatements();
     apply_us_ += micros_since(start);
     start = SteadyClock::now();
-    if (synced.valid()) {
-      ErrorCode sync_error = synced.get();
+    if (durability_.sync_through) {
+      ErrorCode sync_error = durability_.sync_through(mark);
       if (!commit_error) commit_error = sync_error;
     }
     sync_us_ += micros_since(start);  // only the part of the sync the SQL did not hide
     start = SteadyClock::now();
+    KickSyncer();  // the next batch's bytes, while this COMMIT waits for the WAL's fsync
     if (!commit_error) commit_error = db_.Exec("COMMIT");
     commit_us_ += micros_since(start);
     if (commit_error) db_.Exec("ROLLBACK");

@@ -109,6 +109,14 @@ class Txn {
   std::vector<SavedMailbox> saved_mailboxes_;  // of the current operation
 };
 
+// What must be durable before a batch commits: the blob bytes its rows point at. A mark
+// covers every write made before it was taken; `sync_through` makes a mark's writes durable,
+// sharing syncs between callers (BlobFile::Appended / SyncThrough).
+struct Durability {
+  std::function<uint64_t()> mark;
+  std::function<ErrorCode(uint64_t)> sync_through;
+};
+
 // Applies operations in batches on its own thread. See Store for the contract.
 class Writer {
  public:
@@ -117,11 +125,12 @@ class Writer {
 
   // `db` is the writer's connection (synchronous=FULL: COMMIT returns once the WAL is synced);
   // `checkpoint_db` a second connection to the same database, for checkpoints, which run on a
-  // thread of their own and never inside a COMMIT. `before_commit` (the blob sync) runs on
-  // another thread while each batch's SQL runs; COMMIT waits for it, and when it fails the
-  // batch is rolled back.
-  Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch,
-         std::function<ErrorCode()> before_commit);
+  // thread of their own and never inside a COMMIT. `durability` (the blob sync; none when
+  // its functions are empty) runs on a syncer thread of its own: it starts when a batch is
+  // taken, while the batch's SQL runs, and again while the batch's COMMIT waits for the WAL's
+  // fsync, ahead of the next batch. COMMIT waits until what the batch's mark covers is
+  // durable, and when that fails the batch is rolled back.
+  Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch, Durability durability);
   ~Writer();  // applies everything queued, then joins
 
   void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
@@ -148,6 +157,8 @@ class Writer {
   void Run();
   void Execute(std::vector<Op>& batch);
   void CheckpointLoop();
+  void SyncLoop();
+  void KickSyncer();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
   ErrorCode ApplyOne(Op& op);
   ErrorCode FinishAccounts();
@@ -157,7 +168,7 @@ class Writer {
   Txn txn_;
   sqlite::Db checkpoint_db_;  // used by the checkpointer thread only
   unsigned max_batch_;
-  std::function<ErrorCode()> before_commit_;
+  Durability durability_;
   CommitListener listener_;
   std::function<void()> committed_;
   std::atomic<uint64_t> commits_{0};
@@ -179,7 +190,15 @@ class Writer {
   int wal_pages_ = 0;  // WAL size after the last commit, from sqlite3_wal_hook
   bool checkpoint_stopping_ = false;
 
+  // The syncer makes blob bytes durable ahead of the commits that wait for them. Guarded by
+  // sync_mu_.
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  bool sync_kicked_ = false;
+  bool sync_stopping_ = false;
+
   // Last: they start after everything above is built.
+  std::thread syncer_;
   std::thread checkpointer_;
   std::thread thread_;
 };
