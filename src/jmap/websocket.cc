@@ -4,6 +4,7 @@
 #include <boost/json/parse_options.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <limits>
 
 namespace pushmail::jmap {
 
@@ -101,11 +102,14 @@ std::optional<store::StateChange> ParsePushState(std::string_view text) {
     p = next;
   }
   if (p != end) return std::nullopt;
+  // States are modseqs, which never pass INT64_MAX: a larger one is not a state we gave out.
+  constexpr auto kMaxState = static_cast<uint64_t>(std::numeric_limits<store::ModSeq>::max());
+  if (values[1] > kMaxState || values[2] > kMaxState || values[3] > kMaxState) return std::nullopt;
   store::StateChange out;
   out.push_seq = values[0];
-  out.mailbox_state = values[1];
-  out.email_state = values[2];
-  out.thread_state = values[3];
+  out.mailbox_state = static_cast<store::ModSeq>(values[1]);
+  out.email_state = static_cast<store::ModSeq>(values[2]);
+  out.thread_state = static_cast<store::ModSeq>(values[3]);
   return out;
 }
 

@@ -80,7 +80,9 @@ TEST(JmapWebSocket, PushStateRoundTripAndChanges) {
   ASSERT_TRUE(old);
   EXPECT_EQ(ChangedSince(*old, now),
             store::Bit(store::DataType::kEmail) | store::Bit(store::DataType::kThread));
-  for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "a.b.c.d", "1..2.3", "-1.2.3.4", "1.2.3.4 "}) {
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4.5", "a.b.c.d", "1..2.3", "-1.2.3.4", "1.2.3.4 ",
+        "1.9223372036854775808.3.4", "1.2.3.18446744073709551615", "18446744073709551616.2.3.4"}) {
     EXPECT_FALSE(ParsePushState(bad)) << bad;
   }
 }
