@@ -59,17 +59,20 @@ void Stream::Disarm() {
 void Stream::Watch() {
   watching_ = true;
   watchdog_.expires_at(Deadline());  // cancels an earlier wait, whose handler then does nothing
-  watchdog_.async_wait([this, alive = std::weak_ptr<int>(alive_)](ErrorCode ec) {
-    if (ec || alive.expired()) return;  // re-armed, or the stream is gone
-    watching_ = false;
-    if (Deadline() == SteadyTime::max()) return;  // idle: the next Arm starts a wait
-    if (SteadyClock::now() < Deadline()) {
-      Watch();  // the deadline moved later since this wait began
-      return;
-    }
-    fired_ = true;
-    Cancel();
-  });
+  // The watchdog's wait may last as long as an idle connection's deadline: a block of its own
+  // size (own_allocator.h).
+  watchdog_.async_wait(asio::bind_allocator(
+      OwnAllocator<void>(), [this, alive = std::weak_ptr<int>(alive_)](ErrorCode ec) {
+        if (ec || alive.expired()) return;  // re-armed, or the stream is gone
+        watching_ = false;
+        if (Deadline() == SteadyTime::max()) return;  // idle: the next Arm starts a wait
+        if (SteadyClock::now() < Deadline()) {
+          Watch();  // the deadline moved later since this wait began
+          return;
+        }
+        fired_ = true;
+        Cancel();
+      }));
 }
 
 ErrorCode Stream::Outcome(Direction d, ErrorCode ec) {

@@ -11,6 +11,7 @@
 // with its own deadline; when either passes, both are cancelled.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -18,6 +19,7 @@
 #include <memory>
 
 #include "base/result.h"
+#include "net/own_allocator.h"
 #include "net/tls_socket.h"
 
 namespace pushmail::net {
@@ -49,9 +51,10 @@ class Stream {
     } else {
       Disarm();
     }
-    auto finish = [this, done = std::move(done)](ErrorCode ec) mutable {
-      done(Outcome(kRead, ec));
-    };
+    // The wait lasts while the connection idles: a block of its own size (own_allocator.h).
+    auto finish = boost::asio::bind_allocator(
+        OwnAllocator<void>(),
+        [this, done = std::move(done)](ErrorCode ec) mutable { done(Outcome(kRead, ec)); });
     if (tls_ && !tls_->SocketWaitSuffices()) {
       tls_->async_wait_readable(std::move(finish));  // at once if TLS holds decrypted octets
     } else {
