@@ -12,6 +12,7 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <map>
@@ -117,6 +118,8 @@ class Bridges : public store::UpstreamWrites {
   void Report(Session& session, const std::string& state);
   void ScheduleStates();  // states_mutex_ held
   void WriteStates();
+  // Every few seconds, pokes every session (Session::Poke): one timer for all of them.
+  void Tick();
 
   boost::asio::thread_pool pool_{2};
   Context context_;
@@ -129,6 +132,7 @@ class Bridges : public store::UpstreamWrites {
   std::mutex states_file_mutex_;                  // held by WriteStates
   std::unique_ptr<boost::asio::posix::stream_descriptor> watcher_;  // inotify on DATA
   std::array<char, 4096> events_{};                                 // watcher_'s reads
+  std::unique_ptr<boost::asio::steady_timer> ticker_;               // see Tick
   std::atomic<bool> stopped_{false};
 };
 

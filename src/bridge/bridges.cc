@@ -98,6 +98,9 @@ size_t Bridges::Start() {
         context_.workers.Executors()[context_.workers.Next()], fd);
     asio::post(watcher_->get_executor(), [this] { WatchData(); });
   }
+  ticker_ =
+      std::make_unique<asio::steady_timer>(context_.workers.Executors()[context_.workers.Next()]);
+  asio::post(ticker_->get_executor(), [this] { Tick(); });
   std::shared_lock lock(mutex_);
   if (!sessions_.empty()) spdlog::info("bridge: {} bridged accounts", sessions_.size());
   return sessions_.size();
@@ -157,6 +160,22 @@ void Bridges::Stop() {
   std::shared_lock lock(mutex_);
   for (auto& s : sessions_) s->Stop();
   if (watcher_) asio::post(watcher_->get_executor(), [this] { watcher_->close(); });
+  if (ticker_) asio::post(ticker_->get_executor(), [this] { ticker_->cancel(); });
+}
+
+void Bridges::Tick() {
+  if (stopped_) return;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [account, session] : by_account_) session->Poke();
+  }
+  // An IDLE is renewed, and a STATUS round starts, at most this late.
+  auto period = std::clamp<std::chrono::seconds>(context_.config.bridge.status_round,
+                                                 std::chrono::seconds(1), std::chrono::seconds(10));
+  ticker_->expires_after(period);
+  ticker_->async_wait([this](ErrorCode ec) {
+    if (!ec) Tick();
+  });
 }
 
 void Bridges::Abort() {

@@ -96,13 +96,20 @@ void Session::Spawn(bool resume) {
 void Session::Hibernate() {
   conn_->ReleaseMemory();
   waiting_ = true;
-  auto left = idle_until_ - std::chrono::steady_clock::now();
-  conn_->AsyncWaitReadable(std::max(left, net::Duration::zero()),
-                           [self = shared_from_this()](ErrorCode ec) {
-                             self->waiting_ = false;
-                             self->wake_ = ec;
-                             self->Spawn(true);
-                           });
+  // No deadline, so no timer: Poke wakes the wait when the IDLE is due to be renewed.
+  conn_->AsyncWaitReadable(net::Stream::kNoTimeout, [self = shared_from_this()](ErrorCode ec) {
+    self->waiting_ = false;
+    self->wake_ = ec;
+    self->Spawn(true);
+  });
+}
+
+void Session::Poke() {
+  asio::post(executor_, [self = shared_from_this()] {
+    if (self->conn_ && self->waiting_ && std::chrono::steady_clock::now() >= self->idle_until_) {
+      self->conn_->Cancel();  // the wait ends with operation_aborted: ContinueIdle renews
+    }
+  });
 }
 
 void Session::Stop() {

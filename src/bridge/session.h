@@ -73,6 +73,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start();
   void Stop();   // thread-safe: log out at the next chance
   void Abort();  // thread-safe: close the connection now
+  // Thread-safe: wakes the session if it hibernates in an IDLE that is due to be renewed (or
+  // a STATUS round that is due). Bridges' ticker calls it, so that an idle session keeps no
+  // timer of its own.
+  void Poke();
   bool running() const { return running_.load(); }
   store::AccountId account() const { return account_; }
   const BridgeEntry& entry() const { return entry_; }  // immutable: any thread
