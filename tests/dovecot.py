@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 import time
 
+from harness import read_log
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 FOLDERS = """namespace inbox {
   inbox = yes
@@ -175,11 +177,7 @@ service lmtp {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_log(self.log_path)
 
     def deliver(self, user, subject, body="hello"):
         """Delivers over LMTP; returns when Dovecot has said 250 (the message is stored)."""

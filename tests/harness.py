@@ -70,11 +70,7 @@ class Server:
         return self
 
     def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_log(self.log_path)
 
     def stop(self, timeout=30):
         """SIGTERM, then waits; returns the exit code."""
@@ -113,6 +109,15 @@ class Server:
     def export(self, email, mailbox=None):
         args = ["export", email] + (["--mailbox", mailbox] if mailbox else [])
         return self.admin(*args).stdout
+
+
+def read_log(path):
+    """A log file's text so far; "" while there is none."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 def mbox_messages(mbox):

@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "bridge/bridge.h"
@@ -33,6 +34,22 @@ ErrorCode WriteAtomically(const std::string& path, const std::string& text, bool
   return {};
 }
 
+// The JSON object in `path`; nullopt when there is no such file. Errors: the file cannot be
+// read, or does not hold a JSON object.
+Result<std::optional<boost::json::object>> ReadObject(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    if (errno == ENOENT) return std::nullopt;
+    return MakeError(Errc::kIo);
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  boost::system::error_code ec;
+  auto json = boost::json::parse(text.str(), ec);
+  if (ec || !json.is_object()) return MakeError(Errc::kInvalidArgument);
+  return std::optional(std::move(json.as_object()));
+}
+
 std::string Field(const boost::json::object& o, const char* name) {
   const auto* v = o.if_contains(name);
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
@@ -42,17 +59,10 @@ std::string Field(const boost::json::object& o, const char* name) {
 
 Result<std::vector<BridgeEntry>> LoadBridges(const std::string& data) {
   std::vector<BridgeEntry> out;
-  std::ifstream in(FilePath(data));
-  if (!in) {
-    if (errno == ENOENT) return out;
-    return MakeError(Errc::kIo);
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code ec;
-  auto json = boost::json::parse(text.str(), ec);
-  if (ec || !json.is_object()) return MakeError(Errc::kInvalidArgument);
-  const auto* list = json.as_object().if_contains("bridges");
+  auto json = ReadObject(FilePath(data));
+  if (!json) return json.error();
+  if (!*json) return out;  // no file: no bridges
+  const auto* list = (*json)->if_contains("bridges");
   if (list == nullptr || !list->is_array()) return MakeError(Errc::kInvalidArgument);
   for (const auto& v : list->as_array()) {
     if (!v.is_object()) return MakeError(Errc::kInvalidArgument);
@@ -80,17 +90,10 @@ ErrorCode SaveBridges(const std::string& data, const std::vector<BridgeEntry>& e
 
 Result<std::map<std::string, std::string>> LoadBridgeStates(const std::string& data) {
   std::map<std::string, std::string> out;
-  std::ifstream in(StatePath(data));
-  if (!in) {
-    if (errno == ENOENT) return out;
-    return MakeError(Errc::kIo);
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  boost::system::error_code ec;
-  auto json = boost::json::parse(text.str(), ec);
-  if (ec || !json.is_object()) return MakeError(Errc::kInvalidArgument);
-  for (const auto& [account, state] : json.as_object()) {
+  auto json = ReadObject(StatePath(data));
+  if (!json) return json.error();
+  if (!*json) return out;  // no file: no states
+  for (const auto& [account, state] : **json) {
     if (state.is_string()) out[std::string(account)] = std::string(state.as_string());
   }
   return out;

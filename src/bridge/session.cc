@@ -12,7 +12,6 @@
 #include "base/log.h"
 #include "bridge/quote.h"
 #include "imap/protocol/mailbox.h"
-#include "net/blocking.h"
 
 namespace pushmail::bridge {
 
@@ -52,14 +51,6 @@ bool NotSelectable(const imap::Token& attributes) {
 Session::Session(Context& context, BridgeEntry entry, store::AccountId account,
                  const asio::any_io_executor& executor)
     : context_(context), entry_(std::move(entry)), account_(account), executor_(executor) {}
-
-template <class F>
-auto Session::Blocking(F&& f) -> asio::awaitable<std::invoke_result_t<F>> {
-  co_return co_await net::OnPool(context_.blocking, [&f] {
-    MirrorScope scope;
-    return f();
-  });
-}
 
 void Session::Report(const std::string& state) {
   if (context_.report) context_.report(*this, state);

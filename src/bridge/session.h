@@ -21,6 +21,7 @@
 
 #include "bridge/bridge.h"
 #include "bridge/connection.h"
+#include "net/blocking.h"
 
 namespace pushmail::bridge {
 
@@ -161,8 +162,14 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string LocalName(std::string_view upstream, char delimiter) const;
   Mailbox* FindLocal(store::MailboxId local);
 
+  // Store work of the mirror: on the bridge's pool, and not sent upstream again (MirrorScope).
   template <class F>
-  auto Blocking(F&& f) -> boost::asio::awaitable<std::invoke_result_t<F>>;
+  boost::asio::awaitable<std::invoke_result_t<F>> Blocking(F f) {
+    co_return co_await net::OnPool(context_.blocking, [&f] {
+      MirrorScope scope;
+      return f();
+    });
+  }
 
   Context& context_;
   BridgeEntry entry_;

@@ -11,7 +11,6 @@
 #include "imap/protocol/datetime.h"
 #include "imap/protocol/sequence.h"
 #include "imap/server/flags.h"
-#include "net/blocking.h"
 
 namespace pushmail::bridge {
 
@@ -55,15 +54,6 @@ std::string Chunk(const std::vector<store::Uid>& uids, size_t from, size_t n) {
 
 }  // namespace
 
-// Store work of the mirror: on the bridge's pool, and not sent upstream again.
-template <class F>
-asio::awaitable<std::invoke_result_t<F>> OnPool(Context& c, F f) {
-  co_return co_await net::OnPool(c.blocking, [&f] {
-    MirrorScope scope;
-    return f();
-  });
-}
-
 asio::awaitable<ErrorCode> Session::Select(Mailbox& box, Selected& info) {
   info = {};
   auto on_select = [&](const Response& r) {
@@ -101,8 +91,8 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
     // New mail first, in one round trip and before anything else, so that it is pushed at
     // once; the full sync below then finds it mirrored. UIDVALIDITY cannot change while the
     // mailbox stays selected.
-    auto known = co_await OnPool(
-        context_, [this, local] { return context_.store.ReadUpstreamMailbox(local); });
+    auto known =
+        co_await Blocking([this, local] { return context_.store.ReadUpstreamMailbox(local); });
     if (!known) co_return known.error();
     if (known->uidvalidity != 0 && known->uidvalidity == box.uidvalidity) {
       std::string set = std::to_string(known->max_upstream_uid + 1) + ":*";
@@ -118,8 +108,8 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
   box.uidnext = info.uidnext;
   box.messages = info.exists;
   box.modseq = info.modseq;
-  auto known = co_await OnPool(context_,
-                               [this, local] { return context_.store.ReadUpstreamMailbox(local); });
+  auto known =
+      co_await Blocking([this, local] { return context_.store.ReadUpstreamMailbox(local); });
   if (!known) co_return known.error();
   if (known->uidvalidity != info.uidvalidity) {
     if (known->uidvalidity != 0) {
@@ -127,16 +117,15 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
                    box.name, known->uidvalidity, info.uidvalidity);
       std::vector<store::Uid> all;
       for (const auto& m : known->messages) all.push_back(m.uid);
-      auto removed = co_await OnPool(context_, [this, local, &all] {
-        return context_.store.RemoveMessages(account_, local, all);
-      });
+      auto removed = co_await Blocking(
+          [this, local, &all] { return context_.store.RemoveMessages(account_, local, all); });
       if (!removed) co_return removed.error();
     }
     // Recorded before any message is, so that what is mirrored is always under a known
     // UIDVALIDITY; HIGHESTMODSEQ 0 until this sync is done.
     uint32_t uv = info.uidvalidity;
-    auto set = co_await OnPool(
-        context_, [this, local, uv] { return context_.store.SetUpstreamMailbox(local, uv, 0); });
+    auto set = co_await Blocking(
+        [this, local, uv] { return context_.store.SetUpstreamMailbox(local, uv, 0); });
     if (set) co_return set;
     *known = store::UpstreamMailbox{};
     known->uidvalidity = info.uidvalidity;
@@ -154,9 +143,8 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
     if (!std::binary_search(uids.begin(), uids.end(), m.upstream_uid)) gone.push_back(m.uid);
   }
   if (!gone.empty()) {
-    auto removed = co_await OnPool(context_, [this, local, &gone] {
-      return context_.store.RemoveMessages(account_, local, gone);
-    });
+    auto removed = co_await Blocking(
+        [this, local, &gone] { return context_.store.RemoveMessages(account_, local, gone); });
     if (!removed) co_return removed.error();
     spdlog::info("bridge {}: {}: {} messages gone upstream, removed", Who(), box.name, gone.size());
   }
@@ -175,9 +163,8 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
   }
   uint32_t uv = info.uidvalidity;
   int64_t modseq = info.modseq;
-  co_return co_await OnPool(context_, [this, local, uv, modseq] {
-    return context_.store.SetUpstreamMailbox(local, uv, modseq);
-  });
+  co_return co_await Blocking(
+      [this, local, uv, modseq] { return context_.store.SetUpstreamMailbox(local, uv, modseq); });
 }
 
 asio::awaitable<Result<std::vector<store::Uid>>> Session::SearchUids() {
@@ -270,7 +257,7 @@ asio::awaitable<ErrorCode> Session::FetchAndDeliver(Mailbox& box, uint32_t uidva
   std::sort(batch.begin(), batch.end(),
             [](const auto& a, const auto& b) { return a.upstream->uid < b.upstream->uid; });
   size_t n = batch.size();
-  auto delivered = co_await OnPool(context_, [this, &batch] {
+  auto delivered = co_await Blocking([this, &batch] {
     for (auto& in : batch) in.summary = mime::Parse(in.message);
     return context_.store.DeliverAll(std::move(batch));
   });
@@ -308,7 +295,7 @@ asio::awaitable<ErrorCode> Session::SyncFlags(Mailbox& box, const store::Upstrea
     if (it->keywords == keywords) continue;
     std::vector<store::Uid> one{it->uid};
     store::MailboxId local = box.local;
-    auto updated = co_await OnPool(context_, [this, local, &one, &keywords] {
+    auto updated = co_await Blocking([this, local, &one, &keywords] {
       return context_.store.UpdateKeywords(account_, local, one, store::KeywordOp::kReplace,
                                            keywords);
     });

@@ -13,7 +13,6 @@
 #include "imap/protocol/mailbox.h"
 #include "imap/protocol/sequence.h"
 #include "imap/server/flags.h"
-#include "net/blocking.h"
 
 namespace pushmail::bridge {
 
@@ -115,10 +114,8 @@ asio::awaitable<ErrorCode> Session::Apply(Write& write) {
     co_return ErrorCode{};
   }
   store::MailboxId local = box->local;
-  auto known = co_await net::OnPool(context_.blocking, [this, local] {
-    MirrorScope scope;
-    return context_.store.ReadUpstreamMailbox(local);
-  });
+  auto known =
+      co_await Blocking([this, local] { return context_.store.ReadUpstreamMailbox(local); });
   if (!known) {
     write.done.set_value(known.error());
     co_return ErrorCode{};
@@ -270,10 +267,8 @@ asio::awaitable<ErrorCode> Session::Finish(Write& write, Mailbox& box, const std
   }
   // Which mirrored messages upstream's new ones became.
   store::MailboxId local = target->local;
-  auto known = co_await net::OnPool(context_.blocking, [this, local] {
-    MirrorScope scope;
-    return context_.store.ReadUpstreamMailbox(local);
-  });
+  auto known =
+      co_await Blocking([this, local] { return context_.store.ReadUpstreamMailbox(local); });
   if (!known) {
     write.done.set_value(known.error());
     co_return ErrorCode{};
