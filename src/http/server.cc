@@ -86,6 +86,9 @@ std::string Server::RenderMetrics() {
                    static_cast<double>(store.commits)});
   extra.push_back({"pushmail_store_writes_total", "counter", "writes applied in them", "",
                    static_cast<double>(store.writes)});
+  extra.push_back({"pushmail_store_search_indexed_upto", "gauge",
+                   "email id up to which the full-text index has every email", "",
+                   static_cast<double>(store.indexed_upto)});
   return metrics_.Render(extra);
 }
 

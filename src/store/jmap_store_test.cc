@@ -2,9 +2,12 @@
 // access, and Email/set's writes with their change log.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "store/email_query.h"
+#include "store/search_index.h"
 #include "store/store.h"
 #include "testing/temp_dir.h"
 
@@ -249,6 +252,42 @@ TEST_F(JmapStoreTest, TheSearchIndexIsRebuiltWhenLostOrForeign) {
   EXPECT_TRUE(Run(q).empty());  // the old index's zebras are not this store's emails
   q.filter.text = "horse";
   EXPECT_EQ(Run(q), std::vector<EmailId>{c.email});
+}
+
+// With no query to make it, the index thread indexes what was delivered by itself (this
+// process leaves the machine's CPU idle, so nothing keeps it waiting).
+TEST_F(JmapStoreTest, TheIndexThreadCatchesUpByItself) {
+  Delivered last;
+  for (int i = 0; i < 3; ++i) last = Deliver(alice_, "Subject: s\r\n", "body\r\n", 100 + i);
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (store_->Stats().indexed_upto < last.email && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(store_->Stats().indexed_upto, last.email);
+}
+
+// The index thread starts no batch while the rest of the process used more than half of the
+// CPUs since it last looked; its own use does not count.
+TEST(SearchIndexRoom, CrowdedWhenTheRestOfTheProcessTakesOverHalfTheCpus) {
+  using std::chrono::milliseconds;
+  struct Case {
+    int wall_ms, process_ms, thread_ms;
+    unsigned cpus;
+    bool crowded;
+  };
+  const Case cases[] = {
+      {1000, 1500, 400, 2, true},    // others 1.1 s of 2 CPU-seconds
+      {1000, 1000, 0, 2, false},     // exactly half: still room
+      {1000, 1900, 1000, 2, false},  // the index thread's own 1 s does not count
+      {1000, 600, 0, 1, true},       // one CPU
+      {1000, 3000, 0, 8, false},     // a large machine
+      {0, 10, 0, 2, false},          // no time passed: nothing to judge by
+  };
+  for (const auto& c : cases) {
+    CpuSample then;
+    CpuSample now{milliseconds(c.wall_ms), milliseconds(c.process_ms), milliseconds(c.thread_ms)};
+    EXPECT_EQ(Crowded(then, now, c.cpus), c.crowded) << c.wall_ms << " " << c.process_ms;
+  }
 }
 
 // A query says whether it reads the full-text index, so the store can bring the index up to

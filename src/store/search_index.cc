@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <time.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <filesystem>
 #include <vector>
@@ -24,6 +26,26 @@ void LowerPriority() {
   }
 }
 constexpr int64_t kLogEvery = 10000;  // a long (re)build says how far it is
+// How often a thread kept from indexing by a busy server looks again.
+constexpr auto kCrowdedRetry = std::chrono::milliseconds(250);
+
+std::chrono::nanoseconds Now(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
+CpuSample SampleCpu() {
+  return {Now(CLOCK_MONOTONIC), Now(CLOCK_PROCESS_CPUTIME_ID), Now(CLOCK_THREAD_CPUTIME_ID)};
+}
+
+// The CPUs this process may run on.
+unsigned UsableCpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return static_cast<unsigned>(std::max(1, CPU_COUNT(&set)));
+}
 
 void Remove(const std::string& path) {
   std::error_code ignored;
@@ -48,6 +70,12 @@ Result<int64_t> Scalar(const sqlite::Db& db, std::string_view sql) {
 }
 
 }  // namespace
+
+bool Crowded(const CpuSample& then, const CpuSample& now, unsigned cpus) {
+  auto wall = now.wall - then.wall;
+  auto others = (now.process - then.process) - (now.thread - then.thread);
+  return wall.count() > 0 && others * 2 > wall * cpus;
+}
 
 Result<std::unique_ptr<SearchIndex>> SearchIndex::Open(const std::string& path,
                                                        const std::string& store_path, bool fresh,
@@ -109,9 +137,20 @@ ErrorCode SearchIndex::CatchUp() {
   }
 }
 
-int64_t SearchIndex::IndexedUpTo() {
-  std::lock_guard lock(work_mu_);
-  return upto_;
+int64_t SearchIndex::IndexedUpTo() const { return upto_.load(); }
+
+// Looks at the CPU use since it last looked: over the batch just indexed, the wait before, or
+// the idle time since the last burst.
+bool SearchIndex::WaitForRoom() {
+  static const unsigned cpus = UsableCpus();
+  for (;;) {
+    CpuSample now = SampleCpu();
+    bool crowded = Crowded(last_look_, now, cpus);
+    last_look_ = now;
+    if (!crowded) return true;
+    std::unique_lock lock(wake_mu_);
+    if (wake_.wait_for(lock, kCrowdedRetry, [this] { return stop_; })) return false;
+  }
 }
 
 void SearchIndex::Run() {
@@ -126,6 +165,7 @@ void SearchIndex::Run() {
       pending_ = false;
     }
     for (;;) {
+      if (!WaitForRoom()) return;
       Result<int> done = 0;
       {
         std::lock_guard lock(work_mu_);
@@ -157,7 +197,7 @@ Result<int> SearchIndex::IndexBatch(bool give_way) {
     auto q = store_.Prepare(
         "SELECT e.id, e.summary, b.segment, b.offset, b.size FROM emails e "
         "JOIN blobs b ON b.id = e.blob_id WHERE e.id > ? ORDER BY e.id LIMIT ?");
-    q.Bind(1, upto_).Bind(2, int64_t{kBatch});
+    q.Bind(1, upto_.load()).Bind(2, int64_t{kBatch});
     for (;;) {
       auto row = q.Step();
       if (!row) return row.error();

@@ -64,7 +64,11 @@ void Store::SetCommitListener(CommitListener listener) {
   writer_->SetCommitListener(std::move(listener));
 }
 
-StoreStats Store::Stats() const { return writer_->Stats(); }
+StoreStats Store::Stats() const {
+  StoreStats stats = writer_->Stats();
+  stats.indexed_upto = search_->IndexedUpTo();
+  return stats;
+}
 
 namespace {
 

@@ -38,9 +38,10 @@ struct StoreStats {
   uint64_t commits = 0;  // transactions, i.e. fsyncs
   uint64_t writes = 0;   // operations applied in them
   // Where the writer's time went, in microseconds.
-  uint64_t apply_us = 0;   // running the writes' SQL
-  uint64_t sync_us = 0;    // waiting for the blob fdatasync after the SQL was done
-  uint64_t commit_us = 0;  // COMMIT, i.e. writing and syncing the WAL
+  uint64_t apply_us = 0;     // running the writes' SQL
+  uint64_t sync_us = 0;      // waiting for the blob fdatasync after the SQL was done
+  uint64_t commit_us = 0;    // COMMIT, i.e. writing and syncing the WAL
+  int64_t indexed_upto = 0;  // the email id up to which the full-text index has every email
 };
 
 // One message to deliver into one or more local accounts. Its bytes become one blob shared by
