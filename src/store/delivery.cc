@@ -1,7 +1,10 @@
 // Delivery: one blob, and per recipient an email in the chosen mailbox with a fresh UID.
 #include <openssl/sha.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/json/serialize.hpp>
+#include <chrono>
 #include <future>
 #include <set>
 
@@ -14,15 +17,51 @@
 
 namespace pushmail::store {
 
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+void AppendHex(std::string& out, const unsigned char* bytes, size_t size) {
+  for (size_t i = 0; i < size; ++i) {
+    out += kHex[bytes[i] >> 4];
+    out += kHex[bytes[i] & 15];
+  }
+}
+
+// Microseconds since the epoch, each call later than the one before in this process.
+uint64_t UniqueMicros() {
+  static std::atomic<uint64_t> last{0};
+  auto now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::system_clock::now().time_since_epoch())
+                                       .count());
+  uint64_t seen = last.load();
+  uint64_t next = 0;
+  do {
+    next = std::max(now, seen + 1);
+  } while (!last.compare_exchange_weak(seen, next));
+  return next;
+}
+
+}  // namespace
+
 std::string ContentBlobId(std::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string id = "G";
-  for (unsigned char b : digest) {
-    id += kHex[b >> 4];
-    id += kHex[b & 15];
-  }
+  AppendHex(id, digest, sizeof(digest));
+  return id;
+}
+
+std::string DeliveryBlobId(std::string_view bytes) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  uint64_t micros = UniqueMicros();
+  unsigned char stamp[8];
+  for (int i = 0; i < 8; ++i) stamp[i] = static_cast<unsigned char>(micros >> (56 - 8 * i));
+  std::string id = "G";
+  id.reserve(1 + 2 * SHA256_DIGEST_LENGTH);
+  AppendHex(id, stamp, sizeof(stamp));
+  AppendHex(id, digest, SHA256_DIGEST_LENGTH - sizeof(stamp));
   return id;
 }
 
@@ -155,7 +194,7 @@ ErrorCode DeliverOne(Txn& txn, const Prepared& p, Delivered& d) {
 
 Result<Prepared> Prepare(BlobFile& blobs, Incoming incoming) {
   Prepared p;
-  p.blob = ContentBlobId(incoming.message);
+  p.blob = DeliveryBlobId(incoming.message);
   p.keys = SearchKeysOf(incoming.summary);
   auto where = blobs.Append(incoming.message);
   if (!where) return where.error();

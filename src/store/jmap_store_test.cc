@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "store/email_query.h"
+#include "store/ops.h"
 #include "store/search_index.h"
 #include "store/store.h"
 #include "testing/temp_dir.h"
@@ -162,6 +163,22 @@ TEST_F(JmapStoreTest, UploadsAreTheAccountsOwn) {
   auto record = store_->GetEmail(d.email).value();
   EXPECT_TRUE(store_->ReadBlob(alice_, record.blob_id, 0));
   EXPECT_FALSE(store_->ReadBlob(bob_, record.blob_id, 0));
+}
+
+// A delivery's blob id is its own even for bytes stored before, and ids made one after another
+// sort one after another (so the blobs table grows at its end); it still carries the start of
+// the bytes' SHA-256, in the format of an upload's id.
+TEST_F(JmapStoreTest, DeliveredBlobIdsAreUniqueAndInOrder) {
+  auto first = store_->GetEmail(Deliver(alice_, "Subject: x\r\n", "y\r\n", 1).email).value();
+  auto second = store_->GetEmail(Deliver(alice_, "Subject: x\r\n", "y\r\n", 1).email).value();
+  auto third = store_->GetEmail(Deliver(bob_, "Subject: z\r\n", "y\r\n", 1).email).value();
+  EXPECT_LT(first.blob_id, second.blob_id);
+  EXPECT_LT(second.blob_id, third.blob_id);
+  std::string hash = ContentBlobId(store_->ReadBlob(alice_, first.blob_id, 0).value());
+  EXPECT_EQ(first.blob_id.size(), hash.size());
+  EXPECT_EQ(first.blob_id.substr(17), hash.substr(1, 48));
+  EXPECT_EQ(store_->ReadBlob(alice_, second.blob_id, 0).value(),
+            store_->ReadBlob(alice_, first.blob_id, 0).value());
 }
 
 TEST_F(JmapStoreTest, UpdatesAndDestroysGoThroughTheChangeLog) {

@@ -49,8 +49,16 @@ class LazyModSeq {
 // fails when that upstream message was mirrored already.
 ErrorCode RecordUpstream(Txn& txn, MailboxId mailbox, const UpstreamRef& upstream, Uid uid);
 
-// "G" and the hex SHA-256 of `bytes`: the id of the blob that holds them.
+// "G" and the hex SHA-256 of `bytes`: the id of an upload's blob, the same for the same bytes.
 std::string ContentBlobId(std::string_view bytes);
+// The id of a delivered message's blob, one per delivery (shared by its recipients): "G", 16 hex
+// digits of the time it is made (microseconds since the epoch, never the same twice in this
+// process) and the first 48 hex digits of the SHA-256 of `bytes`. The same length and alphabet
+// as a ContentBlobId, but ids made one after another sort one after another, so the blobs
+// table and the emails' blob index grow at their end: keyed by a hash, each delivery wrote two
+// B-tree pages somewhere in the middle of each, and the WAL and checkpoints carried twice the
+// bytes (docs/benchmarks.md).
+std::string DeliveryBlobId(std::string_view bytes);
 // Records where the blob's bytes are; an earlier copy of the same bytes wins (delivery.cc).
 ErrorCode PutBlob(Txn& txn, const std::string& id, const BlobLocation& where);
 
