@@ -10,8 +10,6 @@ namespace pushmail::jmap {
 
 namespace {
 
-constexpr size_t kMessageBlobIdSize = 65;  // "G" + 64 hex digits
-
 bool IsMessageBlobId(std::string_view id) {
   if (id.size() != kMessageBlobIdSize || id[0] != 'G') return false;
   for (char c : id.substr(1)) {

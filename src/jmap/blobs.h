@@ -1,11 +1,11 @@
 #pragma once
 // JMAP blobs (RFC 8620 6): the upload and download endpoints' work, without HTTP, and blob ids.
 //
-// A blob id is "G" and the hex SHA-256 of the octets the store holds (an email's message, an
-// upload). A body part's blob is the blob of its message, "_", and the part's IMAP section
-// path with "_" for "." ("G...e3_2_1"): its octets are the part's body with the
-// Content-Transfer-Encoding undone (RFC 8621 4.1.4). An account reads only the blobs its own
-// emails and uploads hold. Blocks on the store.
+// A blob id is "G" and 64 hex digits (store/ops.h: an upload's is the SHA-256 of its octets, a
+// delivered message's starts with the time it was stored). A body part's blob is the blob of its
+// message, "_", and the part's IMAP section path with "_" for "." ("G...e3_2_1"): its octets are
+// the part's body with the Content-Transfer-Encoding undone (RFC 8621 4.1.4). An account reads only
+// the blobs its own emails and uploads hold. Blocks on the store.
 
 #include <optional>
 #include <string>
@@ -14,6 +14,9 @@
 #include "jmap/api.h"
 
 namespace pushmail::jmap {
+
+// The length of a blob id of a whole message or upload; a part's is longer.
+inline constexpr size_t kMessageBlobIdSize = 65;
 
 // The blob id of part `part_id` ("1.2") of the message in blob `message`.
 std::string PartBlobId(std::string_view message, std::string_view part_id);

@@ -799,6 +799,8 @@ MethodResult EmailImport(MethodContext& c, const json::object& args) {
     store::Incoming& in = creation.incoming;
     in.summary = mime::Parse(*bytes);
     in.message = std::move(*bytes);
+    // A whole blob (not a part's, whose octets were decoded) is the message as stored.
+    if (blob->get_string().size() == kMessageBlobIdSize) in.stored_blob = blob->get_string();
     in.received_at = received;
     in.recipients = {c.who.account};
     in.mailbox = mailboxes->front();

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <chrono>
 #include <future>
+#include <optional>
 #include <set>
 
 #include "store/blob_file.h"
@@ -126,7 +127,7 @@ Result<MailboxId> TargetMailbox(Txn& txn, AccountId account, const Incoming& in)
 struct Prepared {
   Incoming in;
   std::string blob;
-  BlobLocation where;
+  std::optional<BlobLocation> where;  // none for a blob stored before (Incoming::stored_blob)
   std::string summary_json;
   EmailSearchKeys keys;
 };
@@ -194,11 +195,15 @@ ErrorCode DeliverOne(Txn& txn, const Prepared& p, Delivered& d) {
 
 Result<Prepared> Prepare(BlobFile& blobs, Incoming incoming) {
   Prepared p;
-  p.blob = DeliveryBlobId(incoming.message);
   p.keys = SearchKeysOf(incoming.summary);
-  auto where = blobs.Append(incoming.message);
-  if (!where) return where.error();
-  p.where = *where;
+  if (!incoming.stored_blob.empty()) {
+    p.blob = incoming.stored_blob;
+  } else {
+    p.blob = DeliveryBlobId(incoming.message);
+    auto where = blobs.Append(incoming.message);
+    if (!where) return where.error();
+    p.where = *where;
+  }
   p.summary_json = boost::json::serialize(mime::ToJson(incoming.summary));
   p.in = std::move(incoming);
   return p;
@@ -206,7 +211,9 @@ Result<Prepared> Prepare(BlobFile& blobs, Incoming incoming) {
 
 // On the writer: the blob row and one email per distinct recipient, appended to `delivered`.
 ErrorCode Apply(Txn& txn, Prepared& p, std::vector<Delivered>& delivered) {
-  if (auto ec = PutBlob(txn, p.blob, p.where)) return ec;
+  if (p.where) {
+    if (auto ec = PutBlob(txn, p.blob, *p.where)) return ec;
+  }
   std::set<AccountId> seen;
   for (AccountId account : p.in.recipients) {
     if (!seen.insert(account).second) continue;

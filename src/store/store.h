@@ -48,6 +48,9 @@ struct StoreStats {
 // every recipient.
 struct Incoming {
   std::string message;  // exact bytes, trace headers included
+  // The id of a blob that holds `message` already (Email/import of an upload): the emails refer
+  // to it, and the bytes are not written again. Empty: a blob of its own (DeliveryBlobId).
+  std::string stored_blob;
   mime::Summary summary;
   int64_t received_at = 0;
   std::vector<AccountId> recipients;
