@@ -118,6 +118,33 @@ TEST(Mime, BadInputNeverFails) {
   }
 }
 
+// The preview decodes only the start of a long text body; where that start is too white, too
+// full of tags or ends inside a character, the preview is still what the whole body gives.
+TEST(Mime, PreviewFromTheStartOfALongBodyIsTheWholeBodysPreview) {
+  const std::string spaces(4095, ' ');
+  const std::string words = "after the white space, " + std::string(300, 'w');
+  struct Case {
+    const char* name;
+    std::string message;
+    std::string preview;
+  };
+  const Case cases[] = {
+      {"white space over the cut, a character split by it",
+       "Content-Type: text/plain; charset=utf-8\r\n\r\n" + spaces + "\xC3\xA9 " + words,
+       ("\xC3\xA9 " + words).substr(0, kPreviewLength + 1)},
+      {"a tag over the cut",
+       "Content-Type: text/html\r\n\r\n<div title=\"" + std::string(5000, 't') + "\">Hello</div>",
+       "Hello"},
+      {"base64, the cut inside a quad",
+       "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+           std::string(4094, '\n') + "aGVsbG8gd29ybGQ=\r\n",
+       "hello world"},
+      {"ISO-8859-1", "Content-Type: text/plain; charset=iso-8859-1\r\n\r\nd\xE9j\xE0 vu\r\n",
+       "d\xC3\xA9j\xC3\xA0 vu"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(Parse(c.message).preview, c.preview) << c.name;
+}
+
 TEST(Mime, PreviewCutsOnCharacterBoundary) {
   std::string body(kPreviewLength - 1, 'a');
   body += "ééé";
