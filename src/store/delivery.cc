@@ -1,7 +1,9 @@
 // Delivery: one blob, and per recipient an email in the chosen mailbox with a fresh UID.
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -9,6 +11,7 @@
 #include <optional>
 #include <set>
 
+#include "base/assert.h"
 #include "store/blob_file.h"
 #include "store/keywords.h"
 #include "store/ops.h"
@@ -29,6 +32,18 @@ void AppendHex(std::string& out, const unsigned char* bytes, size_t size) {
   }
 }
 
+using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
+
+// SHA-256 with the algorithm fetched once: SHA256() fetches it at every call.
+Digest Sha256(std::string_view bytes) {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  Digest digest{};
+  PM_RELEASE_ASSERT(md != nullptr && EVP_Digest(bytes.data(), bytes.size(), digest.data(), nullptr,
+                                                md, nullptr) == 1,
+                    "SHA-256 failed");
+  return digest;
+}
+
 // Microseconds since the epoch, each call later than the one before in this process.
 uint64_t UniqueMicros() {
   static std::atomic<uint64_t> last{0};
@@ -46,23 +61,21 @@ uint64_t UniqueMicros() {
 }  // namespace
 
 std::string ContentBlobId(std::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  Digest digest = Sha256(bytes);
   std::string id = "G";
-  AppendHex(id, digest, sizeof(digest));
+  AppendHex(id, digest.data(), digest.size());
   return id;
 }
 
 std::string DeliveryBlobId(std::string_view bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);
+  Digest digest = Sha256(bytes);
   uint64_t micros = UniqueMicros();
   unsigned char stamp[8];
   for (int i = 0; i < 8; ++i) stamp[i] = static_cast<unsigned char>(micros >> (56 - 8 * i));
   std::string id = "G";
   id.reserve(1 + 2 * SHA256_DIGEST_LENGTH);
   AppendHex(id, stamp, sizeof(stamp));
-  AppendHex(id, digest, SHA256_DIGEST_LENGTH - sizeof(stamp));
+  AppendHex(id, digest.data(), digest.size() - sizeof(stamp));
   return id;
 }
 
