@@ -12,6 +12,7 @@
 #include <boost/asio.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -37,6 +38,7 @@ struct Options {
   int size = 10240;
   int workers = 0;
   std::string rcpt = "bench@example.test";
+  bool realistic = false;
 };
 
 struct Stats {
@@ -44,12 +46,43 @@ struct Stats {
   int errors = 0;
 };
 
-std::string MakeMessage(int size) {
-  std::string m = "From: load@remote.example\r\nTo: bench@example.test\r\nSubject: load\r\n\r\n";
-  std::string line(76, 'x');
-  while (static_cast<int>(m.size()) < size - 5) m += line + "\r\n";
-  m += ".\r\n";
+// The Message-ID's digits in a --realistic message, stamped per message.
+constexpr std::string_view kIdDigits = "0000000000000000";
+
+// A message of about `size` octets ending in the end-of-data dot. Plain: three header fields
+// and one text part. Realistic: what a mail client sends (Date, a Message-ID, MIME-Version,
+// multipart/alternative with a quoted-printable text part and an HTML part).
+std::string MakeMessage(int size, bool realistic) {
+  if (!realistic) {
+    std::string m = "From: load@remote.example\r\nTo: bench@example.test\r\nSubject: load\r\n\r\n";
+    std::string line(76, 'x');
+    while (static_cast<int>(m.size()) < size - 5) m += line + "\r\n";
+    m += ".\r\n";
+    return m;
+  }
+  std::string m =
+      "From: Load Generator <load@remote.example>\r\nTo: Bench <bench@example.test>\r\n"
+      "Subject: Quarterly figures, second draft\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\n"
+      "Message-ID: <" +
+      std::string(kIdDigits) +
+      ".bench@remote.example>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/alternative; boundary=\"=_alt\"\r\n\r\n"
+      "--=_alt\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: quoted-printable\r\n\r\n";
+  const std::string words = "The quick brown fox jumps over the lazy dog, twice a day. ";
+  const std::string line = words.substr(0, 72);
+  int text_end = static_cast<int>(m.size()) + (size - static_cast<int>(m.size())) / 2;
+  while (static_cast<int>(m.size()) < text_end) m += line + "=\r\n";
+  m += "\r\n--=_alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>\r\n";
+  while (static_cast<int>(m.size()) < size - 40) m += "<p>" + line + "</p>\r\n";
+  m += "</body></html>\r\n--=_alt--\r\n.\r\n";
   return m;
+}
+
+// Writes `n` as the decimal digits of a --realistic message's Message-ID.
+void StampId(std::string& message, size_t at, uint64_t n) {
+  for (size_t i = kIdDigits.size(); i-- > 0; n /= 10)
+    message[at + i] = static_cast<char>('0' + n % 10);
 }
 
 asio::awaitable<std::string> ReadReply(tcp::socket& s, std::string& buf) {
@@ -93,7 +126,11 @@ asio::awaitable<void> Session(tcp::endpoint ep, int index, const Options& o,
   co_await asio::async_write(s, asio::buffer(std::string("EHLO bench\r\n")), asio::use_awaitable);
   co_await ReadReply(s, buf);
   std::string envelope = "MAIL FROM:<load@remote.example>\r\nRCPT TO:<" + o.rcpt + ">\r\nDATA\r\n";
-  while (budget.fetch_sub(1) > 0) {
+  std::string message = body;  // its own copy: a --realistic one gets a Message-ID per message
+  size_t id_at = message.find(kIdDigits);
+  // Unique across runs against one server: the start time's seconds, then the message's number.
+  const auto run = static_cast<uint64_t>(std::time(nullptr)) * 1000000;
+  for (int left = budget.fetch_sub(1); left > 0; left = budget.fetch_sub(1)) {
     co_await asio::async_write(s, asio::buffer(envelope), asio::use_awaitable);
     int c1 = Code(co_await ReadReply(s, buf));
     int c2 = Code(co_await ReadReply(s, buf));
@@ -102,7 +139,8 @@ asio::awaitable<void> Session(tcp::endpoint ep, int index, const Options& o,
       ++stats.errors;
       co_return;
     }
-    co_await asio::async_write(s, asio::buffer(body), asio::use_awaitable);
+    if (o.realistic) StampId(message, id_at, run + static_cast<uint64_t>(left) % 1000000);
+    co_await asio::async_write(s, asio::buffer(message), asio::use_awaitable);
     auto start = Clock::now();
     int code = Code(co_await ReadReply(s, buf));
     auto ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -145,6 +183,8 @@ int main(int argc, char** argv) {
   app.add_option("--size", o.size, "message size in octets");
   app.add_option("--workers", o.workers, "server workers (with --server)");
   app.add_option("--rcpt", o.rcpt, "recipient (must exist with --port)");
+  app.add_flag("--realistic", o.realistic,
+               "a Message-ID per message, Date, and a multipart/alternative text + HTML body");
   CLI11_PARSE(app, argc, argv);
   if (o.server.empty() == (o.port == 0)) {
     std::cerr << "give exactly one of --server or --port\n";
@@ -165,7 +205,7 @@ int main(int argc, char** argv) {
     }
     o.port = sp.ports["smtp"];
   }
-  std::string body = MakeMessage(o.size);
+  std::string body = MakeMessage(o.size, o.realistic);
   asio::io_context io(1);
   std::atomic<int> budget{o.messages};
   std::vector<Stats> stats(static_cast<size_t>(o.sessions));
@@ -188,8 +228,8 @@ int main(int argc, char** argv) {
     all.insert(all.end(), st.latencies_ms.begin(), st.latencies_ms.end());
     errors += st.errors;
   }
-  std::printf("smtp_intake: %d sessions, %d-octet messages, 1 recipient, fsync before 250\n",
-              o.sessions, o.size);
+  std::printf("smtp_intake: %d sessions, %d-octet %s messages, 1 recipient, fsync before 250\n",
+              o.sessions, o.size, o.realistic ? "realistic" : "plain");
   std::printf("delivered:   %zu messages in %.2f s, %d errors\n", all.size(), seconds, errors);
   std::printf("throughput:  %.0f messages/s (%.1f MB/s)\n", all.size() / seconds,
               all.size() * o.size / seconds / 1e6);
