@@ -6,6 +6,7 @@
 // from the server's "store stats" line when it shuts down). Reports figures; asserts nothing.
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -218,6 +219,7 @@ int main(int argc, char** argv) {
                    });
   }
   double cpu_before = o.server.empty() ? 0 : bench::CpuSeconds(sp.pid);
+  double own_before = bench::CpuSeconds(getpid());
   auto start = Clock::now();
   io.run();
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -236,6 +238,9 @@ int main(int argc, char** argv) {
   double p50 = bench::Percentile(all, 50), p99 = bench::Percentile(all, 99),
          p999 = bench::Percentile(all, 99.9);
   std::printf("DATA-end -> 250: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms\n", p50, p99, p999);
+  double own = bench::CpuSeconds(getpid()) - own_before;
+  std::printf("load generator CPU: %.1f us per message (%.0f%% of one core)\n",
+              own * 1e6 / static_cast<double>(all.size()), own / seconds * 100);
   if (!o.server.empty()) {
     double cpu = bench::CpuSeconds(sp.pid) - cpu_before;
     std::printf("server CPU:  %.1f us per message (%.0f%% of one core)\n",
