@@ -121,7 +121,8 @@ awaitable<void> Session::WsWake(ErrorCode woke) {
     bool idle = !push_on_ && SteadyClock::now() - last_message_ >= limits_.idle_timeout;
     if (ping_sent_ || idle) {
       // No answer to the last ping within a whole interval, or nothing to do for too long.
-      co_await WsClose(ws::kGoingAway, ping_sent_ ? "no pong" : "idle");
+      std::string_view reason = ping_sent_ ? "no pong" : "idle";  // named: GCC 12 and co_await
+      co_await WsClose(ws::kGoingAway, reason);
       co_return;
     }
     ping_sent_ = true;

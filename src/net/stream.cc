@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <cerrno>
+#include <tuple>
 
 #include "base/clock.h"
 
@@ -83,8 +84,14 @@ ErrorCode Stream::Outcome(Direction d, ErrorCode ec) {
 
 asio::awaitable<Result<size_t>> Stream::ReadSome(asio::mutable_buffer buffer, Duration timeout) {
   Arm(kRead, timeout);
-  auto [ec, n] = tls_ ? co_await tls_->async_read_some(buffer, kTuple)
-                      : co_await plain_.async_read_some(buffer, kTuple);
+  // Not `tls_ ? co_await ... : co_await ...`: GCC 12 miscompiles a co_await inside ?:.
+  std::tuple<ErrorCode, size_t> done;
+  if (tls_) {
+    done = co_await tls_->async_read_some(buffer, kTuple);
+  } else {
+    done = co_await plain_.async_read_some(buffer, kTuple);
+  }
+  auto [ec, n] = done;
   if (auto error = Outcome(kRead, ec)) co_return error;
   co_return n;
 }
@@ -102,9 +109,13 @@ asio::awaitable<ErrorCode> Stream::WaitReadable(Duration timeout) {
 
 asio::awaitable<ErrorCode> Stream::Write(asio::const_buffer data, Duration timeout) {
   Arm(kWrite, timeout);
-  auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, data, kTuple)
-                      : co_await asio::async_write(plain_, data, kTuple);
-  co_return Outcome(kWrite, ec);
+  std::tuple<ErrorCode, size_t> done;
+  if (tls_) {
+    done = co_await asio::async_write(*tls_, data, kTuple);
+  } else {
+    done = co_await asio::async_write(plain_, data, kTuple);
+  }
+  co_return Outcome(kWrite, std::get<0>(done));
 }
 
 Result<size_t> Stream::WriteNow(asio::const_buffer data) {

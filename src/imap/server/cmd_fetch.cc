@@ -114,7 +114,8 @@ asio::awaitable<void> Session::Fetch(const Request& r) {
       co_return;
     }
     Send(rendered);
-    if (!co_await Flush()) co_return;
+    bool flushed = co_await Flush();
+    if (!flushed) co_return;
   }
   Tagged(r, "OK", std::string(r.uid ? "UID " : "") + "FETCH completed");
 }

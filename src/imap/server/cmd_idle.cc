@@ -23,7 +23,8 @@ asio::awaitable<bool> Session::Idle(std::optional<ErrorCode> woke) {
     if (dirty_) OnNotify();  // a change that came during the resync
     reader_.SetLineMode(true);
     idle_give_up_ = SteadyClock::now() + config.autologout;
-    if (!co_await Flush()) woke = asio::error::broken_pipe;
+    bool flushed = co_await Flush();
+    if (!flushed) woke = asio::error::broken_pipe;
   }
   std::optional<std::string> line;
   for (;;) {
@@ -32,12 +33,14 @@ asio::awaitable<bool> Session::Idle(std::optional<ErrorCode> woke) {
       reading_ = false;
       if (ec == asio::error::timed_out && SteadyClock::now() < idle_give_up_) {
         Send("* OK Still here\r\n");
-        if (!co_await Flush()) break;
+        bool flushed = co_await Flush();
+        if (!flushed) break;
       } else if (ec) {
         if (ec == asio::error::timed_out) Send("* BYE Autologout; idle for too long\r\n");
         break;
-      } else if (!co_await ReadIn(config.autologout)) {
-        break;
+      } else {
+        bool read = co_await ReadIn(config.autologout);
+        if (!read) break;
       }
     }
     auto event = reader_.Feed(in_);
@@ -84,8 +87,10 @@ void Session::Hibernate(net::Duration wait) {
 }
 
 asio::awaitable<void> Session::Resume(ErrorCode woke) {
-  // Not `if (co_await Idle(woke)) co_return;`: GCC 12 destroys that awaitable twice.
-  bool hibernated = co_await Idle(woke);
+  // Not `if (co_await Idle(woke)) co_return;`: GCC 12 destroys that awaitable twice. And the
+  // argument is a named optional, not one converted inside the co_await (docs/architecture.md).
+  std::optional<ErrorCode> why = woke;
+  bool hibernated = co_await Idle(why);
   if (!hibernated) co_await Serve();
 }
 

@@ -40,7 +40,8 @@ asio::awaitable<void> Session::Compress(const Request& r) {
     co_return;
   }
   Tagged(r, "OK", "DEFLATE active");
-  if (!co_await Flush()) co_return;  // the OK goes out uncompressed
+  bool flushed = co_await Flush();  // the OK goes out uncompressed
+  if (!flushed) co_return;
   deflate_ = std::move(deflate);
 }
 

@@ -102,7 +102,8 @@ awaitable<bool> Session::Flush() {
 }
 
 awaitable<bool> Session::Fill(net::Duration timeout) {
-  if (!co_await Flush()) co_return false;
+  bool flushed = co_await Flush();
+  if (!flushed) co_return false;
   if (stop_requested_ && reading_) co_return false;
   if (in_.empty()) {
     if (auto ec = co_await WaitForInput(timeout)) {
@@ -413,7 +414,8 @@ void Session::OnNotify() {
         while (self->dirty_ && self->CanPushNow()) {
           co_await self->Sync(false);
           if (self->notify_) co_await self->NotifyOthers();
-          if (!co_await self->Flush()) break;
+          bool flushed = co_await self->Flush();
+          if (!flushed) break;
         }
         self->notifying_ = false;
         self->wakeup_.cancel();  // a command or DONE may be waiting for this to end

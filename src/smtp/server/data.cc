@@ -65,7 +65,8 @@ awaitable<Session::Step> Session::Data() {
     size_t used = reader.Consume(in_);
     in_.erase(0, used);
     if (reader.done()) break;
-    if (!co_await Fill(limits.data_timeout)) co_return Step::kClose;
+    bool filled = co_await Fill(limits.data_timeout);
+    if (!filled) co_return Step::kClose;
   }
   if (auto refusal = reader.Verdict()) {
     Queue(*refusal);
@@ -96,7 +97,8 @@ awaitable<Session::Step> Session::Bdat(std::string_view argument) {
     in_.erase(0, take);
     left -= take;
     if (left == 0) break;
-    if (!co_await Fill(limits.data_timeout)) co_return Step::kClose;
+    bool filled = co_await Fill(limits.data_timeout);
+    if (!filled) co_return Step::kClose;
   }
   if (refusal) {
     Queue(*refusal);

@@ -78,7 +78,8 @@ awaitable<bool> Session::Flush() {
 }
 
 awaitable<bool> Session::Fill(net::Duration timeout) {
-  if (!co_await Flush()) co_return false;
+  bool flushed = co_await Flush();
+  if (!flushed) co_return false;
   // A stop requested while the flush was suspended found nothing to cancel: look again now,
   // since nothing can run between this check and the read starting.
   if (stop_requested_ && reading_command_) co_return false;
@@ -329,7 +330,8 @@ awaitable<Session::Step> Session::StartTls(std::string_view argument) {
 
 awaitable<Session::Step> Session::Handshake() {
   Queue(220, "2.0.0", "Ready to start TLS");
-  if (!co_await Flush()) co_return Step::kClose;
+  bool flushed = co_await Flush();
+  if (!flushed) co_return Step::kClose;
   // Anything the client pipelined after STARTTLS was sent in the clear and could have been
   // injected by a man in the middle: it is dropped, never executed (RFC 3207 5, CVE-2011-0411).
   in_.clear();
