@@ -109,6 +109,10 @@ bool Statement::IsNull(int column) const {
 }
 
 Result<Db> Db::Open(const std::string& path, bool create) {
+  // Before SQLite initialises itself: no memory statistics, whose upkeep takes a global mutex
+  // at every allocation of every connection (the writer, readers, checkpointer and indexer).
+  static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)configured;
   sqlite3* handle = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
