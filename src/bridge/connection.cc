@@ -139,7 +139,8 @@ asio::awaitable<ErrorCode> Connection::ReadOne(const Untagged& fn, net::Duration
 asio::awaitable<Result<std::string>> Connection::Start(const std::string& command) {
   std::string tag = "b" + std::to_string(next_tag_++);
   std::string line = tag + " " + command + "\r\n";
-  if (auto ec = co_await Write(line)) co_return ec;
+  ErrorCode written = co_await Write(line);
+  if (written) co_return written;
   co_return tag;
 }
 
@@ -160,7 +161,8 @@ asio::awaitable<Result<Tagged>> Connection::Finish(const std::string& tag,
     if (r.kind == Response::Kind::kUntagged) untagged(r);
   };
   while (!done) {
-    if (auto ec = co_await ReadOne(handle, kResponseTimeout)) co_return ec;
+    ErrorCode read = co_await ReadOne(handle, kResponseTimeout);
+    if (read) co_return read;
   }
   co_return out;
 }

@@ -183,12 +183,15 @@ asio::awaitable<ErrorCode> Session::Serve() {
   auto conn = co_await Connection::Open(executor_, *url, tls_.get(), kMaxMessage);
   if (!conn) co_return conn.error();
   conn_ = std::move(*conn);
-  if (auto ec = co_await Login()) co_return ec;
-  if (auto ec = co_await ListMailboxes()) co_return ec;
+  ErrorCode ec = co_await Login();
+  if (ec) co_return ec;
+  ec = co_await ListMailboxes();
+  if (ec) co_return ec;
   size_t total = mailboxes_.size(), done = 0;
   for (auto& box : mailboxes_) {
     if (stopping_) co_return co_await Logout();
-    if (auto ec = co_await Sync(box)) co_return ec;
+    ec = co_await Sync(box);
+    if (ec) co_return ec;
     ++done;
     spdlog::info("bridge {}: synced mailbox {} ({}/{})", Who(), box.name, done, total);
   }
@@ -390,7 +393,8 @@ asio::awaitable<ErrorCode> Session::Watch() {
     if (!writes_.empty()) {
       std::shared_ptr<Write> write = std::move(writes_.front());
       writes_.erase(writes_.begin());
-      if (auto ec = co_await Apply(*write)) co_return ec;
+      ErrorCode applied = co_await Apply(*write);
+      if (applied) co_return applied;
       continue;
     }
     Mailbox* dirty = nullptr;
@@ -398,11 +402,13 @@ asio::awaitable<ErrorCode> Session::Watch() {
       if (box.dirty && (dirty == nullptr || &box == selected_)) dirty = &box;
     }
     if (relist_) {
-      if (auto ec = co_await ListMailboxes()) co_return ec;
+      ErrorCode listed = co_await ListMailboxes();
+      if (listed) co_return listed;
       continue;
     }
     if (dirty != nullptr) {
-      if (auto ec = co_await Sync(*dirty)) co_return ec;
+      ErrorCode synced = co_await Sync(*dirty);
+      if (synced) co_return synced;
       continue;
     }
     if (selected_ != &inbox) {
@@ -410,11 +416,13 @@ asio::awaitable<ErrorCode> Session::Watch() {
       continue;
     }
     if (!notify_ && std::chrono::steady_clock::now() >= next_round_) {
-      if (auto ec = co_await StatusRound()) co_return ec;
+      ErrorCode round = co_await StatusRound();
+      if (round) co_return round;
       next_round_ = std::chrono::steady_clock::now() + context_.config.bridge.status_round;
       continue;
     }
-    if (auto ec = co_await Idle()) co_return ec;
+    ErrorCode idled = co_await Idle();
+    if (idled) co_return idled;
     if (hibernating_) co_return ErrorCode{};
   }
   co_return co_await Logout();
@@ -436,7 +444,8 @@ asio::awaitable<ErrorCode> Session::Idle() {
     if (r.kind == Response::Kind::kUntagged) Unsolicited(r);
   };
   while (!idling) {
-    if (auto ec = co_await conn_->ReadOne(on_start, std::chrono::seconds(60))) co_return ec;
+    ErrorCode read = co_await conn_->ReadOne(on_start, std::chrono::seconds(60));
+    if (read) co_return read;
   }
   idle_tag_ = std::move(*tag);
   auto wait = notify_
@@ -455,7 +464,8 @@ asio::awaitable<ErrorCode> Session::ContinueIdle() {
   }
   if (!woke) {
     auto unsolicited = [this](const Response& r) { Unsolicited(r); };
-    if (auto ec = co_await conn_->ReadOne(unsolicited, std::chrono::seconds(60))) co_return ec;
+    ErrorCode read = co_await conn_->ReadOne(unsolicited, std::chrono::seconds(60));
+    if (read) co_return read;
   }
   if (!woke && !MustLeaveIdle()) {
     hibernating_ = true;
@@ -466,7 +476,9 @@ asio::awaitable<ErrorCode> Session::ContinueIdle() {
 
 asio::awaitable<ErrorCode> Session::LeaveIdle() {
   auto unsolicited = [this](const Response& r) { Unsolicited(r); };
-  if (auto ec = co_await conn_->SendLine("DONE")) co_return ec;
+  const std::string line = "DONE";
+  ErrorCode sent = co_await conn_->SendLine(line);
+  if (sent) co_return sent;
   auto done = co_await conn_->Finish(idle_tag_, unsolicited);
   if (!done) co_return done.error();
   co_return ErrorCode{};
@@ -474,7 +486,8 @@ asio::awaitable<ErrorCode> Session::LeaveIdle() {
 
 asio::awaitable<ErrorCode> Session::StatusRound() {
   // Mailboxes created, renamed (seen as a delete and a create) or deleted upstream.
-  if (auto ec = co_await ListMailboxes()) co_return ec;
+  ErrorCode listed = co_await ListMailboxes();
+  if (listed) co_return listed;
   std::string items = condstore_ ? " (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ)"
                                  : " (MESSAGES UIDNEXT UIDVALIDITY)";
   for (auto& box : mailboxes_) {

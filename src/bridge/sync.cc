@@ -153,13 +153,14 @@ asio::awaitable<ErrorCode> Session::Sync(Mailbox& box) {
     if (u > known->max_upstream_uid) fresh.push_back(u);
   }
   if (!fresh.empty()) {
-    if (auto ec = co_await FetchNew(box, info.uidvalidity, fresh)) co_return ec;
+    ErrorCode fetched = co_await FetchNew(box, info.uidvalidity, fresh);
+    if (fetched) co_return fetched;
   }
   bool incremental = condstore_ && known->highest_modseq > 0;
   if (!known->messages.empty()) {
-    if (auto ec = co_await SyncFlags(box, *known, incremental ? known->highest_modseq : 0)) {
-      co_return ec;
-    }
+    int64_t since = incremental ? known->highest_modseq : 0;
+    ErrorCode flagged = co_await SyncFlags(box, *known, since);
+    if (flagged) co_return flagged;
   }
   uint32_t uv = info.uidvalidity;
   int64_t modseq = info.modseq;
@@ -192,8 +193,8 @@ asio::awaitable<Result<std::vector<store::Uid>>> Session::SearchUids() {
       Unsolicited(r);
     }
   };
-  auto done =
-      co_await conn_->Run(esearch_ ? "UID SEARCH RETURN (ALL) ALL" : "UID SEARCH ALL", on_search);
+  const std::string search = esearch_ ? "UID SEARCH RETURN (ALL) ALL" : "UID SEARCH ALL";
+  auto done = co_await conn_->Run(search, on_search);
   if (!done) co_return done.error();
   if (bad || !done->Ok()) co_return MakeError(Errc::kInvalidArgument);
   std::sort(uids.begin(), uids.end());
@@ -206,9 +207,9 @@ asio::awaitable<ErrorCode> Session::FetchNew(Mailbox& box, uint32_t uidvalidity,
   bool progress = uids.size() > kFetchChunk;
   for (size_t from = 0; from < uids.size(); from += kFetchChunk) {
     if (stopping_) co_return MakeError(Errc::kUnavailable);
-    if (auto ec = co_await FetchAndDeliver(box, uidvalidity, Chunk(uids, from, kFetchChunk), 0)) {
-      co_return ec;
-    }
+    auto chunk = Chunk(uids, from, kFetchChunk);
+    ErrorCode delivered = co_await FetchAndDeliver(box, uidvalidity, chunk, 0);
+    if (delivered) co_return delivered;
     if (progress) {
       spdlog::info("bridge {}: {}: {}/{} new messages mirrored", Who(), box.name,
                    std::min(uids.size(), from + kFetchChunk), uids.size());

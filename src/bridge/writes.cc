@@ -237,13 +237,14 @@ asio::awaitable<Result<Tagged>> Session::SendAppend(Write& write, Mailbox& box,
       }
     };
     while (!go && !refused) {
-      if (auto ec = co_await conn_->ReadOne(on_start, std::chrono::seconds(120))) co_return ec;
+      ErrorCode read = co_await conn_->ReadOne(on_start, std::chrono::seconds(120));
+      if (read) co_return read;
     }
     if (refused) {
       done = *refused;
-    } else if (auto ec = co_await conn_->SendLine(write.message)) {
-      co_return ec;
     } else {
+      ErrorCode sent = co_await conn_->SendLine(write.message);
+      if (sent) co_return sent;
       done = co_await conn_->Finish(*tag, on_response);
     }
   }
