@@ -97,8 +97,13 @@ ErrorCode Store::DeleteAccount(std::string_view login) {
     q.Bind(1, login);
     if (auto ec = q.Run()) return ec;
     if (txn.db().Changes() == 0) return MakeError(Errc::kNotFound);
-    // Blobs are shared between accounts: drop only those no email refers to any more.
-    return txn.Stmt("DELETE FROM blobs WHERE id NOT IN (SELECT blob_id FROM emails)").Run();
+    // Blobs are shared between accounts: drop only those no email or upload refers to any
+    // more (an upload's row would otherwise fail the delete on its foreign key).
+    return txn
+        .Stmt(
+            "DELETE FROM blobs WHERE id NOT IN (SELECT blob_id FROM emails) "
+            "AND id NOT IN (SELECT blob_id FROM uploads)")
+        .Run();
   });
 }
 

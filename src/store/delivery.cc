@@ -79,8 +79,8 @@ std::string DeliveryBlobId(std::string_view bytes) {
   return id;
 }
 
-// When the same bytes are stored already, the earlier copy wins and the new one is left
-// unreferenced.
+// When the id is stored already (an upload of the same bytes, see ContentBlobId), the earlier
+// copy wins and the new one is left unreferenced.
 ErrorCode PutBlob(Txn& txn, const std::string& id, const BlobLocation& where) {
   auto& q = txn.Stmt("INSERT OR IGNORE INTO blobs (id, size, segment, offset) VALUES (?, ?, ?, ?)");
   q.Bind(1, id).Bind(2, static_cast<int64_t>(where.length));

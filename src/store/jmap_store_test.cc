@@ -165,6 +165,15 @@ TEST_F(JmapStoreTest, UploadsAreTheAccountsOwn) {
   EXPECT_FALSE(store_->ReadBlob(bob_, record.blob_id, 0));
 }
 
+// Deleting an account drops the blobs nothing refers to any more; another account's upload
+// still refers to its blob (its foreign key failed the whole delete before).
+TEST_F(JmapStoreTest, DeletingAnAccountKeepsAnotherAccountsUploads) {
+  auto up = store_->PutUpload(alice_, "an attachment", "text/plain", 1000).value();
+  Deliver(bob_, "Subject: x\r\n", "y\r\n", 1);
+  EXPECT_FALSE(store_->DeleteAccount("bob@example.test"));
+  EXPECT_EQ(store_->ReadBlob(alice_, up.blob_id, 1000).value(), "an attachment");
+}
+
 // A delivery's blob id is its own even for bytes stored before, and ids made one after another
 // sort one after another (so the blobs table grows at its end); it still carries the start of
 // the bytes' SHA-256, in the format of an upload's id.

@@ -170,7 +170,7 @@ struct EmailRecord {
   int64_t received_at = 0;
   ModSeq modseq = 0;
   std::string summary_json;  // mime::ToJson of the parsed message
-  std::string blob_id;       // "G" and the hex SHA-256 of the bytes
+  std::string blob_id;       // "G" and 64 hex digits (ops.h: DeliveryBlobId, ContentBlobId)
 };
 
 // How a keyword update applies (IMAP STORE FLAGS / +FLAGS / -FLAGS).
