@@ -258,11 +258,12 @@ void LocateUnreadable(int64_t size, Part& body) {
 }
 
 // Folds runs of white space into one space and cuts at kPreviewLength characters, never in the
-// middle of a UTF-8 sequence.
-std::string FoldPreview(std::string_view text) {
+// middle of a UTF-8 sequence. `full` tells whether it stopped at the limit, not at the end.
+std::string FoldPreview(std::string_view text, bool& full) {
   std::string out;
   size_t chars = 0;
   bool space = false;
+  full = false;
   for (unsigned char c : text) {
     if (std::isspace(c)) {
       space = !out.empty();
@@ -270,7 +271,10 @@ std::string FoldPreview(std::string_view text) {
     }
     bool starts_char = (c & 0xC0) != 0x80;  // not a UTF-8 continuation octet
     if (starts_char) {
-      if (chars + (space ? 2 : 1) > kPreviewLength) break;
+      if (chars + (space ? 2 : 1) > kPreviewLength) {
+        full = true;
+        break;
+      }
       if (space) {
         out += ' ';
         ++chars;
@@ -320,7 +324,9 @@ const Part* FirstTextPart(const Part& part, std::string_view subtype, int depth 
 // SMTP intake's CPU.
 constexpr size_t kPreviewSource = 4096;
 
-// RFC 8621 4.1.4: the start of the text body, plain text preferred over HTML. Decodes the
+// RFC 8621 4.1.4: the start of the text body, plain text preferred over HTML, found anywhere
+// in the multipart tree (GMime's g_mime_message_get_body, used before, looked only at the
+// first part of a multipart/signed and the first text leaf of a multipart/mixed). Decodes the
 // start of the part, and all of it only when that start was too short to fill the preview.
 std::string PreviewOf(const Part& body, std::string_view raw) {
   const Part* part = FirstTextPart(body, "plain");
@@ -333,14 +339,11 @@ std::string PreviewOf(const Part& body, std::string_view raw) {
   for (size_t take = kPreviewSource;; take = octets.size()) {
     bool cut = take < octets.size();
     std::string text = DecodeText(octets.substr(0, take), part->encoding, part->charset).text;
-    // A character the cut split in two decodes to U+FFFD: it is not in the message.
-    if (cut && text.ends_with("\xEF\xBF\xBD")) text.resize(text.size() - 3);
-    std::string preview = FoldPreview(html ? StripHtml(text) : text);
-    // FoldPreview stops one short of the limit when a space would come next.
-    auto chars = std::count_if(preview.begin(), preview.end(), [](char c) {
-      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    });
-    if (!cut || static_cast<size_t>(chars) + 1 >= kPreviewLength) return preview;
+    // A character the cut split decodes to a U+FFFD per octet: they are not in the message.
+    while (cut && text.ends_with("\xEF\xBF\xBD")) text.resize(text.size() - 3);
+    bool full = false;
+    std::string preview = FoldPreview(html ? StripHtml(text) : text, full);
+    if (!cut || full) return preview;
   }
 }
 

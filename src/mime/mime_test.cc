@@ -139,6 +139,10 @@ TEST(Mime, PreviewFromTheStartOfALongBodyIsTheWholeBodysPreview) {
        "Content-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
            std::string(4094, '\n') + "aGVsbG8gd29ybGQ=\r\n",
        "hello world"},
+      {"a four-octet character split by the cut, the start one character short",
+       "Content-Type: text/plain; charset=utf-8\r\n\r\n" + std::string(3838, ' ') +
+           std::string(kPreviewLength - 1, 'a') + "\xF0\x9F\x98\x80" + words,
+       std::string(kPreviewLength - 1, 'a') + "\xF0\x9F\x98\x80"},
       {"ISO-8859-1", "Content-Type: text/plain; charset=iso-8859-1\r\n\r\nd\xE9j\xE0 vu\r\n",
        "d\xC3\xA9j\xC3\xA0 vu"},
   };
