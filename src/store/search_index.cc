@@ -147,10 +147,17 @@ bool SearchIndex::WaitForRoom() {
     CpuSample now = SampleCpu();
     bool crowded = Crowded(last_look_, now, cpus);
     last_look_ = now;
-    if (!crowded) return true;
+    if (!crowded || Backlog() > kMaxBacklog) return true;
     std::unique_lock lock(wake_mu_);
     if (wake_.wait_for(lock, kCrowdedRetry, [this] { return stop_; })) return false;
   }
+}
+
+int64_t SearchIndex::Backlog() {
+  std::unique_lock lock(work_mu_, std::try_to_lock);
+  if (!lock) return 0;  // a CatchUp is indexing
+  auto last = Scalar(store_, "SELECT max(id) FROM emails");
+  return last ? *last - upto_.load() : 0;
 }
 
 void SearchIndex::Run() {

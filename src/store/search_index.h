@@ -8,9 +8,9 @@
 // machine's CPU busy it does not start a batch at all (see Crowded): SCHED_IDLE alone still lets
 // it run in every gap between deliveries, and the caches and switches that costs took ~15% off
 // the SMTP intake benchmark. So while mail pours in the index falls behind, and it catches up
-// when the burst is over. A query with a text condition first indexes whatever is
-// still missing itself (CatchUp), so it never misses an email committed before it began; the
-// thread gives way to it between two emails. Nothing in it
+// when the burst is over, or goes on at idle priority once kMaxBacklog emails wait. A query with a
+// text condition first indexes whatever is still missing itself (CatchUp), so it never misses an
+// email committed before it began; the thread gives way to it between two emails. Nothing in it
 // needs to survive a crash: it is written without fsync, and an index that was lost or belongs
 // to another store is rebuilt from the store's emails.
 
@@ -56,12 +56,18 @@ class SearchIndex {
 
   // Emails indexed per round: one transaction of the index each.
   static constexpr int kBatch = 128;
+  // Emails left unindexed past which the thread indexes even while the server is busy: what a
+  // text query's CatchUp may have to do first (~15 s on the 2-core project machine, at ~300 us
+  // an email).
+  static constexpr int64_t kMaxBacklog = 50000;
 
  private:
   SearchIndex(sqlite::Db index, sqlite::Db store, BlobFile& blobs, int64_t upto);
   void Run();
   // Waits while the rest of the process crowds the CPU (see Crowded); false when stopping.
   bool WaitForRoom();
+  // Emails stored but not indexed; 0 when a CatchUp holds work_mu_.
+  int64_t Backlog();
   CpuSample last_look_;  // WaitForRoom's last sample; the thread's own
   // Indexes up to kBatch emails past upto_; how many it did. Called with work_mu_ held. With
   // `give_way`, it stops early (keeping what it did) when a CatchUp waits for work_mu_.

@@ -106,7 +106,8 @@ awaitable<bool> Session::Fill(net::Duration timeout) {
   if (!flushed) co_return false;
   if (stop_requested_ && reading_) co_return false;
   if (in_.empty()) {
-    if (auto ec = co_await WaitForInput(timeout)) {
+    ErrorCode ec = co_await WaitForInput(timeout);
+    if (ec) {
       if (ec == asio::error::timed_out) {
         Send("* BYE Autologout; idle for too long\r\n");
         co_await Flush();

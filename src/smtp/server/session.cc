@@ -336,7 +336,8 @@ awaitable<Session::Step> Session::Handshake() {
   // injected by a man in the middle: it is dropped, never executed (RFC 3207 5, CVE-2011-0411).
   in_.clear();
   lines_ = LineSplitter(context_.config.smtp.max_line);
-  if (auto ec = co_await stream_.StartTls(*context_.tls, context_.config.smtp.command_timeout)) {
+  ErrorCode ec = co_await stream_.StartTls(*context_.tls, context_.config.smtp.command_timeout);
+  if (ec) {
     spdlog::debug("smtp: TLS handshake with {} failed: {}", stream_.remote().address().to_string(),
                   ec.message());
     co_return Step::kClose;
