@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> args = {"--domain",    "example.test", "--smtp",
                                      "127.0.0.1:0", "--log-level",  "info"};
     if (o.workers > 0) {
-      args.push_back("--workers");
+      args.emplace_back("--workers");
       args.push_back(std::to_string(o.workers));
     }
     sp = bench::StartServer(o.server, {o.rcpt}, "bench-pw", args, {"smtp"});
@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < stats.size(); ++i) {
     Stats& st = stats[i];
     asio::co_spawn(io, Session(ep, static_cast<int>(i), o, body, budget, st),
-                   [&st](std::exception_ptr e) {
+                   [&st](const std::exception_ptr& e) {
                      if (e) ++st.errors;
                    });
   }
@@ -233,8 +233,9 @@ int main(int argc, char** argv) {
   std::printf("smtp_intake: %d sessions, %d-octet %s messages, 1 recipient, fsync before 250\n",
               o.sessions, o.size, o.realistic ? "realistic" : "plain");
   std::printf("delivered:   %zu messages in %.2f s, %d errors\n", all.size(), seconds, errors);
-  std::printf("throughput:  %.0f messages/s (%.1f MB/s)\n", all.size() / seconds,
-              all.size() * o.size / seconds / 1e6);
+  auto delivered = static_cast<double>(all.size());
+  std::printf("throughput:  %.0f messages/s (%.1f MB/s)\n", delivered / seconds,
+              delivered * o.size / seconds / 1e6);
   double p50 = bench::Percentile(all, 50), p99 = bench::Percentile(all, 99),
          p999 = bench::Percentile(all, 99.9);
   std::printf("DATA-end -> 250: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms\n", p50, p99, p999);

@@ -226,11 +226,16 @@ class WatchTest(ClientTest):
         self.assertEqual(m["mailbox"], "INBOX")
         self.assertIn("the pushed body", m["preview"])
         self.assertTrue(m["id"])
+        # The shell creates the file for its redirection before printf writes the line: wait
+        # for a whole line, not for the file.
         deadline = time.monotonic() + WAIT
-        while not os.path.exists(out_file) and time.monotonic() < deadline:
+        written = ""
+        while not written.endswith("\n") and time.monotonic() < deadline:
             time.sleep(0.05)
-        with open(out_file) as f:
-            self.assertEqual(f.read(), f"{m['id']}|pushed now|carol@remote.example\n")
+            if os.path.exists(out_file):
+                with open(out_file) as f:
+                    written = f.read()
+        self.assertEqual(written, f"{m['id']}|pushed now|carol@remote.example\n")
 
     def test_text_line(self):
         self.login()
