@@ -17,4 +17,14 @@ inline std::string AsciiLower(std::string_view s) {
   return out;
 }
 
+// Appends each octet of `bytes` as two lower-case hex digits.
+inline void AppendHex(std::string& out, std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (char b : bytes) {
+    auto octet = static_cast<unsigned char>(b);
+    out += kHex[octet >> 4];
+    out += kHex[octet & 15];
+  }
+}
+
 }  // namespace pushmail

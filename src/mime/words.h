@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/strings.h"
+
 namespace pushmail::mime {
 
 inline constexpr size_t kMaxSearchWord = 64;
@@ -43,15 +45,10 @@ inline std::vector<std::string> SearchWords(std::string_view text) {
 // alone): "h", the name's octets in hex, "x", the word. Only letters and digits, so the index's
 // tokenizer keeps it whole.
 inline std::string HeaderToken(std::string_view name, std::string_view word) {
-  static constexpr char kHex[] = "0123456789abcdef";
   while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
   while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
   std::string token = "h";
-  for (unsigned char c : name) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
-    token += kHex[c >> 4];
-    token += kHex[c & 15];
-  }
+  AppendHex(token, AsciiLower(name));
   token += 'x';
   token += word;
   return token;

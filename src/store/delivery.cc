@@ -3,7 +3,6 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <set>
 
 #include "base/assert.h"
+#include "base/strings.h"
 #include "store/blob_file.h"
 #include "store/keywords.h"
 #include "store/ops.h"
@@ -23,23 +23,14 @@ namespace pushmail::store {
 
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-
-void AppendHex(std::string& out, const unsigned char* bytes, size_t size) {
-  for (size_t i = 0; i < size; ++i) {
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 15];
-  }
-}
-
-using Digest = std::array<unsigned char, SHA256_DIGEST_LENGTH>;
-
-// SHA-256 with the algorithm fetched once: SHA256() fetches it at every call.
-Digest Sha256(std::string_view bytes) {
+// The SHA-256 of `bytes`, its 32 octets in a string; the algorithm is fetched once (SHA256()
+// fetches it at every call).
+std::string Sha256(std::string_view bytes) {
   static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  Digest digest{};
-  PM_RELEASE_ASSERT(md != nullptr && EVP_Digest(bytes.data(), bytes.size(), digest.data(), nullptr,
-                                                md, nullptr) == 1,
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  PM_RELEASE_ASSERT(md != nullptr && EVP_Digest(bytes.data(), bytes.size(),
+                                                reinterpret_cast<unsigned char*>(digest.data()),
+                                                nullptr, md, nullptr) == 1,
                     "SHA-256 failed");
   return digest;
 }
@@ -61,21 +52,18 @@ uint64_t UniqueMicros() {
 }  // namespace
 
 std::string ContentBlobId(std::string_view bytes) {
-  Digest digest = Sha256(bytes);
   std::string id = "G";
-  AppendHex(id, digest.data(), digest.size());
+  AppendHex(id, Sha256(bytes));
   return id;
 }
 
 std::string DeliveryBlobId(std::string_view bytes) {
-  Digest digest = Sha256(bytes);
   uint64_t micros = UniqueMicros();
-  unsigned char stamp[8];
-  for (int i = 0; i < 8; ++i) stamp[i] = static_cast<unsigned char>(micros >> (56 - 8 * i));
+  std::string stamp(8, '\0');  // big-endian, so that the hex sorts as the number does
+  for (int i = 0; i < 8; ++i) stamp[i] = static_cast<char>(micros >> (56 - 8 * i));
   std::string id = "G";
-  id.reserve(1 + 2 * SHA256_DIGEST_LENGTH);
-  AppendHex(id, stamp, sizeof(stamp));
-  AppendHex(id, digest.data(), digest.size() - sizeof(stamp));
+  AppendHex(id, stamp);
+  AppendHex(id, Sha256(bytes).substr(0, SHA256_DIGEST_LENGTH - stamp.size()));
   return id;
 }
 
