@@ -39,7 +39,7 @@ void ReadListeners(const std::string& out, std::map<std::string, int>& ports) {
 
 ServerProcess StartServer(const std::string& server, const std::vector<std::string>& users,
                           const std::string& password, const std::vector<std::string>& serve_args,
-                          const std::vector<std::string>& wanted) {
+                          const std::vector<std::string>& wanted, const std::string& hash_cost) {
   ServerProcess sp;
   char tmpl[] = "/tmp/pushmail-bench-XXXXXX";
   sp.dir = mkdtemp(tmpl);
@@ -48,7 +48,7 @@ ServerProcess StartServer(const std::string& server, const std::vector<std::stri
   constexpr size_t kPerCall = 1000;
   for (size_t first = 0; first < users.size(); first += kPerCall) {
     std::vector<std::string> add = {server,        "user",    "add",    "--password-stdin",
-                                    "--hash-cost", "minimum", "--data", sp.dir};
+                                    "--hash-cost", hash_cost, "--data", sp.dir};
     size_t end = std::min(users.size(), first + kPerCall);
     add.insert(add.end(), users.begin() + static_cast<long>(first),
                users.begin() + static_cast<long>(end));

@@ -26,9 +26,11 @@ struct ServerProcess {
 // benchmarks time connections and mail, not password hashing), and starts
 // `server serve --data DIR serve_args...`. Waits up to 10 s for a listening line naming each
 // of `wanted`; a listener that did not come up is missing from `ports`.
+// `hash_cost` is the accounts' Argon2id cost (pushmaild user add --hash-cost).
 ServerProcess StartServer(const std::string& server, const std::vector<std::string>& users,
                           const std::string& password, const std::vector<std::string>& serve_args,
-                          const std::vector<std::string>& wanted);
+                          const std::vector<std::string>& wanted,
+                          const std::string& hash_cost = "minimum");
 
 // A process's CPU time so far (user + system), in seconds.
 double CpuSeconds(pid_t pid);

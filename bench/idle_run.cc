@@ -218,6 +218,8 @@ void AddIdleOptions(CLI::App& app, IdleOptions& o) {
                  "seconds allowed for opening the connections (default: enough)");
   app.add_option("--settle", o.settle_s, "seconds between the last setup and the memory reading");
   app.add_option("--workers", o.workers, "server workers");
+  app.add_option("--hash-cost", o.hash_cost,
+                 "accounts' password hash cost: minimum (default), interactive, moderate");
 }
 
 int RunIdle(IdleOptions o, const IdleTarget& target, Protocol& protocol) {
@@ -245,7 +247,7 @@ int RunIdle(IdleOptions o, const IdleTarget& target, Protocol& protocol) {
   std::vector<std::string> users;
   for (size_t a = 0; a < o.accounts; ++a) users.push_back(BenchUser(a));
   auto setup_start = Clock::now();
-  auto sp = StartServer(o.server, users, kBenchPassword, args, {"smtp", listener});
+  auto sp = StartServer(o.server, users, kBenchPassword, args, {"smtp", listener}, o.hash_cost);
   double accounts_s = std::chrono::duration<double>(Clock::now() - setup_start).count();
   if (sp.ports.count("smtp") == 0 || sp.ports.count(listener) == 0) {
     std::cerr << "pushmaild did not start; see " << sp.log << "\n";

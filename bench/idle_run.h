@@ -25,6 +25,9 @@ struct IdleOptions {
   int deadline_s = 0;    // for opening the connections; 0: 300 s or 0.1 s per connection
   int settle_s = 2;
   int workers = 0;
+  // The accounts' Argon2id cost: "minimum" keeps setup about the connections; "interactive"
+  // (the server's default) measures a reconnect storm's logins as users would have them.
+  std::string hash_cost = "minimum";
 };
 
 // What is measured: the server's listener the fleet connects to, and words for the report.

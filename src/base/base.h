@@ -4,5 +4,6 @@
 #include "base/base64.h"
 #include "base/clock.h"
 #include "base/config.h"
+#include "base/internal_errors.h"
 #include "base/log.h"
 #include "base/result.h"

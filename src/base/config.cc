@@ -77,7 +77,6 @@ void ReadHttp(const toml::table& t, HttpLimits& s) {
   ReadDuration(t, "websocket_ping_s", s.websocket_ping);
   ReadDuration(t, "token_lifetime_s", s.token_lifetime);
   ReadDuration(t, "eventsource_token_lifetime_s", s.eventsource_token_lifetime);
-  ReadDuration(t, "credential_cache_s", s.credential_cache);
   Read(t, "metrics_auth", s.metrics_auth);
 }
 
@@ -134,10 +133,32 @@ Result<Config> LoadConfig(const std::string& path, std::string* error) {
   if (workers > 0) config.workers = static_cast<unsigned>(workers);
   if (auto* smtp = root["smtp"].as_table()) ReadSmtp(*smtp, config.smtp);
   if (auto* imap = root["imap"].as_table()) ReadImap(*imap, config.imap);
-  if (auto* http = root["http"].as_table()) ReadHttp(*http, config.http);
+  if (auto* http = root["http"].as_table()) {
+    ReadHttp(*http, config.http);
+    // Where the key was before every login shared the cache; [auth] wins when both are set.
+    ReadDuration(*http, "credential_cache_s", config.auth.credential_cache);
+  }
+  if (auto* auth = root["auth"].as_table()) {
+    ReadDuration(*auth, "credential_cache_s", config.auth.credential_cache);
+    int64_t hashing = config.auth.max_hashing;
+    Read(*auth, "max_hashing", hashing);
+    if (hashing > 0) config.auth.max_hashing = static_cast<unsigned>(hashing);
+  }
   if (auto* webpush = root["webpush"].as_table()) ReadWebPush(*webpush, config.webpush);
+  int64_t blocking = config.blocking_threads;
+  Read(root, "blocking_threads", blocking);
+  if (blocking > 0) config.blocking_threads = static_cast<unsigned>(blocking);
   if (auto* bridge = root["bridge"].as_table()) {
     ReadDuration(*bridge, "status_round_s", config.bridge.status_round);
+    ReadDuration(*bridge, "write_timeout_s", config.bridge.write_timeout);
+    int64_t threads = config.bridge.write_threads;
+    Read(*bridge, "write_threads", threads);
+    if (threads > 0) config.bridge.write_threads = static_cast<unsigned>(threads);
+  }
+  if (auto* hub = root["hub"].as_table()) {
+    int64_t queue = static_cast<int64_t>(config.hub.subscriber_queue);
+    Read(*hub, "subscriber_queue", queue);
+    if (queue > 0) config.hub.subscriber_queue = static_cast<size_t>(queue);
   }
   if (auto* store = root["store"].as_table()) {
     int64_t batch = config.store.max_batch;

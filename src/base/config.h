@@ -57,7 +57,6 @@ struct HttpLimits {
   std::chrono::seconds websocket_ping{30};  // ping after this much silence; none back: close
   std::chrono::seconds token_lifetime{30 * 86400};       // Bearer tokens from /jmap/login
   std::chrono::seconds eventsource_token_lifetime{600};  // signed EventSource URLs
-  std::chrono::seconds credential_cache{300};            // verified Basic credentials; 0: off
   bool metrics_auth = false;                             // /metrics needs an authenticated user
 };
 
@@ -80,10 +79,26 @@ struct BridgeLimits {
   // Without NOTIFY upstream: how often the mailboxes other than INBOX are asked for their
   // STATUS, and upstream's mailboxes are listed again.
   std::chrono::seconds status_round{60};
+  // A local client's write to a bridged account waits this long for upstream, then fails.
+  std::chrono::seconds write_timeout{60};
+  // Threads for those writes, apart from the blocking pool: a slow upstream stalls only the
+  // writes of bridged accounts, never a login, a read or a local write.
+  unsigned write_threads = 16;
+};
+
+// The change hub: each push connection's queue of StateChanges.
+struct HubLimits {
+  size_t subscriber_queue = 256;  // events waiting for one subscriber; full: it is dropped
 };
 
 struct StoreLimits {
   unsigned max_batch = 2048;  // writes that may share one commit (one fsync)
+};
+
+// Password checks of every protocol (IMAP LOGIN/AUTHENTICATE, SMTP AUTH, HTTP Basic).
+struct AuthLimits {
+  std::chrono::seconds credential_cache{300};  // credentials that passed skip Argon2id; 0: off
+  unsigned max_hashing = 0;                    // Argon2id at once (~64 MiB each); 0: one per CPU
 };
 
 struct Config {
@@ -96,6 +111,8 @@ struct Config {
   std::string imaps_addr;
   std::string http_addr;
   unsigned workers = 0;  // 0: one per core
+  // Threads for store work, MIME parsing of large messages and password checks.
+  unsigned blocking_threads = 4;
   std::string tls_cert;  // PEM; empty: a self-signed one is made in data_dir/tls
   std::string tls_key;
   std::string log_level = "info";
@@ -103,8 +120,10 @@ struct Config {
   ImapLimits imap;
   HttpLimits http;
   StoreLimits store;
+  AuthLimits auth;
   WebPushLimits webpush;
   BridgeLimits bridge;
+  HubLimits hub;
 };
 
 // Reads a TOML file over the defaults. Fails with a message naming the bad key or line.

@@ -91,7 +91,8 @@ class Bridges : public store::UpstreamWrites {
   // Sessions still running.
   size_t Active() const;
 
-  // store::UpstreamWrites; any thread. Waits for upstream at most kWriteTimeout.
+  // store::UpstreamWrites; any thread. Waits for upstream at most [bridge] write_timeout_s;
+  // callers run them on a pool of their own (Store::WritesGoUpstream).
   bool Intercepts(store::AccountId account) override;
   ErrorCode StoreKeywords(store::AccountId account, store::MailboxId mailbox,
                           const std::vector<store::Uid>& uids, store::KeywordOp op,

@@ -12,11 +12,7 @@
 namespace pushmail::bridge {
 
 namespace asio = boost::asio;
-namespace {
-
-constexpr auto kWriteTimeout = std::chrono::seconds(60);
-
-}  // namespace
+namespace {}  // namespace
 
 Bridges::Bridges(Context context)
     : context_{context.config, context.store, context.workers, pool_,
@@ -198,10 +194,11 @@ bool Bridges::Intercepts(store::AccountId account) {
 
 namespace {
 
-ErrorCode Wait(Session& session, const std::shared_ptr<Write>& write) {
+ErrorCode Wait(Session& session, const std::shared_ptr<Write>& write,
+               std::chrono::seconds timeout) {
   auto done = session.Submit(write);
-  if (done.wait_for(kWriteTimeout) != std::future_status::ready) {
-    spdlog::warn("bridge: an upstream write did not finish in {} s", kWriteTimeout.count());
+  if (done.wait_for(timeout) != std::future_status::ready) {
+    spdlog::warn("bridge: an upstream write did not finish in {} s", timeout.count());
     return MakeError(Errc::kUnavailable);
   }
   return done.get();
@@ -226,7 +223,7 @@ ErrorCode Bridges::StoreKeywords(store::AccountId account, store::MailboxId mail
   write->uids = uids;
   write->op = op;
   write->keywords = keywords;
-  return Wait(*session, write);
+  return Wait(*session, write, context_.config.bridge.write_timeout);
 }
 
 ErrorCode Bridges::RemoveMessages(store::AccountId account, store::MailboxId mailbox,
@@ -237,7 +234,7 @@ ErrorCode Bridges::RemoveMessages(store::AccountId account, store::MailboxId mai
   write->kind = Write::Kind::kRemove;
   write->mailbox = mailbox;
   write->uids = uids;
-  return Wait(*session, write);
+  return Wait(*session, write, context_.config.bridge.write_timeout);
 }
 
 ErrorCode Bridges::CopyMessages(store::AccountId account, store::MailboxId from,
@@ -251,7 +248,7 @@ ErrorCode Bridges::CopyMessages(store::AccountId account, store::MailboxId from,
   write->uids = uids;
   write->to = to;
   write->move = move;
-  if (auto ec = Wait(*session, write)) return ec;
+  if (auto ec = Wait(*session, write, context_.config.bridge.write_timeout)) return ec;
   auto mailboxes = context_.store.ListMailboxes(account);
   if (!mailboxes) return mailboxes.error();
   out = {};
@@ -273,7 +270,7 @@ ErrorCode Bridges::AppendMessage(store::AccountId account, store::MailboxId mail
   write->keywords = message.keywords;
   write->message = message.message;
   write->received_at = message.received_at;
-  if (auto ec = Wait(*session, write)) return ec;
+  if (auto ec = Wait(*session, write, context_.config.bridge.write_timeout)) return ec;
   if (write->destination.empty()) return MakeError(Errc::kNotFound);
   out = {};
   out.account = account;
@@ -285,28 +282,31 @@ ErrorCode Bridges::AppendMessage(store::AccountId account, store::MailboxId mail
 namespace {
 
 ErrorCode MailboxWrite(Session* session, Write::Kind kind, store::MailboxId mailbox,
-                       std::string_view name) {
+                       std::string_view name, std::chrono::seconds timeout) {
   if (session == nullptr) return MakeError(Errc::kNotFound);
   auto write = std::make_shared<Write>();
   write->kind = kind;
   write->mailbox = mailbox;
   write->name = std::string(name);
-  return Wait(*session, write);
+  return Wait(*session, write, timeout);
 }
 
 }  // namespace
 
 ErrorCode Bridges::CreateMailbox(store::AccountId account, std::string_view name) {
-  return MailboxWrite(Find(account), Write::Kind::kCreateMailbox, 0, name);
+  return MailboxWrite(Find(account), Write::Kind::kCreateMailbox, 0, name,
+                      context_.config.bridge.write_timeout);
 }
 
 ErrorCode Bridges::RenameMailbox(store::AccountId account, store::MailboxId mailbox,
                                  std::string_view new_name) {
-  return MailboxWrite(Find(account), Write::Kind::kRenameMailbox, mailbox, new_name);
+  return MailboxWrite(Find(account), Write::Kind::kRenameMailbox, mailbox, new_name,
+                      context_.config.bridge.write_timeout);
 }
 
 ErrorCode Bridges::DeleteMailbox(store::AccountId account, store::MailboxId mailbox) {
-  return MailboxWrite(Find(account), Write::Kind::kDeleteMailbox, mailbox, {});
+  return MailboxWrite(Find(account), Write::Kind::kDeleteMailbox, mailbox, {},
+                      context_.config.bridge.write_timeout);
 }
 
 }  // namespace pushmail::bridge

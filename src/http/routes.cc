@@ -91,6 +91,11 @@ std::optional<Response> Session::Route(const Request& request, Endpoint& endpoin
   endpoint = route->first;
   switch (endpoint) {
     case Endpoint::kHealth:
+      // A store that latched read-only takes no mail: a load balancer should send it none.
+      if (server_.context().store.Stats().read_only) {
+        return MakeResponse(request, Status::service_unavailable, "text/plain",
+                            "read-only: the store stopped writing after a disk error\n");
+      }
       return MakeResponse(request, Status::ok, "text/plain", "ok\n");
     case Endpoint::kMetrics:
       if (limits_.metrics_auth) return std::nullopt;  // Handle authenticates first
@@ -145,11 +150,10 @@ awaitable<std::optional<jmap::Principal>> Session::Authenticate(const Request& r
   if (auth.scheme == Authorization::Scheme::kBasic ||
       auth.scheme == Authorization::Scheme::kBearer) {
     store::Store& store = server_.context().store;
-    store::CredentialCache& cache = server_.credentials();
-    auto check = [&store, &auth, &cache]() -> std::optional<jmap::Principal> {
+    auto check = [&store, &auth]() -> std::optional<jmap::Principal> {
       auto account = auth.scheme == Authorization::Scheme::kBearer
                          ? store.FindToken(auth.token)
-                         : store.Authenticate(auth.user, auth.password, &cache);
+                         : store.Authenticate(auth.user, auth.password);
       if (!account) return std::nullopt;
       auto found = store.GetAccount(*account);
       if (!found) return std::nullopt;
@@ -210,7 +214,7 @@ awaitable<Session::Next> Session::Api(Request& request) {
   const jmap::Api& api = server_.api();
   const jmap::Principal& principal = *who;
   auto run = [&api, &body, &principal] { return api.Handle(body, principal); };
-  jmap::ApiReply reply = co_await net::OnPool(server_.context().blocking, run);
+  jmap::ApiReply reply = co_await net::OnPool(server_.PoolFor(who->account), run);
   Response r = MakeResponse(request, static_cast<Status>(reply.status), reply.content_type,
                             std::move(reply.body));
   co_return co_await Reply(r, request);

@@ -1,5 +1,6 @@
 #include "http/server.h"
 
+#include "base/internal_errors.h"
 #include "base/log.h"
 #include "http/session.h"
 
@@ -28,7 +29,6 @@ Server::Server(Context context)
       requests_(context_.config.http.max_concurrent_requests),
       uploads_(context_.config.http.max_concurrent_upload),
       api_(context_.store, context_.config),
-      credentials_(context_.config.http.credential_cache),
       push_texts_(context_.workers.size()) {
   api_.SetPushObserver(context_.push);
   std::string key = context_.config.data_dir + "/eventsource.key";
@@ -89,6 +89,18 @@ std::string Server::RenderMetrics() {
   extra.push_back({"pushmail_store_search_indexed_upto", "gauge",
                    "email id up to which the full-text index has every email", "",
                    static_cast<double>(store.indexed_upto)});
+  extra.push_back({"pushmail_store_read_only", "gauge",
+                   "1 once a failed sync or disk error latched the store read-only", "",
+                   store.read_only ? 1.0 : 0.0});
+  extra.push_back({"pushmail_store_disk_full_total", "counter",
+                   "writes refused because the disk was full", "",
+                   static_cast<double>(store.disk_full)});
+  for (size_t i = 0; i < kSurfaceNames.size(); ++i) {
+    extra.push_back({"pushmail_internal_errors_total", "counter",
+                     i == 0 ? "failures from inside the server, by the protocol that answered" : "",
+                     "protocol=\"" + std::string(kSurfaceNames[i]) + "\"",
+                     static_cast<double>(InternalErrors(static_cast<Surface>(i)))});
+  }
   return metrics_.Render(extra);
 }
 

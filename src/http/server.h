@@ -20,7 +20,6 @@
 #include "net/listener.h"
 #include "net/sessions.h"
 #include "net/workers.h"
-#include "store/credential_cache.h"
 #include "store/store.h"
 
 namespace pushmail::http {
@@ -32,6 +31,7 @@ struct Context {
   hub::Hub& hub;
   net::Workers& workers;
   boost::asio::thread_pool& blocking;              // store reads, password checks
+  boost::asio::thread_pool& upstream;              // requests of bridged accounts (they wait)
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
   // Values from outside the HTTP server for /metrics (may be empty). Any thread.
   std::function<std::vector<Sample>()> extra_metrics;
@@ -89,12 +89,16 @@ class Server {
   AccountLimiter& requests() { return requests_; }
   AccountLimiter& uploads() { return uploads_; }
   const jmap::Api& api() const { return api_; }
-  store::CredentialCache& credentials() { return credentials_; }
   // Null when the key could not be loaded: signed EventSource URLs are then refused.
   const UrlSigner* signer() const { return signer_ ? &*signer_ : nullptr; }
   // Push event texts shared by the streams of `worker`; only on that worker.
   PushTexts& push_texts(size_t worker) { return push_texts_[worker]; }
   std::string RenderMetrics();
+  // Where the API requests of `account` run: the upstream pool when it is bridged (its writes
+  // wait for the upstream server), else the blocking pool. Any thread.
+  boost::asio::thread_pool& PoolFor(store::AccountId account) {
+    return context_.store.WritesGoUpstream(account) ? context_.upstream : context_.blocking;
+  }
 
  private:
   void Accept(boost::asio::ip::tcp::socket socket, size_t worker);
@@ -106,7 +110,6 @@ class Server {
   AccountLimiter uploads_;  // maxConcurrentUpload
   Metrics metrics_;
   jmap::Api api_;
-  store::CredentialCache credentials_;
   std::optional<UrlSigner> signer_;
   std::vector<PushTexts> push_texts_;  // one per worker
   std::vector<std::unique_ptr<net::Listener>> listeners_;

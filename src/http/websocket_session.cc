@@ -244,7 +244,7 @@ awaitable<bool> Session::WsMessage(const std::string& text) {
     jmap::Principal who{account, found ? found->login : std::string()};
     return api.Answer(text, who);
   };
-  auto answer = co_await net::OnPool(server_.context().blocking, run);
+  auto answer = co_await net::OnPool(server_.PoolFor(account), run);
   std::string reply = jmap::WsResponse(std::move(answer), id);
   co_return co_await WsSend(reply);
 }

@@ -32,11 +32,13 @@ ErrorCode SyncDirectory(const std::string& dir) {
 
 }  // namespace
 
-Result<std::unique_ptr<BlobFile>> BlobFile::Open(const std::string& dir) {
+Result<std::unique_ptr<BlobFile>> BlobFile::Open(const std::string& dir,
+                                                 std::shared_ptr<Health> health,
+                                                 DiskFaults* faults) {
   std::error_code fs_error;
   std::filesystem::create_directories(dir, fs_error);
   if (fs_error) return ErrorCode(fs_error.value(), boost::system::system_category());
-  std::unique_ptr<BlobFile> file(new BlobFile(dir));
+  std::unique_ptr<BlobFile> file(new BlobFile(dir, std::move(health), faults));
   uint32_t newest = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir, fs_error)) {
     std::string name = entry.path().filename().string();
@@ -85,7 +87,18 @@ Result<std::shared_ptr<BlobFile::Segment>> BlobFile::Roll(const std::shared_ptr<
   return current_;
 }
 
+int BlobFile::DataSync(int fd) {
+  if (faults_ != nullptr) {
+    if (int e = faults_->blob_sync_errno.load()) {
+      errno = e;
+      return -1;
+    }
+  }
+  return ::fdatasync(fd);
+}
+
 Result<BlobLocation> BlobFile::Append(std::string_view bytes) {
+  if (auto ec = health_->CheckWritable()) return ec;
   std::shared_ptr<Segment> segment;
   {
     std::lock_guard lock(mu_);
@@ -94,16 +107,20 @@ Result<BlobLocation> BlobFile::Append(std::string_view bytes) {
   uint64_t offset = segment->end.fetch_add(bytes.size());
   if (offset > kSegmentSize) {
     auto next = Roll(segment);
-    if (!next) return next.error();
+    if (!next) return health_->Judge("a new blob segment", next.error());
     segment = *next;
     offset = segment->end.fetch_add(bytes.size());
   }
+  int fault = faults_ != nullptr ? faults_->blob_write_errno.load() : 0;
+  if (fault != 0) return health_->Judge("a blob write", {fault, boost::system::system_category()});
   size_t done = 0;
   while (done < bytes.size()) {
     ssize_t n = ::pwrite(segment->fd, bytes.data() + done, bytes.size() - done,
                          static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Errno();
+    // The range stays reserved and unreferenced: a retry writes elsewhere.
+    if (n < 0) return health_->Judge("a blob write", Errno());
+    if (n == 0) return health_->Judge("a blob write", MakeError(Errc::kIo));
     done += static_cast<size_t>(n);
   }
   appended_.fetch_add(1);
@@ -111,6 +128,7 @@ Result<BlobLocation> BlobFile::Append(std::string_view bytes) {
 }
 
 ErrorCode BlobFile::Sync() {
+  if (sync_failed_.load()) return StoreErrc::kReadOnly;
   std::vector<std::shared_ptr<Segment>> segments;
   {
     std::lock_guard lock(mu_);
@@ -118,8 +136,18 @@ ErrorCode BlobFile::Sync() {
     unsynced_.clear();
     segments.push_back(current_);
   }
-  for (const auto& s : segments) {
-    if (::fdatasync(s->fd) != 0) return Errno();
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (DataSync(segments[i]->fd) != 0) {
+      ErrorCode cause = Errno();
+      sync_failed_.store(true);
+      {
+        // Kept for the record: no sync is tried again in this process, but nothing is forgotten.
+        std::lock_guard lock(mu_);
+        unsynced_.insert(unsynced_.begin(), segments.begin() + static_cast<ptrdiff_t>(i),
+                         segments.end() - 1);
+      }
+      return health_->Latch("a blob sync (fdatasync)", cause);
+    }
   }
   return {};
 }

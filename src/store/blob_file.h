@@ -7,6 +7,11 @@
 // which the store writer calls before it commits the rows that point at them; so a row never
 // points at bytes a crash could lose. A crash between Append and the commit leaves unreferenced
 // bytes behind (space, not data, is lost; reclaiming it is future work: docs/architecture.md).
+//
+// A failed write or sync goes to the store's Health: a full disk answers kDiskFull and leaves
+// the file usable; any other failure latches the store read-only. A failed sync is never
+// retried (a retried fsync "succeeds" once the kernel dropped the pages it could not write):
+// every Sync after it fails too.
 
 #include <atomic>
 #include <condition_variable>
@@ -18,6 +23,8 @@
 #include <vector>
 
 #include "base/result.h"
+#include "store/faults.h"
+#include "store/health.h"
 
 namespace pushmail::store {
 
@@ -29,15 +36,20 @@ struct BlobLocation {
 
 class BlobFile {
  public:
-  // Opens (creating) the folder and continues the newest segment.
-  static Result<std::unique_ptr<BlobFile>> Open(const std::string& dir);
+  // Opens (creating) the folder and continues the newest segment. `health` is the store's;
+  // `faults`, for tests only, makes writes and syncs fail (faults.h).
+  static Result<std::unique_ptr<BlobFile>> Open(const std::string& dir,
+                                                std::shared_ptr<Health> health,
+                                                DiskFaults* faults = nullptr);
   ~BlobFile();
   BlobFile(const BlobFile&) = delete;
   BlobFile& operator=(const BlobFile&) = delete;
 
-  // Writes `bytes` to a fresh range. Thread-safe; does not sync.
+  // Writes `bytes` to a fresh range. Thread-safe; does not sync. kReadOnly once the store is
+  // latched, kDiskFull when the disk is full.
   Result<BlobLocation> Append(std::string_view bytes);
-  // Makes every Append that returned before this call durable. Thread-safe.
+  // Makes every Append that returned before this call durable. Thread-safe. kReadOnly when
+  // this or an earlier sync failed.
   ErrorCode Sync();
   // How many Appends have returned so far: every Append that returned before this call is
   // counted in what it returns.
@@ -63,12 +75,17 @@ class BlobFile {
     int fd = -1;
     std::atomic<uint64_t> end{0};  // next free offset; may pass kSegmentSize by one message
   };
-  explicit BlobFile(std::string dir) : dir_(std::move(dir)) {}
+  BlobFile(std::string dir, std::shared_ptr<Health> health, DiskFaults* faults)
+      : dir_(std::move(dir)), health_(std::move(health)), faults_(faults) {}
+  int DataSync(int fd);  // fdatasync, or the fault a test asked for
   Result<std::shared_ptr<Segment>> OpenSegment(uint32_t number, bool create);
   Result<std::shared_ptr<Segment>> Roll(const std::shared_ptr<Segment>& full);
   Result<std::shared_ptr<Segment>> SegmentFor(uint32_t number);
 
   std::string dir_;
+  std::shared_ptr<Health> health_;
+  DiskFaults* faults_;
+  std::atomic<bool> sync_failed_{false};  // once true, every Sync fails
   std::mutex mu_;
   // State below is guarded by mu_.
   std::shared_ptr<Segment> current_;

@@ -2,10 +2,16 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <thread>
+
 namespace pushmail::store {
 
-CredentialCache::CredentialCache(std::chrono::seconds ttl, size_t max_entries)
-    : ttl_(ttl), max_entries_(max_entries) {
+CredentialCache::CredentialCache(std::chrono::seconds ttl, unsigned max_hashing, size_t max_entries)
+    : ttl_(ttl),
+      max_hashing_(max_hashing > 0 ? max_hashing
+                                   : std::max(1u, std::thread::hardware_concurrency())),
+      max_entries_(max_entries) {
   if (sodium_init() < 0) ttl_ = std::chrono::seconds(0);  // no randomness: cache nothing
   randombytes_buf(secret_.data(), secret_.size());
 }
@@ -26,11 +32,8 @@ std::string CredentialCache::Key(std::string_view login, std::string_view passwo
   return out;
 }
 
-bool CredentialCache::Contains(std::string_view login, std::string_view password,
-                               std::string_view stored_hash) {
+bool CredentialCache::ContainsKey(const std::string& key) {
   if (ttl_.count() <= 0) return false;
-  std::string key = Key(login, password, stored_hash);
-  std::lock_guard lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return false;
   if (Clock::now() < it->second) return true;
@@ -38,17 +41,69 @@ bool CredentialCache::Contains(std::string_view login, std::string_view password
   return false;
 }
 
-void CredentialCache::Add(std::string_view login, std::string_view password,
-                          std::string_view stored_hash) {
+void CredentialCache::AddKey(const std::string& key) {
   if (ttl_.count() <= 0) return;
-  std::string key = Key(login, password, stored_hash);
   auto now = Clock::now();
-  std::lock_guard lock(mu_);
   if (entries_.size() >= max_entries_) {
     std::erase_if(entries_, [now](const auto& e) { return e.second <= now; });
     if (entries_.size() >= max_entries_) entries_.clear();
   }
   entries_[key] = now + ttl_;
+}
+
+bool CredentialCache::Contains(std::string_view login, std::string_view password,
+                               std::string_view stored_hash) {
+  std::string key = Key(login, password, stored_hash);
+  std::lock_guard lock(mu_);
+  return ContainsKey(key);
+}
+
+void CredentialCache::Add(std::string_view login, std::string_view password,
+                          std::string_view stored_hash) {
+  std::string key = Key(login, password, stored_hash);
+  std::lock_guard lock(mu_);
+  AddKey(key);
+}
+
+bool CredentialCache::Verify(std::string_view login, std::string_view password,
+                             std::string_view stored_hash, const std::function<bool()>& verify) {
+  std::string key = Key(login, password, stored_hash);
+  std::unique_lock lock(mu_);
+  if (ContainsKey(key)) return true;
+  if (auto it = flights_.find(key); it != flights_.end()) {
+    std::shared_ptr<Flight> flight = it->second;
+    cv_.wait(lock, [&flight] { return flight->done; });
+    return flight->ok;
+  }
+  auto flight = std::make_shared<Flight>();
+  flights_.emplace(key, flight);
+  cv_.wait(lock, [this] { return hashing_ < max_hashing_; });
+  ++hashing_;
+  ++hashes_run_;
+  lock.unlock();
+  bool ok = verify();
+  lock.lock();
+  --hashing_;
+  flight->done = true;
+  flight->ok = ok;
+  flights_.erase(key);
+  if (ok) AddKey(key);
+  lock.unlock();
+  cv_.notify_all();
+  return ok;
+}
+
+void CredentialCache::Bounded(const std::function<void()>& hash) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [this] { return hashing_ < max_hashing_; });
+  ++hashing_;
+  ++hashes_run_;
+  lock.unlock();
+  hash();
+  lock.lock();
+  --hashing_;
+  lock.unlock();
+  cv_.notify_all();
 }
 
 }  // namespace pushmail::store

@@ -9,10 +9,12 @@
 #include "base/strings.h"
 #include "store/blob_file.h"
 #include "store/credential_cache.h"
+#include "store/health.h"
 #include "store/password.h"
 #include "store/readers.h"
 #include "store/recipient_cache.h"
 #include "store/search_index.h"
+#include "store/sqlite/fault_vfs.h"
 #include "store/sqlite/schema.h"
 #include "store/vacation_cache.h"
 #include "store/writer.h"
@@ -21,41 +23,54 @@ namespace pushmail::store {
 
 namespace {}  // namespace
 
-Store::Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<SearchIndex> search,
-             std::unique_ptr<Writer> writer, std::unique_ptr<Readers> readers)
-    : blobs_(std::move(blobs)),
+Store::Store(std::shared_ptr<Health> health, std::unique_ptr<BlobFile> blobs,
+             std::unique_ptr<SearchIndex> search, std::unique_ptr<Writer> writer,
+             std::unique_ptr<Readers> readers, std::unique_ptr<CredentialCache> credentials)
+    : health_(std::move(health)),
+      blobs_(std::move(blobs)),
       search_(std::move(search)),
       writer_(std::move(writer)),
       readers_(std::move(readers)),
       recipients_(std::make_unique<RecipientCache>()),
-      vacations_(std::make_unique<VacationCache>()) {}
+      vacations_(std::make_unique<VacationCache>()),
+      credentials_(std::move(credentials)) {}
 
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
-  auto db = sqlite::Db::Open(options.path, true);
+  std::string vfs;  // the default, but where a test makes the disk fail
+  if (options.faults != nullptr) {
+    auto name = sqlite::FaultVfs(options.faults);
+    if (!name) return name.error();
+    vfs = *name;
+  }
+  auto db = sqlite::Db::Open(options.path, true, vfs);
   if (!db) return db.error();
   bool fresh = sqlite::UserVersion(*db) == 0;
   if (auto ec = sqlite::Migrate(*db)) return ec;
   // The writer keeps the hot B-tree pages (indexes, the change log's tail) cached: 64 MiB.
   if (auto ec = db->Exec("PRAGMA cache_size=-65536")) return ec;
   auto dir = std::filesystem::path(options.path).parent_path();
-  auto blobs = BlobFile::Open((dir / "blobs").string());
+  auto health = std::make_shared<Health>();
+  auto blobs = BlobFile::Open((dir / "blobs").string(), health, options.faults);
   if (!blobs) return blobs.error();
   BlobFile* file = blobs->get();
   auto search = SearchIndex::Open((dir / "search.db").string(), options.path, fresh, *file);
   if (!search) return search.error();
   SearchIndex* index = search->get();
-  auto checkpoint_db = sqlite::Db::Open(options.path, false);
+  auto checkpoint_db = sqlite::Db::Open(options.path, false, vfs);
   if (!checkpoint_db) return checkpoint_db.error();
   Durability durability{[file] { return file->Appended(); },
                         [file](uint64_t mark) { return file->SyncThrough(mark); }};
   auto writer = std::make_unique<Writer>(std::move(*db), std::move(*checkpoint_db),
-                                         options.max_batch, std::move(durability));
+                                         options.max_batch, std::move(durability), health);
   writer->SetCommittedHook([index] { index->Notify(); });
   auto readers = std::make_unique<Readers>(options.path, (dir / "search.db").string());
-  std::unique_ptr<Store> store(
-      new Store(std::move(*blobs), std::move(*search), std::move(writer), std::move(readers)));
+  auto credentials =
+      std::make_unique<CredentialCache>(options.credential_cache, options.max_hashing);
+  std::unique_ptr<Store> store(new Store(std::move(health), std::move(*blobs), std::move(*search),
+                                         std::move(writer), std::move(readers),
+                                         std::move(credentials)));
   if (auto ec = store->LoadVacations()) return ec;
   return store;
 }
@@ -67,6 +82,8 @@ void Store::SetCommitListener(CommitListener listener) {
 StoreStats Store::Stats() const {
   StoreStats stats = writer_->Stats();
   stats.indexed_upto = search_->IndexedUpTo();
+  stats.read_only = health_->read_only();
+  stats.disk_full = health_->disk_full();
   return stats;
 }
 
@@ -137,8 +154,9 @@ std::optional<AccountId> Store::CachedRecipient(std::string_view address) {
   return recipients_->Find(AsciiLower(address));
 }
 
-Result<AccountId> Store::Authenticate(std::string_view login, std::string_view password,
-                                      CredentialCache* cache) {
+uint64_t Store::PasswordHashesRun() const { return credentials_->HashesRun(); }
+
+Result<AccountId> Store::Authenticate(std::string_view login, std::string_view password) {
   std::string hash;
   AccountId id = 0;
   {
@@ -156,12 +174,12 @@ Result<AccountId> Store::Authenticate(std::string_view login, std::string_view p
   if (id == 0) {
     // Spend the same time on an unknown login as on a wrong password.
     static const std::string kDummy = HashPassword("pushmail-timing-equaliser").value();
-    VerifyPassword(kDummy, password);
+    credentials_->Bounded([&password] { VerifyPassword(kDummy, password); });
     return MakeError(Errc::kNotFound);
   }
-  if (cache && cache->Contains(login, password, hash)) return id;
-  if (!VerifyPassword(hash, password)) return MakeError(Errc::kNotFound);
-  if (cache) cache->Add(login, password, hash);
+  bool ok = credentials_->Verify(login, password, hash,
+                                 [&hash, &password] { return VerifyPassword(hash, password); });
+  if (!ok) return MakeError(Errc::kNotFound);
   return id;
 }
 

@@ -10,6 +10,11 @@
 //
 // Every method may be called from any thread. Methods that return a value block on the disk
 // (and Authenticate on Argon2id): call them from a blocking pool, never from a network worker.
+//
+// Writes fail with StoreErrc::kDiskFull while the disk is full (nothing is written; the same
+// write works once there is space) and with StoreErrc::kReadOnly for good once a sync or a
+// write failed in a way that may have lost bytes (error.h): then nothing more is acknowledged
+// until the process restarts. Reads go on working in both cases.
 
 #include <atomic>
 #include <chrono>
@@ -22,6 +27,8 @@
 #include "base/result.h"
 #include "mime/mime.h"
 #include "store/email_query.h"
+#include "store/error.h"
+#include "store/faults.h"
 #include "store/password.h"
 #include "store/types.h"
 
@@ -32,6 +39,11 @@ using CommitListener = std::function<void(const std::vector<StateChange>&)>;
 struct StoreOptions {
   std::string path;  // the database file; its folder must exist and also holds blobs/
   unsigned max_batch = 2048;
+  DiskFaults* faults = nullptr;  // tests only: makes the disk fail (faults.h)
+  // Password checks (credential_cache.h): how long credentials that passed skip Argon2id (0:
+  // never), and how many Argon2id may run at once (0: one per CPU).
+  std::chrono::seconds credential_cache{300};
+  unsigned max_hashing = 0;
 };
 
 struct StoreStats {
@@ -42,6 +54,8 @@ struct StoreStats {
   uint64_t sync_us = 0;      // waiting for the blob fdatasync after the SQL was done
   uint64_t commit_us = 0;    // COMMIT, i.e. writing and syncing the WAL
   int64_t indexed_upto = 0;  // the email id up to which the full-text index has every email
+  bool read_only = false;    // latched after a failed sync or I/O error (error.h)
+  uint64_t disk_full = 0;    // writes refused because the disk was full
 };
 
 // One message to deliver into one or more local accounts. Its bytes become one blob shared by
@@ -85,6 +99,7 @@ struct UploadedBlob {
 inline constexpr int64_t kUploadTtlSeconds = int64_t{24} * 3600;  // RFC 8620 6.1: at least an hour
 
 class Writer;
+class Health;
 class BlobFile;
 class SearchIndex;
 class CredentialCache;
@@ -175,10 +190,13 @@ class Store {
   std::optional<AccountId> CachedRecipient(std::string_view address);
   static constexpr std::chrono::seconds kRecipientTtl{10};
   // The account when `password` is right; kNotFound for an unknown login or a wrong password
-  // alike. Slow by design (Argon2id), unless `cache` remembers these credentials verified
-  // against the account's current password hash (credential_cache.h).
-  Result<AccountId> Authenticate(std::string_view login, std::string_view password,
-                                 CredentialCache* cache = nullptr);
+  // alike. Slow by design (Argon2id), unless the store's credential cache remembers these
+  // credentials verified against the account's current password hash; a burst of checks of
+  // the same credentials shares one hash (credential_cache.h). Every protocol's login comes
+  // here.
+  Result<AccountId> Authenticate(std::string_view login, std::string_view password);
+  // Argon2id runs so far, for tests and figures.
+  uint64_t PasswordHashesRun() const;
 
   // --- Bearer tokens (RFC 6750). A token is 256 random bits; only its SHA-256 is stored.
   // Changing the password or deleting the account revokes them all.
@@ -335,6 +353,13 @@ class Store {
   // deliveries into a chosen mailbox of a bridged account are refused (kUnavailable): not yet
   // built. Null turns it off; `writes` must outlive every write that may call it.
   void SetUpstreamWrites(UpstreamWrites* writes) { upstream_.store(writes); }
+  // Whether the writes of `account` go upstream first, and so may wait for an upstream server
+  // for as long as its write timeout: callers run them on a pool of their own, never on the one
+  // that logins, reads and local writes use. Never blocks; any thread.
+  bool WritesGoUpstream(AccountId account) {
+    UpstreamWrites* writes = upstream_.load();
+    return writes != nullptr && writes->Intercepts(account);
+  }
 
   StoreStats Stats() const;
 
@@ -342,18 +367,21 @@ class Store {
   class Readers;
   class RecipientCache;
   class VacationCache;
-  Store(std::unique_ptr<BlobFile> blobs, std::unique_ptr<SearchIndex> search,
-        std::unique_ptr<Writer> writer, std::unique_ptr<Readers> readers);
+  Store(std::shared_ptr<Health> health, std::unique_ptr<BlobFile> blobs,
+        std::unique_ptr<SearchIndex> search, std::unique_ptr<Writer> writer,
+        std::unique_ptr<Readers> readers, std::unique_ptr<CredentialCache> credentials);
   ErrorCode LoadVacations();
   // The hook when `account`'s writes go upstream first (bridge.cc), else null.
   UpstreamWrites* Intercept(AccountId account);
 
+  std::shared_ptr<Health> health_;       // shared with blobs_ and writer_
   std::unique_ptr<BlobFile> blobs_;      // before writer_: the writer syncs it until it stops
   std::unique_ptr<SearchIndex> search_;  // reads blobs_; the writer notifies it until it stops
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Readers> readers_;
   std::unique_ptr<RecipientCache> recipients_;
   std::unique_ptr<VacationCache> vacations_;
+  std::unique_ptr<CredentialCache> credentials_;
   std::atomic<UpstreamWrites*> upstream_{nullptr};
 };
 

@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "base/clock.h"
 #include "store/credential_cache.h"
 #include "store/store.h"
@@ -65,16 +69,56 @@ TEST_F(TokenTest, PasswordChangeAndDeletionRevoke) {
 }
 
 TEST_F(TokenTest, CredentialCacheFollowsThePasswordHash) {
-  CredentialCache cache(std::chrono::seconds(60));
-  EXPECT_EQ(store_->Authenticate("alice@example.test", "alice-pw", &cache).value(), alice_);
-  // A second check is answered from the cache (same answer), a wrong password is not.
-  EXPECT_EQ(store_->Authenticate("alice@example.test", "alice-pw", &cache).value(), alice_);
-  EXPECT_FALSE(store_->Authenticate("alice@example.test", "wrong", &cache).has_value());
+  uint64_t hashes = store_->PasswordHashesRun();
+  EXPECT_EQ(store_->Authenticate("alice@example.test", "alice-pw").value(), alice_);
+  EXPECT_EQ(store_->PasswordHashesRun(), hashes + 1);
+  // A second check is answered from the cache (same answer, no hash), a wrong password is not.
+  EXPECT_EQ(store_->Authenticate("alice@example.test", "alice-pw").value(), alice_);
+  EXPECT_EQ(store_->PasswordHashesRun(), hashes + 1);
+  EXPECT_FALSE(store_->Authenticate("alice@example.test", "wrong").has_value());
+  EXPECT_EQ(store_->PasswordHashesRun(), hashes + 2);
   ASSERT_FALSE(store_->SetPassword("alice@example.test", "new-pw", HashCost::kMinimum));
-  EXPECT_FALSE(store_->Authenticate("alice@example.test", "alice-pw", &cache).has_value());
-  EXPECT_EQ(store_->Authenticate("alice@example.test", "new-pw", &cache).value(), alice_);
+  EXPECT_FALSE(store_->Authenticate("alice@example.test", "alice-pw").has_value());
+  EXPECT_EQ(store_->Authenticate("alice@example.test", "new-pw").value(), alice_);
   ASSERT_FALSE(store_->DeleteAccount("alice@example.test"));
-  EXPECT_FALSE(store_->Authenticate("alice@example.test", "new-pw", &cache).has_value());
+  EXPECT_FALSE(store_->Authenticate("alice@example.test", "new-pw").has_value());
+}
+
+// A reconnect storm: many threads check the same few credentials at once. Each distinct pair
+// costs one hash, however many ask; and no more than max_hashing hashes run at once.
+TEST(CredentialCache, ConcurrentChecksOfTheSameCredentialsShareOneHash) {
+  CredentialCache cache(std::chrono::seconds(60), 2);
+  std::atomic<int> running{0}, most{0};
+  auto verify = [&](bool answer) {
+    return [&, answer] {
+      int now = ++running;
+      int seen = most.load();
+      while (now > seen && !most.compare_exchange_weak(seen, now)) {
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      --running;
+      return answer;
+    };
+  };
+  std::vector<std::thread> threads;
+  std::atomic<int> passed{0}, refused{0};
+  for (int i = 0; i < 40; ++i) {
+    threads.emplace_back([&, i] {
+      std::string login = "user" + std::to_string(i % 4);
+      bool right = i % 8 != 7;  // user3 is also tried with a wrong password
+      bool ok = cache.Verify(login, right ? "pw" : "bad", "hash", verify(right));
+      (ok ? passed : refused)++;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(passed, 35);
+  EXPECT_EQ(refused, 5);
+  EXPECT_LE(cache.HashesRun(), 5u + 4u);  // one per pair, plus late arrivals of a wrong one
+  EXPECT_GE(cache.HashesRun(), 5u);
+  EXPECT_LE(most.load(), 2);
+  uint64_t before = cache.HashesRun();
+  EXPECT_TRUE(cache.Verify("user0", "pw", "hash", verify(false)));  // cached: not asked
+  EXPECT_EQ(cache.HashesRun(), before);
 }
 
 TEST(CredentialCache, EntriesAreBoundToAllThreeParts) {

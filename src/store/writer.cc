@@ -12,7 +12,11 @@ namespace pushmail::store {
 
 sqlite::Statement& Txn::Stmt(Sql sql) {
   auto it = statements_.find(sql.text);
-  if (it == statements_.end()) it = statements_.emplace(sql.text, db_.Prepare(sql.text)).first;
+  if (it == statements_.end()) {
+    it = statements_.emplace(sql.text, db_.Prepare(sql.text)).first;
+  } else if (!it->second.ok()) {
+    it->second = db_.Prepare(sql.text);  // a failed prepare is tried again, not kept
+  }
   it->second.Reset();
   return it->second;
 }
@@ -190,12 +194,14 @@ void Txn::Touch(AccountId account, MailboxId mailbox) {
   if (std::find(list.begin(), list.end(), mailbox) == list.end()) list.push_back(mailbox);
 }
 
-Writer::Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch, Durability durability)
+Writer::Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch, Durability durability,
+               std::shared_ptr<Health> health)
     : db_(std::move(db)),
       txn_(db_),
       checkpoint_db_(std::move(checkpoint_db)),
       max_batch_(max_batch),
       durability_(std::move(durability)),
+      health_(std::move(health)),
       syncer_([this] { SyncLoop(); }),
       checkpointer_([this] { CheckpointLoop(); }),
       thread_([this] { Run(); }) {}
@@ -223,11 +229,15 @@ void Writer::CheckpointLoop() {
       if (checkpoint_stopping_) return;
       wal_pages_ = 0;
     }
+    // Once latched, the WAL is left as it is: what it holds was synced, the database file's
+    // state after a failed write is not known.
+    if (health_->read_only()) continue;
     int log = 0, done = 0;
     int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_.handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
                                        &log, &done);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       spdlog::warn("store: checkpoint failed: {}", sqlite3_errstr(rc));
+      health_->Judge("a checkpoint", sqlite::SqliteError(rc));
     }
   }
 }
@@ -313,6 +323,17 @@ void Writer::Run() {
   }
 }
 
+ErrorCode Writer::ApplyAll(std::vector<Op>& batch) {
+  for (Op& op : batch) {
+    op.result = health_->Judge("a write", ApplyOne(op));
+    // A full disk or an I/O error may make SQLite roll back the whole transaction: the ops
+    // after it would then run in autocommit mode, each committed on its own.
+    if (sqlite3_get_autocommit(db_.handle())) return op.result ? op.result : MakeError(Errc::kIo);
+    if (health_->read_only()) return StoreErrc::kReadOnly;
+  }
+  return {};
+}
+
 ErrorCode Writer::ApplyOne(Op& op) {
   if (auto ec = txn_.Stmt("SAVEPOINT op").Run()) return ec;
   txn_.BeginOp();  // the op's bumps vanish with its savepoint if it fails
@@ -368,10 +389,11 @@ void Writer::Execute(std::vector<Op>& batch) {
   // covers them all, and their sync runs while the SQL does; the commit waits for both.
   uint64_t mark = durability_.mark ? durability_.mark() : 0;
   KickSyncer();
-  ErrorCode commit_error = db_.Exec("BEGIN IMMEDIATE");
+  ErrorCode commit_error = health_->CheckWritable();
+  if (!commit_error) commit_error = db_.Exec("BEGIN IMMEDIATE");
   if (!commit_error) {
-    for (Op& op : batch) op.result = ApplyOne(op);
-    commit_error = FinishAccounts();
+    commit_error = ApplyAll(batch);
+    if (!commit_error) commit_error = FinishAccounts();
     txn_.ResetStatements();
     apply_us_ += micros_since(start);
     start = SteadyClock::now();
@@ -384,8 +406,9 @@ void Writer::Execute(std::vector<Op>& batch) {
     KickSyncer();  // the next batch's bytes, while this COMMIT waits for the WAL's fsync
     if (!commit_error) commit_error = db_.Exec("COMMIT");
     commit_us_ += micros_since(start);
-    if (commit_error) db_.Exec("ROLLBACK");
+    if (commit_error && !sqlite3_get_autocommit(db_.handle())) db_.Exec("ROLLBACK");
   }
+  commit_error = health_->Judge("a commit", commit_error);
   if (commit_error) {
     spdlog::error("store: commit of {} writes failed: {}", batch.size(), commit_error.message());
     txn_.EndBatch();

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "store/health.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
 
@@ -129,8 +130,11 @@ class Writer {
   // its functions are empty) runs on a syncer thread of its own: it starts when a batch is
   // taken, while the batch's SQL runs, and again while the batch's COMMIT waits for the WAL's
   // fsync, ahead of the next batch. COMMIT waits until what the batch's mark covers is
-  // durable, and when that fails the batch is rolled back.
-  Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch, Durability durability);
+  // durable, and when that fails the batch is rolled back. Every error a write gets goes
+  // through `health` first (health.h): once it latched, batches fail with kReadOnly unapplied,
+  // and no checkpoint runs.
+  Writer(sqlite::Db db, sqlite::Db checkpoint_db, unsigned max_batch, Durability durability,
+         std::shared_ptr<Health> health);
   ~Writer();  // applies everything queued, then joins
 
   void SetCommitListener(CommitListener listener) { listener_ = std::move(listener); }
@@ -161,6 +165,8 @@ class Writer {
   void KickSyncer();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
   ErrorCode ApplyOne(Op& op);
+  // Applies the batch's ops in the open transaction; an error when the batch may not commit.
+  ErrorCode ApplyAll(std::vector<Op>& batch);
   ErrorCode FinishAccounts();
   std::vector<StateChange> TakeChanges();
 
@@ -169,6 +175,7 @@ class Writer {
   sqlite::Db checkpoint_db_;  // used by the checkpointer thread only
   unsigned max_batch_;
   Durability durability_;
+  std::shared_ptr<Health> health_;
   CommitListener listener_;
   std::function<void()> committed_;
   std::atomic<uint64_t> commits_{0};

@@ -22,7 +22,8 @@ struct WriterTest : ::testing::Test {
     EXPECT_FALSE(db->Exec(setup));
     auto checkpoint_db = sqlite::Db::Open(dir.File("store.db"), false);
     EXPECT_TRUE(checkpoint_db.has_value());
-    return std::make_unique<Writer>(std::move(*db), std::move(*checkpoint_db), 64, Durability{});
+    return std::make_unique<Writer>(std::move(*db), std::move(*checkpoint_db), 64, Durability{},
+                                    std::make_shared<Health>());
   }
   // Holds the writer until Release(), so that what is submitted meanwhile makes one batch.
   void Hold(Writer& writer) {

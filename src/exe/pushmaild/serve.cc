@@ -32,8 +32,6 @@ namespace asio = boost::asio;
 
 constexpr auto kDrainDeadline = std::chrono::seconds(10);
 constexpr auto kForceDeadline = std::chrono::seconds(5);
-constexpr size_t kBlockingThreads = 4;
-constexpr size_t kSubscriberQueue = 256;
 
 // Idle connections are the product: allow as many as the hard limit does.
 void RaiseOpenFilesLimit() {
@@ -174,7 +172,12 @@ int Serve(ServeFlags flags) {
     return 1;
   }
   RaiseOpenFilesLimit();
-  auto store = store::Store::Open({StorePath(config.data_dir), config.store.max_batch});
+  store::StoreOptions store_options;
+  store_options.path = StorePath(config.data_dir);
+  store_options.max_batch = config.store.max_batch;
+  store_options.credential_cache = config.auth.credential_cache;
+  store_options.max_hashing = config.auth.max_hashing;
+  auto store = store::Store::Open(store_options);
   if (!store) {
     spdlog::critical("cannot open the store in {}: {}", config.data_dir, store.error().message());
     return 1;
@@ -190,13 +193,14 @@ int Serve(ServeFlags flags) {
   }
 
   net::Workers workers(config.workers);
-  hub::Hub hub(workers.Executors(), kSubscriberQueue);
+  hub::Hub hub(workers.Executors(), config.hub.subscriber_queue);
   (*store)->SetCommitListener([&hub](const auto& changes) { hub.Publish(changes); });
-  asio::thread_pool blocking(kBlockingThreads);
+  asio::thread_pool blocking(config.blocking_threads);
+  asio::thread_pool upstream(config.bridge.write_threads);  // Store::WritesGoUpstream
   smtp::Context context{config, **store, workers, blocking, tls};
   smtp::Server inbound(smtp::Mode::kInbound, context);
   smtp::Server submission(smtp::Mode::kSubmission, context);
-  imap::Server imap_server({config, **store, hub, workers, blocking, tls});
+  imap::Server imap_server({config, **store, hub, workers, blocking, upstream, tls});
   // Web Push runs on the first worker, a hub subscriber like any push stream.
   webpush::Sender web_push(config, **store, hub, 0, workers.Executors().at(0), blocking, *vapid);
   auto other_connections = [&imap_server, &inbound, &submission, &web_push] {
@@ -215,8 +219,8 @@ int Serve(ServeFlags flags) {
         {"pushmail_webpush_total", "counter", "", "result=\"gone\"",
          static_cast<double>(pushes.gone)}};
   };
-  http::Server http_server({config, **store, hub, workers, blocking, tls, other_connections,
-                            &web_push, vapid->public_key()});
+  http::Server http_server({config, **store, hub, workers, blocking, upstream, tls,
+                            other_connections, &web_push, vapid->public_key()});
   workers.Start();
   web_push.Start();
   auto smtp_bind = [](smtp::Server& s) {
@@ -254,6 +258,7 @@ int Serve(ServeFlags flags) {
   web_push.Stop();
   workers.Stop();
   workers.Join();
+  upstream.join();
   blocking.join();
   (*store)->SetUpstreamWrites(nullptr);
   store::StoreStats stats = (*store)->Stats();

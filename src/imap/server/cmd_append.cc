@@ -19,7 +19,7 @@ asio::awaitable<void> Session::Append(const Request& r) {
     uint32_t uidvalidity = 0;
     std::vector<uint32_t> uids;
   };
-  auto result = co_await Blocking([&]() -> Result<Appended> {
+  auto result = co_await Writing([&]() -> Result<Appended> {
     auto box = context_.store.FindMailbox(account_, args.mailbox);
     if (!box) return box.error();
     Appended out{box->uidvalidity, {}};
@@ -43,8 +43,9 @@ asio::awaitable<void> Session::Append(const Request& r) {
   });
   if (!result) {
     Tagged(r, "NO",
-           result.error() == MakeError(Errc::kNotFound) ? "[TRYCREATE] No such mailbox"
-                                                        : "[SERVERBUG] Cannot store the message");
+           result.error() == MakeError(Errc::kNotFound)
+               ? "[TRYCREATE] No such mailbox"
+               : Failure(r, "Cannot store the message", result.error()));
     co_return;
   }
   std::string uids;

@@ -15,15 +15,16 @@ asio::awaitable<void> Session::Copy(const Request& r) {
   std::vector<store::Uid> uids;
   for (uint32_t seq : selected_->Resolve(args.set, r.uid)) uids.push_back(selected_->at(seq).uid);
   auto from = selected_->mailbox().id;
-  auto result = co_await Blocking([&]() -> Result<store::CopyResult> {
+  auto result = co_await Writing([&]() -> Result<store::CopyResult> {
     auto to = FindMailboxId(args.mailbox);
     if (!to) return to.error();
     return context_.store.Copy(account_, from, uids, *to, move);
   });
   if (!result) {
     Tagged(r, "NO",
-           result.error() == MakeError(Errc::kNotFound) ? "[TRYCREATE] No such mailbox"
-                                                        : "[SERVERBUG] Copy failed");
+           result.error() == MakeError(Errc::kNotFound)
+               ? "[TRYCREATE] No such mailbox"
+               : Failure(r, "Copy failed", result.error()));
     co_return;
   }
   std::string code;

@@ -8,11 +8,12 @@ namespace asio = boost::asio;
 
 namespace {
 
+// The refusal for what the client asked wrongly; empty for an internal failure.
 std::string_view Refusal(const ErrorCode& ec) {
   if (ec == MakeError(Errc::kAlreadyExists)) return "[ALREADYEXISTS] Mailbox exists";
   if (ec == MakeError(Errc::kNotFound)) return "[NONEXISTENT] No such mailbox";
   if (ec == MakeError(Errc::kInvalidArgument)) return "[CANNOT] Not allowed for this mailbox";
-  return "[SERVERBUG] Store error";
+  return {};
 }
 
 }  // namespace
@@ -28,13 +29,13 @@ asio::awaitable<void> Session::MailboxCommand(const Request& r) {
         ec = name == "INBOX" ? MakeError(Errc::kAlreadyExists) : MakeError(Errc::kInvalidArgument);
         break;
       }
-      auto made = co_await Blocking([&] { return store.CreateMailbox(account_, name); });
+      auto made = co_await Writing([&] { return store.CreateMailbox(account_, name); });
       if (!made) ec = made.error();
       break;
     }
     case Verb::kRename: {
       const auto& args = std::get<imap::Rename>(r.args);
-      ec = co_await Blocking([&]() -> ErrorCode {
+      ec = co_await Writing([&]() -> ErrorCode {
         auto id = FindMailboxId(args.from);
         if (!id) return id.error();
         return store.RenameMailbox(account_, *id, args.to);
@@ -47,7 +48,7 @@ asio::awaitable<void> Session::MailboxCommand(const Request& r) {
         selected_.reset();  // RFC 9051 6.3.5: deleting the selected mailbox unselects it
         state_ = State::kAuthenticated;
       }
-      ec = co_await Blocking([&]() -> ErrorCode {
+      ec = co_await Writing([&]() -> ErrorCode {
         auto id = FindMailboxId(name);
         if (!id) return id.error();
         if (r.verb == Verb::kDelete) return store.DeleteMailbox(account_, *id);
@@ -58,7 +59,8 @@ asio::awaitable<void> Session::MailboxCommand(const Request& r) {
   }
   std::string done = std::string(VerbName(r.verb)) + " completed";
   if (ec) {
-    Tagged(r, "NO", Refusal(ec));
+    std::string_view refusal = Refusal(ec);
+    Tagged(r, "NO", refusal.empty() ? Failure(r, "Store error", ec) : std::string(refusal));
   } else {
     Tagged(r, "OK", done);
   }

@@ -18,9 +18,9 @@ asio::awaitable<void> Session::Expunge(const Request& r) {
     }
   }
   auto id = selected_->mailbox().id;
-  auto gone = co_await Blocking([&] { return context_.store.Expunge(account_, id, only); });
+  auto gone = co_await Writing([&] { return context_.store.Expunge(account_, id, only); });
   if (!gone) {
-    Tagged(r, "NO", "[SERVERBUG] Expunge failed");
+    Tagged(r, "NO", Failure(r, "Expunge failed", gone.error()));
     co_return;
   }
   co_await Sync(true);  // reports the expunges (and anything else that changed)

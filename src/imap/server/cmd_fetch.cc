@@ -57,7 +57,7 @@ asio::awaitable<void> Session::Fetch(const Request& r) {
     }
     if (!unseen.empty()) {
       auto id = selected_->mailbox().id;
-      auto update = co_await Blocking([&] {
+      auto update = co_await Writing([&] {
         return context_.store.UpdateKeywords(account_, id, unseen, store::KeywordOp::kAdd,
                                              {"$seen"});
       });
@@ -77,7 +77,7 @@ asio::awaitable<void> Session::Fetch(const Request& r) {
     auto rows =
         co_await Blocking([&] { return context_.store.ReadMessages(mailbox, first, last); });
     if (!rows) {
-      Tagged(r, "NO", "[SERVERBUG] Cannot read the mailbox");
+      Tagged(r, "NO", Failure(r, "Cannot read the mailbox", rows.error()));
       co_return;
     }
     std::vector<FetchInput> inputs;

@@ -41,7 +41,7 @@ asio::awaitable<void> Session::List(const Request& r) {
   }
   auto boxes = co_await Blocking([this] { return context_.store.ListMailboxes(account_); });
   if (!boxes) {
-    Tagged(r, "NO", "[SERVERBUG] Cannot list mailboxes");
+    Tagged(r, "NO", Failure(r, "Cannot list mailboxes", boxes.error()));
     co_return;
   }
   for (const auto& box : *boxes) {

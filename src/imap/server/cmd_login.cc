@@ -2,6 +2,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/internal_errors.h"
 #include "base/log.h"
 #include "imap/server/session.h"
 
@@ -23,6 +24,13 @@ asio::awaitable<void> Session::Login(const Request& r) {
 asio::awaitable<void> Session::LoggedIn(const Request& r, Result<store::AccountId> account,
                                         std::string login) {
   auto address = stream_.remote().address();
+  if (!account && account.error() != MakeError(Errc::kNotFound)) {
+    // Not the client's fault: it may try again, and it is not counted as a guess.
+    CountInternalError(Surface::kImap);
+    spdlog::error("imap: cannot check the password of '{}': {}", login, account.error().message());
+    Tagged(r, "NO", "[UNAVAILABLE] Cannot check credentials now, try later");
+    co_return;
+  }
   if (!account) {
     auth_failures_.Fail(address);
     if (auth_failures_.Count(address) > context_.config.imap.auth_failures_before_delay) {

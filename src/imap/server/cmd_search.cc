@@ -40,7 +40,7 @@ asio::awaitable<void> Session::Search(const Request& r) {
   store::ModSeq highest = 0;
   auto rows = co_await Blocking([&] { return context_.store.ReadMessages(mailbox, 1, max_uid); });
   if (!rows) {
-    Tagged(r, "NO", "[SERVERBUG] Cannot read the mailbox");
+    Tagged(r, "NO", Failure(r, "Cannot read the mailbox", rows.error()));
     co_return;
   }
   messages = selected_->AsTold(std::move(*rows));

@@ -21,7 +21,10 @@ asio::awaitable<void> Session::Select(const Request& r) {
     return context_.store.ReadMailbox(box->id);
   });
   if (!snapshot) {
-    Tagged(r, "NO", "[NONEXISTENT] No such mailbox");
+    Tagged(r, "NO",
+           snapshot.error() == MakeError(Errc::kNotFound)
+               ? "[NONEXISTENT] No such mailbox"
+               : Failure(r, "Cannot read the mailbox", snapshot.error()));
     co_return;
   }
   bool read_only = r.verb == Verb::kExamine;
@@ -65,8 +68,8 @@ asio::awaitable<void> Session::Unselect(const Request& r) {
   if (r.verb == Verb::kClose && !selected_->read_only()) {
     // CLOSE expunges silently (RFC 9051 6.4.1).
     auto id = selected_->mailbox().id;
-    auto gone = co_await Blocking(
-        [this, id] { return context_.store.Expunge(account_, id, std::nullopt); });
+    auto gone =
+        co_await Writing([this, id] { return context_.store.Expunge(account_, id, std::nullopt); });
     (void)gone;  // failures leave the messages in place; nothing to report after CLOSE
   }
   selected_.reset();

@@ -20,7 +20,10 @@ asio::awaitable<void> Session::Status(const Request& r) {
     return Answer{*box, *counts};
   });
   if (!answer) {
-    Tagged(r, "NO", "[NONEXISTENT] No such mailbox");
+    Tagged(r, "NO",
+           answer.error() == MakeError(Errc::kNotFound)
+               ? "[NONEXISTENT] No such mailbox"
+               : Failure(r, "Cannot read the mailbox", answer.error()));
     co_return;
   }
   std::string line = "* STATUS ";

@@ -25,10 +25,10 @@ asio::awaitable<void> Session::Store(const Request& r) {
   auto id = selected_->mailbox().id;
   std::optional<store::ModSeq> since;
   if (args.unchanged_since) since = static_cast<store::ModSeq>(*args.unchanged_since);
-  auto update = co_await Blocking(
+  auto update = co_await Writing(
       [&] { return context_.store.UpdateKeywords(account_, id, uids, op, keywords, since); });
   if (!update) {
-    Tagged(r, "NO", "[SERVERBUG] Cannot store flags");
+    Tagged(r, "NO", Failure(r, "Cannot store flags", update.error()));
     co_return;
   }
   for (const auto& m : update->changed) {

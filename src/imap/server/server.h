@@ -24,6 +24,7 @@ struct Context {
   hub::Hub& hub;
   net::Workers& workers;
   boost::asio::thread_pool& blocking;              // store reads and writes, password checks
+  boost::asio::thread_pool& upstream;              // writes of bridged accounts (they wait)
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: no STARTTLS / IMAPS
 };
 

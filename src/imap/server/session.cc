@@ -6,6 +6,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/internal_errors.h"
 #include "base/log.h"
 #include "net/blocking.h"
 
@@ -83,6 +84,13 @@ void Session::Tagged(const Request& r, std::string_view condition, std::string_v
   out_ += ' ';
   out_ += text;
   out_ += "\r\n";
+}
+
+std::string Session::Failure(const Request& r, std::string_view what, const ErrorCode& cause) {
+  CountInternalError(Surface::kImap);
+  spdlog::error("imap: {} {}: {}: {}", r.tag, login_, what, cause.message());
+  if (cause == store::StoreErrc::kDiskFull) return "[OVERQUOTA] Not enough disk space, try later";
+  return "[SERVERBUG] " + std::string(what);
 }
 
 // One write at a time: a Flush that finds another in progress leaves its output to that one,

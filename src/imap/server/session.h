@@ -53,6 +53,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // I/O (session.cc).
   void Send(std::string_view text) { out_ += text; }
   void Tagged(const Request& r, std::string_view condition, std::string_view text);
+  // The text of a NO for an internal failure of `what` ("Cannot store flags"), logged once with
+  // its cause and counted. A full disk is [OVERQUOTA] (what Dovecot answers for ENOSPC: the
+  // client keeps its data and may try again later), anything else [SERVERBUG] (RFC 5530).
+  std::string Failure(const Request& r, std::string_view what, const ErrorCode& cause);
   boost::asio::awaitable<bool> Flush();
   // The next framed command, or nullopt when the connection is over.
   boost::asio::awaitable<std::optional<std::string>> NextCommand();
@@ -72,6 +76,14 @@ class Session : public std::enable_shared_from_this<Session> {
   template <class F>
   auto Blocking(F&& f) -> boost::asio::awaitable<std::invoke_result_t<F>> {
     co_return co_await net::OnPool(context_.blocking, std::forward<F>(f));
+  }
+  // Runs a store write of the logged-in account: on the upstream pool when the account is
+  // bridged (its writes wait for the upstream server), else as Blocking.
+  template <class F>
+  auto Writing(F&& f) -> boost::asio::awaitable<std::invoke_result_t<F>> {
+    boost::asio::thread_pool& pool =
+        context_.store.WritesGoUpstream(account_) ? context_.upstream : context_.blocking;
+    co_return co_await net::OnPool(pool, std::forward<F>(f));
   }
 
   // Hub: the subscription made at login.

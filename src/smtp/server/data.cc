@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/clock.h"
+#include "base/internal_errors.h"
 #include "base/log.h"
 #include "delivery/delivery.h"
 #include "delivery/local.h"
@@ -119,6 +120,22 @@ awaitable<Session::Step> Session::Bdat(std::string_view argument) {
   co_return Step::kContinue;
 }
 
+// RFC 3463: 4.3.1 "mail system full"; 4.3.0 for anything else on our side. Both are
+// temporary: the client keeps the message and tries again.
+void Session::ReplyNotStored(std::string_view id, ErrorCode cause) {
+  CountInternalError(Surface::kSmtp);
+  if (cause == store::StoreErrc::kDiskFull) {
+    spdlog::warn("smtp: {} not stored: {}", id, cause.message());
+    Queue(452, "4.3.1", "insufficient system storage, try again later");
+  } else if (cause == store::StoreErrc::kReadOnly) {
+    spdlog::error("smtp: {} not stored: {}", id, cause.message());
+    Queue(451, "4.3.0", "mail system unavailable after a disk error, try again later");
+  } else {
+    spdlog::error("smtp: {} not stored: {}", id, cause.message());
+    Queue(451, "4.3.0", "local error in processing, try again later");
+  }
+}
+
 awaitable<void> Session::Deliver(std::string body) {
   TraceInfo trace;
   trace.helo = helo_;
@@ -159,8 +176,7 @@ awaitable<void> Session::Deliver(std::string body) {
       co_await AsyncDeliver(context_.store, std::move(incoming), asio::use_awaitable);
   ResetTransaction();
   if (!result) {
-    spdlog::error("smtp: {} not stored: {}", trace.id, result.error().message());
-    Queue(451, "4.3.0", "local error in processing, try again later");
+    ReplyNotStored(trace.id, result.error());
     co_return;
   }
   auto micros =

@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "base/internal_errors.h"
 #include "base/log.h"
 #include "base/strings.h"
 #include "net/blocking.h"
@@ -307,6 +308,8 @@ awaitable<void> Session::Rcpt(std::string_view argument) {
       co_return;
     }
     {
+      CountInternalError(Surface::kSmtp);
+      spdlog::error("smtp: cannot look up recipient <{}>: {}", address, account.error().message());
       Queue(451, "4.3.0", "temporary failure looking up recipient, try again later");
       co_return;
     }

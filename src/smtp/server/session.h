@@ -56,6 +56,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<Step> Data();                           // data.cc
   boost::asio::awaitable<Step> Bdat(std::string_view argument);  // data.cc
   boost::asio::awaitable<void> Deliver(std::string body);        // data.cc
+  void ReplyNotStored(std::string_view id, ErrorCode cause);     // data.cc
   std::optional<Reply> CanStartData() const;                     // data.cc
   void ResetTransaction();
   // Counts a bad command and queues `reply`, or 421 (and sets close_) once there were too many.

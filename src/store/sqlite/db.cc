@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "base/assert.h"
 #include "base/log.h"
 
 namespace pushmail::store::sqlite {
@@ -25,17 +24,21 @@ Statement::Statement(sqlite3* db, std::string_view sql) {
   int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
   if (rc != SQLITE_OK) {
-    spdlog::critical("sqlite prepare failed: {}: {}", sqlite3_errmsg(db), sql);
-    PM_RELEASE_ASSERT(false, "bad SQL");
+    spdlog::error("sqlite: cannot prepare a statement: {}: {}", sqlite3_errmsg(db), sql);
+    sqlite3_finalize(stmt_);
+    stmt_ = nullptr;
+    prepare_error_ = SqliteError(rc);
   }
 }
 
-Statement::Statement(Statement&& other) noexcept : stmt_(std::exchange(other.stmt_, nullptr)) {}
+Statement::Statement(Statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)), prepare_error_(other.prepare_error_) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
     sqlite3_finalize(stmt_);
     stmt_ = std::exchange(other.stmt_, nullptr);
+    prepare_error_ = other.prepare_error_;
   }
   return *this;
 }
@@ -43,31 +46,40 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
 Statement& Statement::Bind(int index, int64_t value) {
+  if (stmt_ == nullptr) return *this;
   sqlite3_bind_int64(stmt_, index, value);
   return *this;
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
+  if (stmt_ == nullptr) return *this;
   sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   return *this;
 }
 
 Statement& Statement::BindBlob(int index, std::string_view bytes) {
+  if (stmt_ == nullptr) return *this;
   sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
   return *this;
 }
 
 Statement& Statement::BindBlobStatic(int index, std::string_view bytes) {
+  if (stmt_ == nullptr) return *this;
   sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_STATIC);
   return *this;
 }
 
 Statement& Statement::BindNull(int index) {
+  if (stmt_ == nullptr) return *this;
   sqlite3_bind_null(stmt_, index);
   return *this;
 }
 
 Result<bool> Statement::Step() {
+  if (stmt_ == nullptr) {  // never prepared, or the prepare failed
+    return {boost::system::in_place_error,
+            prepare_error_ ? prepare_error_ : SqliteError(SQLITE_MISUSE)};
+  }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
@@ -88,6 +100,7 @@ ErrorCode Statement::Run() {
 }
 
 void Statement::Reset() {
+  if (stmt_ == nullptr) return;
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);
 }
@@ -108,14 +121,14 @@ bool Statement::IsNull(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-Result<Db> Db::Open(const std::string& path, bool create) {
+Result<Db> Db::Open(const std::string& path, bool create, const std::string& vfs) {
   // Before SQLite initialises itself: no memory statistics, whose upkeep takes a global mutex
   // at every allocation of every connection (the writer, readers, checkpointer and indexer).
   static const int configured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)configured;
   sqlite3* handle = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, vfs.empty() ? nullptr : vfs.c_str());
   if (rc != SQLITE_OK) {
     spdlog::error("cannot open {}: {}", path, handle ? sqlite3_errmsg(handle) : "out of memory");
     sqlite3_close(handle);

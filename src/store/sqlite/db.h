@@ -20,7 +20,10 @@ inline ErrorCode SqliteError(int rc) { return {rc, SqliteCategory()}; }
 class Statement {
  public:
   Statement() = default;
-  Statement(sqlite3* db, std::string_view sql);  // aborts on a bad SQL text: a programming error
+  // Prepares `sql`. A failure (a bad text, but also NOMEM, IOERR or CORRUPT while reading the
+  // schema) is logged and kept: Bind then does nothing and Step and Run return the error, so it
+  // reaches the caller like any other failed query. ok() tells it at once.
+  Statement(sqlite3* db, std::string_view sql);
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
@@ -41,6 +44,9 @@ class Statement {
   ErrorCode Run();
   // Resets for reuse with new bindings.
   void Reset();
+  // Whether the statement was prepared; error() says why not.
+  bool ok() const { return stmt_ != nullptr; }
+  ErrorCode error() const { return prepare_error_; }
 
   int64_t Int(int column) const;
   std::string_view Text(int column) const;  // valid until the next Step or Reset
@@ -49,12 +55,14 @@ class Statement {
 
  private:
   sqlite3_stmt* stmt_ = nullptr;
+  ErrorCode prepare_error_;  // why stmt_ is null, when it is
 };
 
 class Db {
  public:
-  // Opens (creating when asked) the database at `path` with WAL, FULL sync and foreign keys on.
-  static Result<Db> Open(const std::string& path, bool create);
+  // Opens (creating when asked) the database at `path` with WAL, FULL sync and foreign keys on,
+  // through the VFS named `vfs` (the default one when empty; tests use fault_vfs.h).
+  static Result<Db> Open(const std::string& path, bool create, const std::string& vfs = {});
   Db(Db&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
   Db& operator=(Db&& other) noexcept;
   Db(const Db&) = delete;
