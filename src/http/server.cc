@@ -95,6 +95,9 @@ std::string Server::RenderMetrics() {
   extra.push_back({"pushmail_store_disk_full_total", "counter",
                    "writes refused because the disk was full", "",
                    static_cast<double>(store.disk_full)});
+  extra.push_back({"pushmail_password_hashes_total", "counter",
+                   "Argon2id checks run (logins the credential cache did not answer)", "",
+                   static_cast<double>(context_.store.PasswordHashesRun())});
   for (size_t i = 0; i < kSurfaceNames.size(); ++i) {
     extra.push_back({"pushmail_internal_errors_total", "counter",
                      i == 0 ? "failures from inside the server, by the protocol that answered" : "",

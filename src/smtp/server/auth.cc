@@ -4,6 +4,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "base/base64.h"
+#include "base/internal_errors.h"
 #include "base/log.h"
 #include "net/blocking.h"
 #include "smtp/server/session.h"
@@ -98,6 +99,14 @@ awaitable<void> Session::CheckCredentials(const PlainCredentials& credentials) {
     account_ = *account;
     login_ = credentials.authcid;
     Queue(235, "2.7.0", "authentication successful");
+    co_return;
+  }
+  if (account.error() != MakeError(Errc::kNotFound)) {
+    // Not the client's fault (RFC 4954 6: 454 4.7.0 temporary authentication failure).
+    CountInternalError(Surface::kSmtp);
+    spdlog::error("smtp: cannot check the password of {}: {}", credentials.authcid,
+                  account.error().message());
+    Queue(454, "4.7.0", "temporary authentication failure, try again later");
     co_return;
   }
   auth_failures_.Fail(address);
