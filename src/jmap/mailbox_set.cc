@@ -22,6 +22,15 @@ const std::vector<std::string_view> kRoles = {"all",       "archive", "drafts", 
 
 const std::vector<std::string_view> kSettable = {"name", "parentId", "role", "sortOrder",
                                                  "isSubscribed"};
+// What only the server sets; an update may send them back unchanged (RFC 8620 5.3).
+const std::vector<std::string_view> kServerSet = {"id",           "totalEmails",   "unreadEmails",
+                                                  "totalThreads", "unreadThreads", "myRights"};
+const std::vector<std::string_view> kCounts = {"totalEmails", "unreadEmails", "totalThreads",
+                                               "unreadThreads"};
+
+bool Has(const std::vector<std::string_view>& list, std::string_view name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
 
 // A mailbox as the client wants it: the settable properties, checked.
 struct Wanted {
@@ -173,21 +182,54 @@ void Create(MethodContext& c, const SetArguments& set, SetAnswer& answer) {
   }
 }
 
-void UpdateOne(MethodContext& c, const std::string& id, const json::object& patch,
+// `patch` without the server-set properties it gives their current value (RFC 8620 5.3 allows
+// them). Every other property it may not set goes to `refused`.
+json::object SettablePatch(const MailboxView& v, const json::object& patch,
+                           std::vector<std::string>& refused) {
+  json::object out;
+  for (const auto& [path, value] : patch) {
+    json::object one{{path, value}};
+    std::string property = PatchedProperties(one).at(0);
+    if (Has(kSettable, property)) {
+      out[path] = value;
+      continue;
+    }
+    if (Has(kServerSet, property)) {
+      json::object current{{property, MailboxProperty(v, property)}};
+      json::object patched = current;
+      std::string why;
+      if (ApplyPatch(patched, one, why) && patched == current) continue;
+    }
+    if (std::find(refused.begin(), refused.end(), property) == refused.end()) {
+      refused.push_back(std::move(property));
+    }
+  }
+  return out;
+}
+
+// Whether `patch` names a count: only then are the mailboxes read with their counts.
+bool PatchesCounts(const json::object& patch) {
+  for (const auto& p : PatchedProperties(patch)) {
+    if (Has(kCounts, p)) return true;
+  }
+  return false;
+}
+
+void UpdateOne(MethodContext& c, const std::string& id, const json::object& given_patch,
                SetAnswer& answer) {
-  auto all = ReadMailboxes(c, false);
+  auto all = ReadMailboxes(c, PatchesCounts(given_patch));
   if (!all) return answer.NotUpdated(id, SetError("serverFail", "cannot read mailboxes"));
   const MailboxView* v = all->Find(id);
   if (!v) return answer.NotUpdated(id, SetError("notFound", ""));
   const store::Mailbox& m = v->mailbox;
+  std::vector<std::string> refused;
+  json::object patch = SettablePatch(*v, given_patch, refused);
+  if (!refused.empty()) {
+    return answer.NotUpdated(id, InvalidProperties(refused, "only the server sets these"));
+  }
   json::object current;
   for (std::string_view key : kSettable) current[key] = MailboxProperty(*v, key);
   std::string why;
-  for (const auto& p : PatchedProperties(patch)) {
-    if (std::find(kSettable.begin(), kSettable.end(), p) == kSettable.end()) {
-      return answer.NotUpdated(id, SetError("invalidProperties", "cannot set " + p, {p}));
-    }
-  }
   json::object wanted_json = current;
   if (!ApplyPatch(wanted_json, patch, why)) {
     return answer.NotUpdated(id, SetError("invalidPatch", why));
