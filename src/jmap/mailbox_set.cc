@@ -5,6 +5,7 @@
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
 #include "jmap/mailbox_view.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 
 namespace pushmail::jmap {
@@ -114,7 +115,7 @@ json::object StoreFailure(MethodContext& c, ErrorCode ec, const Wanted& w, store
                     {"name", "parentId"});
   }
   if (ec == MakeError(Errc::kNotFound)) return SetError("notFound", "");
-  return SetError("serverFail", ec.message());
+  return ServerFailSetError(c, ec, "cannot write the mailbox");
 }
 
 // The role taken by another mailbox than `self`.
@@ -138,7 +139,10 @@ bool WaitsForParent(MethodContext& c, const json::object& o, const SetArguments&
 void CreateOne(MethodContext& c, const std::string& creation_id, const json::object& o,
                SetAnswer& answer) {
   auto all = ReadMailboxes(c, false);
-  if (!all) return answer.NotCreated(creation_id, SetError("serverFail", "cannot read mailboxes"));
+  if (!all) {
+    return answer.NotCreated(creation_id,
+                             ServerFailSetError(c, all.error(), "cannot read mailboxes"));
+  }
   Wanted w;
   if (auto e = ReadWanted(c, o, *all, w)) return answer.NotCreated(creation_id, std::move(*e));
   if (RoleTaken(*all, w.role, 0)) {
@@ -218,7 +222,9 @@ bool PatchesCounts(const json::object& patch) {
 void UpdateOne(MethodContext& c, const std::string& id, const json::object& given_patch,
                SetAnswer& answer) {
   auto all = ReadMailboxes(c, PatchesCounts(given_patch));
-  if (!all) return answer.NotUpdated(id, SetError("serverFail", "cannot read mailboxes"));
+  if (!all) {
+    return answer.NotUpdated(id, ServerFailSetError(c, all.error(), "cannot read mailboxes"));
+  }
   const MailboxView* v = all->Find(id);
   if (!v) return answer.NotUpdated(id, SetError("notFound", ""));
   const store::Mailbox& m = v->mailbox;
@@ -261,7 +267,9 @@ void UpdateOne(MethodContext& c, const std::string& id, const json::object& give
 
 void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, SetAnswer& answer) {
   auto all = ReadMailboxes(c, false);
-  if (!all) return answer.NotDestroyed(id, SetError("serverFail", "cannot read mailboxes"));
+  if (!all) {
+    return answer.NotDestroyed(id, ServerFailSetError(c, all.error(), "cannot read mailboxes"));
+  }
   const MailboxView* v = all->Find(id);
   if (!v) return answer.NotDestroyed(id, SetError("notFound", ""));
   if (IsInbox(v->mailbox)) {
@@ -271,7 +279,10 @@ void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, Set
     return answer.NotDestroyed(id, SetError("mailboxHasChild", "destroy its children first"));
   }
   auto counts = c.store.CountMailbox(v->mailbox.id);
-  if (!counts) return answer.NotDestroyed(id, SetError("serverFail", "cannot count its emails"));
+  if (!counts) {
+    return answer.NotDestroyed(id,
+                               ServerFailSetError(c, counts.error(), "cannot count its emails"));
+  }
   if (!remove_emails && counts->messages > 0) {
     return answer.NotDestroyed(
         id, SetError("mailboxHasEmail", "it holds emails (see onDestroyRemoveEmails)"));
@@ -282,7 +293,7 @@ void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, Set
     if (ec == MakeError(Errc::kInvalidArgument)) {
       return answer.NotDestroyed(id, SetError("mailboxHasChild", "destroy its children first"));
     }
-    return answer.NotDestroyed(id, SetError("serverFail", ec.message()));
+    return answer.NotDestroyed(id, ServerFailSetError(c, ec, "cannot delete the mailbox"));
   }
   answer.Destroyed(id);
 }
@@ -291,7 +302,7 @@ void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, Set
 
 MethodResult MailboxSet(MethodContext& c, const json::object& args) {
   auto before = ReadMailboxes(c, false);
-  if (!before) return MethodResult::Error("serverFail", "cannot read mailboxes");
+  if (!before) return {{}, ServerFail(c, before.error(), "cannot read mailboxes")};
   SetArguments set;
   if (auto e = ReadSetArguments(c, args, before->state, set)) return {{}, e};
   bool remove_emails = false;
@@ -312,9 +323,7 @@ MethodResult MailboxSet(MethodContext& c, const json::object& args) {
   std::stable_sort(doomed.begin(), doomed.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   for (const auto& [depth, id] : doomed) DestroyOne(c, id, remove_emails, answer);
-  auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
-  return {answer.Finish(c, before->state, account->mailbox_state), {}};
+  return {answer.Finish(c, before->state, store::DataType::kMailbox), {}};
 }
 
 }  // namespace pushmail::jmap

@@ -93,7 +93,7 @@ MethodResult StandardChanges(MethodContext& c, const json::object& args, store::
   if (error) return {{}, error};
   auto state = ParseState(since->get_string());
   auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   if (!state || *state > store::StateOf(*account, type)) {
     return MethodResult::Error("cannotCalculateChanges", "unknown state");
   }
@@ -101,7 +101,7 @@ MethodResult StandardChanges(MethodContext& c, const json::object& args, store::
   if (!changes && changes.error() == MakeError(Errc::kLimitExceeded)) {
     return MethodResult::Error("cannotCalculateChanges", "one change is larger than maxChanges");
   }
-  if (!changes) return MethodResult::Error("serverFail", "cannot read the change log");
+  if (!changes) return {{}, ServerFail(c, changes.error(), "cannot read the change log")};
   auto ids = [id](const std::vector<int64_t>& rows) {
     json::array list;
     for (auto row : rows) list.emplace_back(id(row));
@@ -387,7 +387,7 @@ MethodResult QueryChangesAnswer(MethodContext& c, const json::object& args, stor
   size_t limit = std::min(max.value_or(kMaxQueryChanges), kMaxQueryChanges);
   auto changes = c.store.ChangesSince(c.who.account, type, *old_state, limit);
   if (!changes && changes.error() != MakeError(Errc::kLimitExceeded)) {
-    return MethodResult::Error("serverFail", "cannot read the change log");
+    return {{}, ServerFail(c, changes.error(), "cannot read the change log")};
   }
   if (!changes || changes->has_more) {
     if (max) return MethodResult::Error("tooManyChanges", "more changes than maxChanges");
