@@ -224,6 +224,8 @@ class JmapTest(ServerTest):
         self.assertIn(b"pushmail_pushes_total 1\n", metrics)
         # The commit -> push histogram counted that push (its value is a figure, not a test).
         self.assertIn(b"pushmail_push_latency_seconds_count 1\n", metrics)
+        # Internal errors a JMAP method answered with serverFail: none here.
+        self.assertIn(b"pushmail_jmap_server_errors_total 0\n", metrics)
 
     def test_eventsource_closeafter_state_and_ping(self):
         stream = self.open_events("types=Email&closeafter=state&ping=1")

@@ -424,6 +424,37 @@ class WebSocketTest(WsServerTest):
         key = os.stat(self.server.data + "/eventsource.key")
         self.assertEqual(key.st_mode & 0o777, 0o600)
 
+    def test_session_resource_gives_a_bearer_client_a_signed_eventsource_url(self):
+        """A browser client fetches the session with its Bearer token, then opens
+        eventSourceUrl as it is: its EventSource sends no Authorization."""
+        auth = "Bearer " + self.login()
+        status, r, body = self.call("GET", "/.well-known/jmap", authorization=auth)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(r.getheader("Cache-Control"), "no-store")
+        template = json.loads(body)["eventSourceUrl"]
+        self.assertIn("&token=", template)
+        url = template.replace("{types}", "*").replace("{closeafter}", "no").replace(
+            "{ping}", "0")
+        c = self.https()
+        c.request("GET", url[url.index("/jmap/"):], headers={"Accept": "text/event-stream"})
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader("Content-Type"), "text/event-stream")
+        r.close()
+        # A stale token in the URL does not lock out a client that also sends Authorization.
+        stale = "/jmap/eventsource/?types=*&closeafter=no&ping=0&token=A1.1.AAAA"
+        self.assertEqual(self.call("GET", stale)[0], 401)
+        c = self.https()
+        c.request("GET", stale, headers={"Authorization": auth})
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        r.close()
+        # Basic: the browser sends the credentials itself; the URL stays plain.
+        status, _, body = self.call("GET", "/.well-known/jmap",
+                                    authorization=basic(ALICE, "alice-pw"))
+        self.assertEqual(status, 200)
+        self.assertNotIn("token=", json.loads(body)["eventSourceUrl"])
+
 
 class WebSocketPingTest(ServerTest):
     server_args = {"listeners": ("http",),

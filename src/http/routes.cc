@@ -195,8 +195,13 @@ awaitable<Session::Next> Session::SessionResource(const Request& request) {
   auto who = co_await Authenticate(request);
   if (!who) co_return closed_ ? Next::kClose : Next::kContinue;
   std::string origin = Origin(request, stream_.tls());
-  json::object resource = jmap::SessionResource(*who, limits_, origin, server_.context().vapid_key);
+  // A Bearer client may be a browser, whose EventSource sends no Authorization: its
+  // eventSourceUrl carries a signed token, as /jmap/eventsource/token gives.
+  std::string token = EventSourceTokenFor(request, *who);
+  json::object resource =
+      jmap::SessionResource(*who, limits_, origin, server_.context().vapid_key, token);
   Response r = MakeResponse(request, Status::ok, kJson, json::serialize(resource));
+  if (!token.empty()) r.set(beast_http::field::cache_control, "no-store");
   co_return co_await Reply(r, request);
 }
 

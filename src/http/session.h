@@ -137,7 +137,11 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<Next> Login(Request& request);
   boost::asio::awaitable<Next> Logout(const Request& request);
   boost::asio::awaitable<Next> EventSourceToken(const Request& request);
-  // The account a signed EventSource token in `query` names, or nullopt (401 written).
+  // A signed EventSource token for `who` when `request` authenticated with a Bearer token (a
+  // client that may be a browser); empty otherwise, or when the server cannot sign.
+  std::string EventSourceTokenFor(const Request& request, const jmap::Principal& who) const;
+  // The account a signed EventSource token in `query` names, or nullopt (401 written). A token
+  // that fails with an Authorization header present leaves it to the header.
   boost::asio::awaitable<std::optional<jmap::Principal>> AuthenticateQuery(const Request& request,
                                                                            std::string_view query);
   boost::asio::awaitable<void> SlowDownFailure();

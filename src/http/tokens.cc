@@ -120,6 +120,14 @@ awaitable<Session::Next> Session::Logout(const Request& request) {
   co_return co_await Reply(r, request);
 }
 
+std::string Session::EventSourceTokenFor(const Request& request, const jmap::Principal& who) const {
+  auto header = request[beast_http::field::authorization];
+  Authorization auth = ParseAuthorization(std::string_view(header.data(), header.size()));
+  const UrlSigner* signer = server_.signer();
+  if (auth.scheme != Authorization::Scheme::kBearer || !signer) return {};
+  return signer->Sign(who.account, UnixNow() + limits_.eventsource_token_lifetime.count());
+}
+
 awaitable<Session::Next> Session::EventSourceToken(const Request& request) {
   auto who = co_await Authenticate(request);
   if (!who) co_return closed_ ? Next::kClose : Next::kContinue;
@@ -151,6 +159,9 @@ awaitable<std::optional<jmap::Principal>> Session::AuthenticateQuery(const Reque
     server_.auth_failures().Clear(stream_.remote().address());
     co_return jmap::Principal{*account, {}};
   }
+  // A client that sends Authorization as well (the CLI, with a session resource it fetched
+  // with a Bearer token long ago) is known by that, whatever became of the URL's token.
+  if (request.count(beast_http::field::authorization) > 0) co_return co_await Authenticate(request);
   co_await SlowDownFailure();
   spdlog::info("http: bad EventSource token from {}", stream_.remote().address().to_string());
   Response r = ErrorResponse(request, Status::unauthorized);

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "base/log.h"
+#include "jmap/server_fail.h"
 
 namespace pushmail::jmap {
 
@@ -118,12 +119,12 @@ MethodResult Api::Call(const Invocation& call, MethodContext& context) const {
     // A method whose capability the request did not ask for is unknown (RFC 8620 3.3).
     if (m.needs_mail && !context.mail) break;
     if (!m.capability.empty() && !context.Uses(m.capability)) break;
+    context.method = m.name;
     try {
       return m.run(context, call.arguments);
     } catch (const std::exception& e) {
       // Invariant failures of our own code; the request goes on with the other calls.
-      spdlog::error("jmap: {} failed: {}", call.name, e.what());
-      return MethodResult::Error("serverFail", "internal error");
+      return {{}, ServerFail(m.name, e)};
     }
   }
   return MethodResult::Error("unknownMethod", "unknown method '" + call.name + "'");

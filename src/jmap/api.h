@@ -47,6 +47,7 @@ struct MethodContext {
   boost::json::object created_ids = {};
   std::vector<std::string> capabilities = {};  // the request's "using"
   PushObserver* push = nullptr;                // null: nobody sends Web Push
+  std::string_view method = {};                // the method being run, for ServerFail's log
   bool Uses(std::string_view capability) const {
     return std::find(capabilities.begin(), capabilities.end(), capability) != capabilities.end();
   }

@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "mime/mime.h"
 
 namespace pushmail::jmap {
@@ -30,7 +31,7 @@ std::string PartBlobId(std::string_view message, std::string_view part_id) {
 }
 
 std::optional<std::string> ReadBlob(store::Store& store, store::AccountId account,
-                                    std::string_view blob_id, bool& failed) {
+                                    std::string_view blob_id, ErrorCode& failed) {
   std::string_view base = blob_id.substr(0, kMessageBlobIdSize);
   if (!IsMessageBlobId(base)) return std::nullopt;
   std::string_view rest = blob_id.substr(base.size());
@@ -42,7 +43,7 @@ std::optional<std::string> ReadBlob(store::Store& store, store::AccountId accoun
   }
   auto bytes = store.ReadBlob(account, base, Now());
   if (!bytes) {
-    failed = bytes.error() != MakeError(Errc::kNotFound);
+    if (bytes.error() != MakeError(Errc::kNotFound)) failed = bytes.error();
     return std::nullopt;
   }
   if (path.empty()) return std::move(*bytes);
@@ -75,9 +76,12 @@ BlobReply Download(store::Store& store, const Principal& who, std::string_view a
                    std::string_view blob_id) {
   BlobReply not_found{404, "text/plain; charset=utf-8", "Not Found\n"};
   if (account_id != AccountJmapId(who.account)) return not_found;
-  bool failed = false;
+  ErrorCode failed;
   auto bytes = ReadBlob(store, who.account, blob_id, failed);
-  if (failed) return {500, "text/plain; charset=utf-8", "cannot read the blob\n"};
+  if (failed) {
+    ServerFail("download", failed, "cannot read the blob");  // logged and counted
+    return {500, "text/plain; charset=utf-8", "cannot read the blob\n"};
+  }
   if (!bytes) return not_found;
   return {200, "application/octet-stream", std::move(*bytes)};
 }

@@ -22,9 +22,9 @@ inline constexpr size_t kMessageBlobIdSize = 65;
 std::string PartBlobId(std::string_view message, std::string_view part_id);
 
 // The octets of `blob_id` when `account` may read them; nullopt when not (or no such blob).
-// `failed` is set when the store failed.
+// `failed` is set to the store's error when it failed.
 std::optional<std::string> ReadBlob(store::Store& store, store::AccountId account,
-                                    std::string_view blob_id, bool& failed);
+                                    std::string_view blob_id, ErrorCode& failed);
 
 // What the HTTP layer answers.
 struct BlobReply {

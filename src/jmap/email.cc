@@ -6,6 +6,7 @@
 #include "jmap/arguments.h"
 #include "jmap/email_render.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "mime/mime.h"
 
 namespace pushmail::jmap {
@@ -25,18 +26,18 @@ constexpr size_t kMaxChanges = 5000;
 }  // namespace
 
 std::optional<EmailData> ReadEmail(store::Store& store, store::AccountId account,
-                                   std::string_view id, bool& failed) {
+                                   std::string_view id, ErrorCode& failed) {
   auto row = store::ParseJmapId(id, 'E');
   if (!row) return std::nullopt;
   auto record = store.GetEmail(*row);
   if (!record) {
-    failed = record.error() != MakeError(Errc::kNotFound);
+    if (record.error() != MakeError(Errc::kNotFound)) failed = record.error();
     return std::nullopt;
   }
   if (record->account != account) return std::nullopt;
   auto placements = store.ReadPlacements(*row);
   if (!placements) {
-    failed = true;
+    failed = placements.error();
     return std::nullopt;
   }
   if (placements->empty()) return std::nullopt;
@@ -64,14 +65,14 @@ MethodResult EmailGet(MethodContext& c, const json::object& args) {
   // Every email of an account is not a sensible answer: clients ask Email/query for ids.
   if (!ids) return MethodResult::Error("requestTooLarge", "give the ids of the emails to get");
   auto account = c.store.GetAccount(c.who.account);  // the state first: see Mailbox/get
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   bool with_message = props.NeedsMessage();
   json::array list, not_found;
   for (const auto& given : *ids) {
-    bool failed = false;
+    ErrorCode failed;
     auto id = ResolveId(c, given);
     auto email = id ? ReadEmail(c.store, c.who.account, *id, failed) : std::nullopt;
-    if (failed) return MethodResult::Error("serverFail", "cannot read an email");
+    if (failed) return {{}, ServerFail(c, failed, "cannot read an email")};
     if (!email) {
       not_found.emplace_back(given);
       continue;
@@ -79,7 +80,7 @@ MethodResult EmailGet(MethodContext& c, const json::object& args) {
     std::string message;
     if (with_message) {
       auto bytes = c.store.ReadEmailBytes(email->record->id);
-      if (!bytes) return MethodResult::Error("serverFail", "cannot read an email's message");
+      if (!bytes) return {{}, ServerFail(c, bytes.error(), "cannot read an email's message")};
       message = std::move(*bytes);
       if (!email->summary.offsets_known) email->summary = mime::Parse(message);
       email->message = message;
@@ -106,7 +107,7 @@ MethodResult EmailChanges(MethodContext& c, const json::object& args) {
   }
   auto state = ParseState(since->get_string());
   auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   if (!state || *state > account->email_state) {
     return MethodResult::Error("cannotCalculateChanges", "unknown state");
   }
@@ -114,7 +115,7 @@ MethodResult EmailChanges(MethodContext& c, const json::object& args) {
   if (!changes && changes.error() == MakeError(Errc::kLimitExceeded)) {
     return MethodResult::Error("cannotCalculateChanges", "one change is larger than maxChanges");
   }
-  if (!changes) return MethodResult::Error("serverFail", "cannot read the change log");
+  if (!changes) return {{}, ServerFail(c, changes.error(), "cannot read the change log")};
   auto ids = [](const std::vector<int64_t>& rows) {
     json::array out;
     for (auto row : rows) out.emplace_back(store::EmailJmapId(row));

@@ -10,6 +10,7 @@
 #include "jmap/email_filter.h"
 #include "jmap/email_render.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "mime/words.h"
 
 namespace pushmail::jmap {
@@ -51,13 +52,13 @@ MethodResult EmailQuery(MethodContext& c, const json::object& args) {
   const auto* given = args.if_contains("limit");
   if (window < *limit || !given || given->is_null()) out["limit"] = window;
   auto account = c.store.GetAccount(c.who.account);  // the state first: see Mailbox/get
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   int64_t start = *position;
   store::EmailQueryResult result;
   if (anchor || start < 0) {
     // The whole result is needed to find the anchor, or the end a negative position counts from.
     auto all = c.store.QueryEmails(c.who.account, parsed.query, 0, -1, false);
-    if (!all) return MethodResult::Error("serverFail", "cannot run the query");
+    if (!all) return {{}, ServerFail(c, all.error(), "cannot run the query")};
     int64_t total = static_cast<int64_t>(all->rows.size());
     if (anchor) {
       auto row = store::ParseJmapId(*anchor, 'E');
@@ -73,7 +74,7 @@ MethodResult EmailQuery(MethodContext& c, const json::object& args) {
     result.total = total;
   } else {
     auto r = c.store.QueryEmails(c.who.account, parsed.query, start, window, want_total);
-    if (!r) return MethodResult::Error("serverFail", "cannot run the query");
+    if (!r) return {{}, ServerFail(c, r.error(), "cannot run the query")};
     result = std::move(*r);
   }
   out["queryState"] = StateString(account->email_state);
@@ -103,7 +104,7 @@ MethodResult EmailQueryChanges(MethodContext& c, const json::object& args) {
   }
   auto state = ParseState(since->get_string());
   auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   if (!state || *state > account->email_state) {
     return MethodResult::Error("cannotCalculateChanges", "unknown state");
   }
@@ -134,13 +135,13 @@ MethodResult EmailQueryChanges(MethodContext& c, const json::object& args) {
     }
     auto members = c.store.ThreadEmails(
         c.who.account, std::vector<store::ThreadId>(threads.begin(), threads.end()));
-    if (!members) return MethodResult::Error("serverFail", "cannot read threads");
+    if (!members) return {{}, ServerFail(c, members.error(), "cannot read threads")};
     for (const auto& m : *members) {
       if (!created.count(m.email)) changed.insert(m.email);
     }
   }
   auto now = c.store.QueryEmails(c.who.account, parsed.query, 0, -1, false);
-  if (!now) return MethodResult::Error("serverFail", "cannot run the query");
+  if (!now) return {{}, ServerFail(c, now.error(), "cannot run the query")};
   json::array removed, added;
   // Every changed email may have left the results or moved: removed, and added again where it
   // is now (RFC 8620 5.6 allows removing ids the client never had).
@@ -262,9 +263,9 @@ MethodResult SearchSnippetGet(MethodContext& c, const json::object& args) {
   json::array list, not_found;
   for (const auto& v : ids->get_array()) {
     if (!v.is_string()) return {{}, InvalidArguments("emailIds must hold ids")};
-    bool failed = false;
+    ErrorCode failed;
     auto email = ReadEmail(c.store, c.who.account, v.get_string(), failed);
-    if (failed) return MethodResult::Error("serverFail", "cannot read an email");
+    if (failed) return {{}, ServerFail(c, failed, "cannot read an email")};
     if (!email) {
       not_found.push_back(v);
       continue;
@@ -275,7 +276,7 @@ MethodResult SearchSnippetGet(MethodContext& c, const json::object& args) {
         subject = json::string(*s);
       }
       auto bytes = c.store.ReadEmailBytes(email->record->id);
-      if (!bytes) return MethodResult::Error("serverFail", "cannot read an email's message");
+      if (!bytes) return {{}, ServerFail(c, bytes.error(), "cannot read an email's message")};
       if (!email->summary.offsets_known) email->summary = mime::Parse(*bytes);
       std::string body = Fold(BodyText(*bytes, email->summary));
       auto hits = FindTerms(body, terms);

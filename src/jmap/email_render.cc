@@ -180,6 +180,8 @@ json::object RenderPart(const mime::Part& p, const PartContext& ctx, bool tree, 
     json::array children;
     for (const auto& c : p.children) children.push_back(RenderPart(c, ctx, true, depth + 1));
     o["subParts"] = std::move(children);
+  } else if (Contains(ctx.props.body_names, "subParts")) {
+    o["subParts"] = nullptr;  // asked for, and not a multipart (RFC 8621 4.1.4)
   }
   return o;
 }
@@ -188,52 +190,57 @@ bool IsInlineMedia(const mime::Part& p) {
   return p.type == "image" || p.type == "audio" || p.type == "video";
 }
 
-// RFC 8621 4.1.4 parseStructure, over pointers into the Summary.
+// RFC 8621 4.1.4 parseStructure, as written, over pointers into the Summary. As in the RFC,
+// `html` and `text` are this call's own: setting one to null (a text/plain or text/html part
+// inside an alternative) holds for the rest of this multipart, the parts after it included.
 using PartList = std::vector<const mime::Part*>;
-void ParseStructure(const std::vector<const mime::Part*>& parts, const std::string& multipart_type,
+void ParseStructure(const std::vector<const mime::Part*>& parts, std::string_view multipart_type,
                     bool in_alternative, PartList* html, PartList* text, PartList& attachments,
                     int depth) {
   if (depth > 64) return;
-  size_t text_length = text ? text->size() : static_cast<size_t>(-1);
-  size_t html_length = html ? html->size() : static_cast<size_t>(-1);
+  const size_t text_length = text ? text->size() : static_cast<size_t>(-1);
+  const size_t html_length = html ? html->size() : static_cast<size_t>(-1);
   for (size_t i = 0; i < parts.size(); ++i) {
     const mime::Part& part = *parts[i];
-    bool multi = IsMultipart(part);
-    std::string type = TypeOf(part);
-    bool is_inline =
+    const std::string type = TypeOf(part);
+    // A body part rather than an attachment: of a body type; of a multipart/related only the
+    // first; a text part with a name that is not first is an attachment.
+    const bool is_inline =
         part.disposition != "attachment" &&
         (type == "text/plain" || type == "text/html" || IsInlineMedia(part)) &&
         (i == 0 || (multipart_type != "related" && (IsInlineMedia(part) || part.filename.empty())));
-    if (multi) {
+    if (IsMultipart(part)) {
       std::vector<const mime::Part*> children;
       for (const auto& c : part.children) children.push_back(&c);
       ParseStructure(children, part.subtype, in_alternative || part.subtype == "alternative", html,
                      text, attachments, depth + 1);
-    } else if (is_inline) {
-      if (multipart_type == "alternative") {
-        if (type == "text/plain") {
-          if (text) text->push_back(&part);
-        } else if (type == "text/html") {
-          if (html) html->push_back(&part);
-        } else {
-          attachments.push_back(&part);
-        }
-        continue;
-      }
-      PartList* t = text;
-      PartList* h = html;
-      if (in_alternative) {
-        if (type == "text/plain") h = nullptr;
-        if (type == "text/html") t = nullptr;
-      }
-      if (t) t->push_back(&part);
-      if (h) h->push_back(&part);
-      if ((!t || !h) && IsInlineMedia(part)) attachments.push_back(&part);
-    } else {
-      attachments.push_back(&part);
+      continue;
     }
+    if (!is_inline) {
+      attachments.push_back(&part);
+      continue;
+    }
+    if (multipart_type == "alternative") {
+      // The RFC pushes without a check; a list an enclosing call nulled stays null here.
+      if (type == "text/plain") {
+        if (text) text->push_back(&part);
+      } else if (type == "text/html") {
+        if (html) html->push_back(&part);
+      } else {
+        attachments.push_back(&part);
+      }
+      continue;
+    }
+    if (in_alternative) {
+      if (type == "text/plain") html = nullptr;
+      if (type == "text/html") text = nullptr;
+    }
+    if (text) text->push_back(&part);
+    if (html) html->push_back(&part);
+    if ((!text || !html) && IsInlineMedia(part)) attachments.push_back(&part);
   }
   if (multipart_type == "alternative" && text && html) {
+    // Found an HTML part only: it is the text body too; and the other way round.
     if (text_length == text->size() && html_length != html->size()) {
       for (size_t i = html_length; i < html->size(); ++i) text->push_back((*html)[i]);
     }
@@ -251,6 +258,17 @@ Bodies Classify(const mime::Summary& s) {
   Bodies b;
   ParseStructure({&s.body}, "mixed", false, &b.html, &b.text, b.attachments, 0);
   return b;
+}
+
+// A body value's line endings: every CRLF a single LF (RFC 8621 4.1.4).
+std::string CrlfToLf(std::string text) {
+  size_t out = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
+    text[out++] = text[i];
+  }
+  text.resize(out);
+  return text;
 }
 
 void CollectTextParts(const mime::Part& p, PartList& out, int depth) {
@@ -275,6 +293,7 @@ json::object BodyValues(const EmailData& e, const EmailProperties& props, const 
     if (p->type != "text" || out.contains(p->part_id)) continue;
     mime::Text t = mime::DecodeText(mime::Slice(e.message, {p->body_offset, p->end_offset}),
                                     p->encoding, p->charset);
+    t.text = CrlfToLf(std::move(t.text));
     bool truncated = false;
     if (props.max_body_value_bytes > 0 && t.text.size() > props.max_body_value_bytes) {
       t.text.resize(mime::CutUtf8(t.text, props.max_body_value_bytes).size());

@@ -60,9 +60,10 @@ struct EmailData {
 boost::json::object RenderEmail(const EmailData& e, const EmailProperties& p);
 
 // The email with JMAP id `id` when it belongs to `account` and sits in a mailbox (email.cc);
-// `message` is left empty. nullopt for anything else; `failed` when the store failed.
+// `message` is left empty. nullopt for anything else; `failed` is the store's error when it
+// failed.
 std::optional<EmailData> ReadEmail(store::Store& store, store::AccountId account,
-                                   std::string_view id, bool& failed);
+                                   std::string_view id, ErrorCode& failed);
 
 // The text/plain and text/html parts of a message's textBody, decoded, for search snippets.
 std::string BodyText(std::string_view message, const mime::Summary& summary);

@@ -3,6 +3,7 @@
 // that must see nothing of the first's.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <ctime>
 
@@ -12,6 +13,7 @@
 #include "jmap/email_filter.h"
 #include "jmap/email_render.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "testing/temp_dir.h"
 
 namespace pushmail::jmap {
@@ -180,6 +182,120 @@ TEST_F(EmailApiTest, BlobsBelongToTheirAccount) {
                      R"({"accountId":")" + Account(bob_) + R"(","emails":{"i":{"blobId":")" + blob +
                          R"(","mailboxIds":{")" + MailboxId(bob_, "INBOX") + R"(":true}}}})");
   EXPECT_EQ(theirs.at("notCreated").at("i").at("type"), "blobNotFound");
+}
+
+// A bridged account's upstream that takes appends (mirroring them at once) and refuses every
+// other write: the store then fails an Email/set's updates and destroys after its creates have
+// committed.
+class RefusingUpstream : public store::UpstreamWrites {
+ public:
+  RefusingUpstream(store::Store& store, store::AccountId account)
+      : store_(store), account_(account) {}
+  bool Intercepts(store::AccountId account) override { return account == account_ && !mirroring_; }
+  ErrorCode AppendMessage(store::AccountId, store::MailboxId mailbox,
+                          const store::Incoming& message, store::Delivered& out) override {
+    store::Incoming copy = message;
+    copy.mailbox = mailbox;
+    copy.more_mailboxes.clear();
+    mirroring_ = true;
+    auto delivered = store_.DeliverAll({std::move(copy)});
+    mirroring_ = false;
+    if (!delivered) return delivered.error();
+    out = delivered->at(0);
+    return {};
+  }
+  ErrorCode StoreKeywords(store::AccountId, store::MailboxId, const std::vector<store::Uid>&,
+                          store::KeywordOp, const store::Keywords&) override {
+    return MakeError(Errc::kIo);
+  }
+  ErrorCode RemoveMessages(store::AccountId, store::MailboxId,
+                           const std::vector<store::Uid>&) override {
+    return MakeError(Errc::kIo);
+  }
+  ErrorCode CopyMessages(store::AccountId, store::MailboxId, const std::vector<store::Uid>&,
+                         store::MailboxId, bool, store::CopyResult&) override {
+    return MakeError(Errc::kIo);
+  }
+  ErrorCode CreateMailbox(store::AccountId, std::string_view) override {
+    return MakeError(Errc::kIo);
+  }
+  ErrorCode RenameMailbox(store::AccountId, store::MailboxId, std::string_view) override {
+    return MakeError(Errc::kIo);
+  }
+  ErrorCode DeleteMailbox(store::AccountId, store::MailboxId) override {
+    return MakeError(Errc::kIo);
+  }
+
+ private:
+  store::Store& store_;
+  store::AccountId account_;
+  std::atomic<bool> mirroring_{false};
+};
+
+// RFC 8620 5.3: the answer reports what was committed. The create commits first; the update and
+// destroy that fail after it fail for their own objects only.
+TEST_F(EmailApiTest, SetReportsItsCreatesWhenALaterWriteFails) {
+  std::string old = store::EmailJmapId(Deliver(alice_, "old").email);
+  RefusingUpstream upstream(*store_, alice_.account);
+  store_->SetUpstreamWrites(&upstream);
+  uint64_t errors = ServerErrorCount();
+  auto set = Call(alice_, "Email/set",
+                  Args(alice_, R"("create":{"c":{"mailboxIds":{")" + MailboxId(alice_, "Drafts") +
+                                   R"(":true},"subject":"kept"}},"update":{")" + old +
+                                   R"(":{"keywords/$seen":true}},"destroy":[")" + old + R"("])"));
+  store_->SetUpstreamWrites(nullptr);
+  ASSERT_TRUE(set.at("created").is_object()) << json::serialize(set);
+  std::string id(set.at("created").at("c").at("id").as_string());
+  EXPECT_TRUE(store_->GetEmail(*store::ParseJmapId(id, 'E')).has_value());
+  EXPECT_EQ(set.at("notUpdated").at(old).at("type"), "serverFail");
+  EXPECT_EQ(set.at("notDestroyed").at(old).at("type"), "serverFail");
+  EXPECT_NE(set.at("newState"), set.at("oldState"));
+  EXPECT_EQ(ServerErrorCount(), errors + 2);
+}
+
+// RFC 8620 5.3: an update or destroy of the same call may name a creation by "#id".
+TEST_F(EmailApiTest, SetUpdatesAndDestroysItsOwnCreations) {
+  std::string box = R"("mailboxIds":{")" + MailboxId(alice_, "Drafts") + R"(":true})";
+  auto set = Call(alice_, "Email/set",
+                  Args(alice_, R"("create":{"a":{)" + box + R"(},"b":{)" + box +
+                                   R"(}},"update":{"#a":{"keywords/$seen":true}},)"
+                                   R"("destroy":["#b"])"));
+  std::string a(set.at("created").at("a").at("id").as_string());
+  std::string b(set.at("created").at("b").at("id").as_string());
+  EXPECT_TRUE(set.at("updated").as_object().contains(a)) << json::serialize(set);
+  EXPECT_EQ(set.at("destroyed"), json::array{json::string(b)});
+}
+
+// RFC 8621 4.6: what a create may not give, each invalid property named, not only the first.
+TEST_F(EmailApiTest, CreateNamesEveryInvalidProperty) {
+  std::string box = R"("mailboxIds":{")" + MailboxId(alice_, "Drafts") + R"(":true})";
+  const std::pair<std::string, std::vector<std::string>> cases[] = {
+      {box + R"(,"headers":[{"name":"X-A","value":" b"}])", {"headers"}},
+      {box + R"(,"bodyStructure":{"partId":"1","headers":[],"header:X-A":" b"},)"
+             R"("bodyValues":{"1":{"value":"hi"}})",
+       {"bodyStructure/headers"}},
+      {box + R"(,"textBody":[{"partId":"1","type":"text/plain","size":2}],)"
+             R"("bodyValues":{"1":{"value":"hi"}})",
+       {"textBody/0/size"}},
+      {box + R"(,"from":[{"email":"a@example.test"}],)"
+             R"("header:From:asAddresses":[{"email":"b@example.test"}])",
+       {"header:From:asAddresses"}},
+      {R"("id":"E1","size":3,"mailboxIds":{"M999":true},"receivedAt":"yesterday",)"
+       R"("header:From:asDate":"2020-01-01T00:00:00Z","header:Content-Type":" text/plain",)"
+       R"("bodyStructure":{"type":"multipart/mixed","subParts":[{"partId":"1","charset":"x"},)"
+       R"({"blobId":"nope","partId":"2"}]},"bodyValues":{"1":{"value":"a"}},"nope":1)",
+       {"id", "size", "nope", "mailboxIds", "receivedAt", "header:From:asDate",
+        "header:Content-Type", "bodyStructure/subParts/0/charset",
+        "bodyStructure/subParts/1/partId", "bodyStructure/subParts/1/blobId"}},
+  };
+  for (const auto& [create, properties] : cases) {
+    auto set = Call(alice_, "Email/set", Args(alice_, R"("create":{"c":{)" + create + "}}"));
+    const auto& e = set.at("notCreated").at("c");
+    EXPECT_EQ(e.at("type"), "invalidProperties") << create;
+    json::array want;
+    for (const auto& p : properties) want.emplace_back(p);
+    EXPECT_EQ(e.at("properties"), want) << create << "\n" << json::serialize(e);
+  }
 }
 
 }  // namespace

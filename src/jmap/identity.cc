@@ -4,6 +4,7 @@
 
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 
 namespace pushmail::jmap {
@@ -83,7 +84,9 @@ void Create(MethodContext& c, const std::string& creation_id, const json::object
                              SetError("forbiddenFrom", "you cannot send as " + identity.email));
   }
   auto made = c.store.CreateIdentity(identity);
-  if (!made) return answer.NotCreated(creation_id, SetError("serverFail", made.error().message()));
+  if (!made)
+    return answer.NotCreated(creation_id,
+                             ServerFailSetError(c, made.error(), "cannot store the identity"));
   json::object full = ToJson(*made), props{{"mayDelete", true}};
   for (std::string_view key : kSettable) {
     if (!o.contains(key)) props[key] = full[key];
@@ -106,8 +109,9 @@ void Update(MethodContext& c, const std::vector<store::Identity>& list, const st
     return answer.NotUpdated(id, SetError("invalidProperties", "email is immutable", {"email"}));
   }
   if (auto ec = c.store.UpdateIdentity(identity)) {
-    return answer.NotUpdated(
-        id, SetError(ec == MakeError(Errc::kNotFound) ? "notFound" : "serverFail", ec.message()));
+    return answer.NotUpdated(id, ec == MakeError(Errc::kNotFound)
+                                     ? SetError("notFound")
+                                     : ServerFailSetError(c, ec, "cannot store the identity"));
   }
   answer.Updated(id);
 }
@@ -121,8 +125,9 @@ void Destroy(MethodContext& c, const std::vector<store::Identity>& list, const s
       return answer.NotDestroyed(
           id, SetError("forbidden", "the account's own identity stays (mayDelete)"));
     }
-    return answer.NotDestroyed(
-        id, SetError(ec == MakeError(Errc::kNotFound) ? "notFound" : "serverFail", ec.message()));
+    return answer.NotDestroyed(id, ec == MakeError(Errc::kNotFound)
+                                       ? SetError("notFound")
+                                       : ServerFailSetError(c, ec, "cannot delete the identity"));
   }
   answer.Destroyed(id);
 }
@@ -137,7 +142,8 @@ MethodResult IdentityGet(MethodContext& c, const json::object& args) {
   if (error) return {{}, error};
   auto account = c.store.GetAccount(c.who.account);  // the state first: see Mailbox/get
   auto identities = c.store.ListIdentities(c.who.account);
-  if (!account || !identities) return MethodResult::Error("serverFail", "cannot read identities");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
+  if (!identities) return {{}, ServerFail(c, identities.error(), "cannot read identities")};
   json::array list, not_found;
   auto add = [&](const store::Identity& i) {
     json::object full = ToJson(i), o;
@@ -169,18 +175,16 @@ MethodResult IdentityChanges(MethodContext& c, const json::object& args) {
 
 MethodResult IdentitySet(MethodContext& c, const json::object& args) {
   auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   SetArguments set;
   if (auto e = ReadSetArguments(c, args, account->identity_state, set)) return {{}, e};
   SetAnswer answer;
   for (const auto& [id, o] : set.create) Create(c, id, o, answer);
   auto list = c.store.ListIdentities(c.who.account);
-  if (!list) return MethodResult::Error("serverFail", "cannot read identities");
+  if (!list) return {{}, ServerFail(c, list.error(), "cannot read identities")};
   for (const auto& [id, patch] : set.update) Update(c, *list, id, patch, answer);
   for (const auto& id : set.destroy) Destroy(c, *list, id, answer);
-  auto after = c.store.GetAccount(c.who.account);
-  if (!after) return MethodResult::Error("serverFail", "cannot read the account");
-  return {answer.Finish(c, account->identity_state, after->identity_state), {}};
+  return {answer.Finish(c, account->identity_state, store::DataType::kIdentity), {}};
 }
 
 }  // namespace pushmail::jmap

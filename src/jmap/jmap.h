@@ -6,4 +6,5 @@
 #include "jmap/push.h"
 #include "jmap/request.h"
 #include "jmap/result_reference.h"
+#include "jmap/server_fail.h"
 #include "jmap/session_resource.h"

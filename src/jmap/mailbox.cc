@@ -5,6 +5,7 @@
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
 #include "jmap/mailbox_view.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 
 namespace pushmail::jmap {
@@ -169,14 +170,16 @@ bool Mailboxes::HasChild(store::MailboxId id) const {
                      [id](const MailboxView& v) { return v.mailbox.parent == id; });
 }
 
-std::optional<Mailboxes> ReadMailboxes(MethodContext& c, bool with_counts) {
+Result<Mailboxes> ReadMailboxes(MethodContext& c, bool with_counts) {
   // The state first: data read after it is at least as new, so a client that asks for changes
   // since this state sees everything again rather than missing something.
   auto account = c.store.GetAccount(c.who.account);
   auto boxes = c.store.ListMailboxes(c.who.account);
   auto counts = with_counts ? c.store.CountThreads(c.who.account)
                             : Result<std::map<store::MailboxId, store::MailboxThreadCounts>>();
-  if (!account || !boxes || !counts) return std::nullopt;
+  if (!account) return account.error();
+  if (!boxes) return boxes.error();
+  if (!counts) return counts.error();
   Mailboxes out{account->mailbox_state, {}};
   for (auto& m : *boxes) {
     auto it = counts->find(m.id);
@@ -219,7 +222,7 @@ MethodResult MailboxGet(MethodContext& c, const json::object& args) {
   auto properties = ReadProperties(args, kProperties, error);
   if (error) return {{}, error};
   auto all = ReadMailboxes(c);
-  if (!all) return MethodResult::Error("serverFail", "cannot read mailboxes");
+  if (!all) return {{}, ServerFail(c, all.error(), "cannot read mailboxes")};
   json::array list;
   std::vector<std::string> found;
   for (const auto& v : all->list) {
@@ -259,7 +262,7 @@ MethodResult MailboxChanges(MethodContext& c, const json::object& args) {
 MethodResult MailboxQuery(MethodContext& c, const json::object& args) {
   if (auto e = CheckAccount(c, args)) return {{}, e};
   auto all = ReadMailboxes(c, false);  // no filter or sort uses counts
-  if (!all) return MethodResult::Error("serverFail", "cannot read mailboxes");
+  if (!all) return {{}, ServerFail(c, all.error(), "cannot read mailboxes")};
   std::optional<MethodError> error;
   auto ids = QueryIds(args, *all, error);
   if (error) return {{}, error};
@@ -269,7 +272,7 @@ MethodResult MailboxQuery(MethodContext& c, const json::object& args) {
 MethodResult MailboxQueryChanges(MethodContext& c, const json::object& args) {
   if (auto e = CheckAccount(c, args)) return {{}, e};
   auto all = ReadMailboxes(c, false);  // no filter or sort uses counts
-  if (!all) return MethodResult::Error("serverFail", "cannot read mailboxes");
+  if (!all) return {{}, ServerFail(c, all.error(), "cannot read mailboxes")};
   std::optional<MethodError> error;
   auto ids = QueryIds(args, *all, error);
   if (error) return {{}, error};

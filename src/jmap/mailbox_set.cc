@@ -5,6 +5,7 @@
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
 #include "jmap/mailbox_view.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 
 namespace pushmail::jmap {
@@ -22,6 +23,15 @@ const std::vector<std::string_view> kRoles = {"all",       "archive", "drafts", 
 
 const std::vector<std::string_view> kSettable = {"name", "parentId", "role", "sortOrder",
                                                  "isSubscribed"};
+// What only the server sets; an update may send them back unchanged (RFC 8620 5.3).
+const std::vector<std::string_view> kServerSet = {"id",           "totalEmails",   "unreadEmails",
+                                                  "totalThreads", "unreadThreads", "myRights"};
+const std::vector<std::string_view> kCounts = {"totalEmails", "unreadEmails", "totalThreads",
+                                               "unreadThreads"};
+
+bool Has(const std::vector<std::string_view>& list, std::string_view name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
 
 // A mailbox as the client wants it: the settable properties, checked.
 struct Wanted {
@@ -105,7 +115,7 @@ json::object StoreFailure(MethodContext& c, ErrorCode ec, const Wanted& w, store
                     {"name", "parentId"});
   }
   if (ec == MakeError(Errc::kNotFound)) return SetError("notFound", "");
-  return SetError("serverFail", ec.message());
+  return ServerFailSetError(c, ec, "cannot write the mailbox");
 }
 
 // The role taken by another mailbox than `self`.
@@ -129,7 +139,10 @@ bool WaitsForParent(MethodContext& c, const json::object& o, const SetArguments&
 void CreateOne(MethodContext& c, const std::string& creation_id, const json::object& o,
                SetAnswer& answer) {
   auto all = ReadMailboxes(c, false);
-  if (!all) return answer.NotCreated(creation_id, SetError("serverFail", "cannot read mailboxes"));
+  if (!all) {
+    return answer.NotCreated(creation_id,
+                             ServerFailSetError(c, all.error(), "cannot read mailboxes"));
+  }
   Wanted w;
   if (auto e = ReadWanted(c, o, *all, w)) return answer.NotCreated(creation_id, std::move(*e));
   if (RoleTaken(*all, w.role, 0)) {
@@ -173,21 +186,56 @@ void Create(MethodContext& c, const SetArguments& set, SetAnswer& answer) {
   }
 }
 
-void UpdateOne(MethodContext& c, const std::string& id, const json::object& patch,
+// `patch` without the server-set properties it gives their current value (RFC 8620 5.3 allows
+// them). Every other property it may not set goes to `refused`.
+json::object SettablePatch(const MailboxView& v, const json::object& patch,
+                           std::vector<std::string>& refused) {
+  json::object out;
+  for (const auto& [path, value] : patch) {
+    json::object one{{path, value}};
+    std::string property = PatchedProperties(one).at(0);
+    if (Has(kSettable, property)) {
+      out[path] = value;
+      continue;
+    }
+    if (Has(kServerSet, property)) {
+      json::object current{{property, MailboxProperty(v, property)}};
+      json::object patched = current;
+      std::string why;
+      if (ApplyPatch(patched, one, why) && patched == current) continue;
+    }
+    if (std::find(refused.begin(), refused.end(), property) == refused.end()) {
+      refused.push_back(std::move(property));
+    }
+  }
+  return out;
+}
+
+// Whether `patch` names a count: only then are the mailboxes read with their counts.
+bool PatchesCounts(const json::object& patch) {
+  for (const auto& p : PatchedProperties(patch)) {
+    if (Has(kCounts, p)) return true;
+  }
+  return false;
+}
+
+void UpdateOne(MethodContext& c, const std::string& id, const json::object& given_patch,
                SetAnswer& answer) {
-  auto all = ReadMailboxes(c, false);
-  if (!all) return answer.NotUpdated(id, SetError("serverFail", "cannot read mailboxes"));
+  auto all = ReadMailboxes(c, PatchesCounts(given_patch));
+  if (!all) {
+    return answer.NotUpdated(id, ServerFailSetError(c, all.error(), "cannot read mailboxes"));
+  }
   const MailboxView* v = all->Find(id);
   if (!v) return answer.NotUpdated(id, SetError("notFound", ""));
   const store::Mailbox& m = v->mailbox;
+  std::vector<std::string> refused;
+  json::object patch = SettablePatch(*v, given_patch, refused);
+  if (!refused.empty()) {
+    return answer.NotUpdated(id, InvalidProperties(refused, "only the server sets these"));
+  }
   json::object current;
   for (std::string_view key : kSettable) current[key] = MailboxProperty(*v, key);
   std::string why;
-  for (const auto& p : PatchedProperties(patch)) {
-    if (std::find(kSettable.begin(), kSettable.end(), p) == kSettable.end()) {
-      return answer.NotUpdated(id, SetError("invalidProperties", "cannot set " + p, {p}));
-    }
-  }
   json::object wanted_json = current;
   if (!ApplyPatch(wanted_json, patch, why)) {
     return answer.NotUpdated(id, SetError("invalidPatch", why));
@@ -219,7 +267,9 @@ void UpdateOne(MethodContext& c, const std::string& id, const json::object& patc
 
 void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, SetAnswer& answer) {
   auto all = ReadMailboxes(c, false);
-  if (!all) return answer.NotDestroyed(id, SetError("serverFail", "cannot read mailboxes"));
+  if (!all) {
+    return answer.NotDestroyed(id, ServerFailSetError(c, all.error(), "cannot read mailboxes"));
+  }
   const MailboxView* v = all->Find(id);
   if (!v) return answer.NotDestroyed(id, SetError("notFound", ""));
   if (IsInbox(v->mailbox)) {
@@ -229,7 +279,10 @@ void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, Set
     return answer.NotDestroyed(id, SetError("mailboxHasChild", "destroy its children first"));
   }
   auto counts = c.store.CountMailbox(v->mailbox.id);
-  if (!counts) return answer.NotDestroyed(id, SetError("serverFail", "cannot count its emails"));
+  if (!counts) {
+    return answer.NotDestroyed(id,
+                               ServerFailSetError(c, counts.error(), "cannot count its emails"));
+  }
   if (!remove_emails && counts->messages > 0) {
     return answer.NotDestroyed(
         id, SetError("mailboxHasEmail", "it holds emails (see onDestroyRemoveEmails)"));
@@ -240,7 +293,7 @@ void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, Set
     if (ec == MakeError(Errc::kInvalidArgument)) {
       return answer.NotDestroyed(id, SetError("mailboxHasChild", "destroy its children first"));
     }
-    return answer.NotDestroyed(id, SetError("serverFail", ec.message()));
+    return answer.NotDestroyed(id, ServerFailSetError(c, ec, "cannot delete the mailbox"));
   }
   answer.Destroyed(id);
 }
@@ -249,7 +302,7 @@ void DestroyOne(MethodContext& c, const std::string& id, bool remove_emails, Set
 
 MethodResult MailboxSet(MethodContext& c, const json::object& args) {
   auto before = ReadMailboxes(c, false);
-  if (!before) return MethodResult::Error("serverFail", "cannot read mailboxes");
+  if (!before) return {{}, ServerFail(c, before.error(), "cannot read mailboxes")};
   SetArguments set;
   if (auto e = ReadSetArguments(c, args, before->state, set)) return {{}, e};
   bool remove_emails = false;
@@ -270,9 +323,7 @@ MethodResult MailboxSet(MethodContext& c, const json::object& args) {
   std::stable_sort(doomed.begin(), doomed.end(),
                    [](const auto& a, const auto& b) { return a.first > b.first; });
   for (const auto& [depth, id] : doomed) DestroyOne(c, id, remove_emails, answer);
-  auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
-  return {answer.Finish(c, before->state, account->mailbox_state), {}};
+  return {answer.Finish(c, before->state, store::DataType::kMailbox), {}};
 }
 
 }  // namespace pushmail::jmap

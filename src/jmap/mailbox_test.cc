@@ -276,5 +276,39 @@ TEST_F(MailboxTest, UpdateRenamesMovesAndSubscribesThroughTheStore) {
   EXPECT_TRUE(store_->FindMailbox(alice_.account, "Work").has_value());
 }
 
+// RFC 8620 5.3: a server-set property sent back with its current value is no error (a client
+// that patches with what Mailbox/get gave it); a changed one is, and each is named.
+TEST_F(MailboxTest, UpdateAcceptsServerSetPropertiesUnchanged) {
+  Deliver(alice_, "one");
+  auto got = One(alice_, "Mailbox/get", Args(alice_, "\"ids\":[\"" + Id("INBOX") + "\"]"));
+  json::object inbox = got.at("list").at(0).as_object();
+  inbox["isSubscribed"] = false;
+  const struct {
+    std::string patch;
+    std::vector<std::string> refused;  // empty: updated
+  } cases[] = {
+      {json::serialize(inbox), {}},
+      {R"({"totalThreads":1,"unreadEmails":1,"myRights/mayDelete":false})", {}},
+      {R"({"id":")" + Id("INBOX") + R"(","sortOrder":1})", {}},
+      {R"({"totalThreads":7})", {"totalThreads"}},
+      {R"({"totalThreads":7,"unreadEmails":0,"myRights/mayDelete":true})",
+       {"totalThreads", "unreadEmails", "myRights"}},
+      {R"({"id":"M999","nope":1})", {"id", "nope"}},
+  };
+  for (const auto& c : cases) {
+    auto r = One(alice_, "Mailbox/set",
+                 Args(alice_, R"("update":{")" + Id("INBOX") + R"(":)" + c.patch + "}"));
+    if (c.refused.empty()) {
+      EXPECT_TRUE(r.at("updated").as_object().contains(Id("INBOX"))) << c.patch << r;
+      continue;
+    }
+    const auto& e = r.at("notUpdated").at(Id("INBOX"));
+    EXPECT_EQ(e.at("type"), "invalidProperties") << c.patch;
+    json::array want;
+    for (const auto& p : c.refused) want.emplace_back(p);
+    EXPECT_EQ(e.at("properties"), want) << c.patch;
+  }
+}
+
 }  // namespace
 }  // namespace pushmail::jmap

@@ -19,7 +19,7 @@ struct MailboxView {
 
 // Every mailbox of the account with its counts (zero unless `counts`: they cost a pass over
 // every message of the account), in the store's order (sortOrder, name), and the Mailbox state
-// read before them. nullopt when the store fails.
+// read before them. The store's error when it fails.
 struct Mailboxes {
   store::ModSeq state = 0;
   std::vector<MailboxView> list;
@@ -27,7 +27,7 @@ struct Mailboxes {
   const MailboxView* Find(store::MailboxId id) const;
   bool HasChild(store::MailboxId id) const;
 };
-std::optional<Mailboxes> ReadMailboxes(MethodContext& c, bool counts = true);
+Result<Mailboxes> ReadMailboxes(MethodContext& c, bool counts = true);
 
 // The JMAP name is the last level of the store's path ("Work/2026" -> "2026").
 std::string_view LeafName(std::string_view path);

@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 #include "webpush/crypto.h"
 #include "webpush/push_url.h"
@@ -158,14 +159,15 @@ void Create(MethodContext& c, const std::string& creation_id, const json::object
   if (auto e = FromCreate(c, o, s)) return answer.NotCreated(creation_id, std::move(*e));
   s.verification_code = NewVerificationCode();
   if (s.verification_code.empty()) {
-    return answer.NotCreated(creation_id, SetError("serverFail", "no randomness"));
+    return answer.NotCreated(creation_id,
+                             ServerFailSetError(c, MakeError(Errc::kUnavailable), "no randomness"));
   }
   auto made = c.store.CreatePushSubscription(s, Limits(c).max_subscriptions);
   if (!made) {
     bool full = made.error() == MakeError(Errc::kLimitExceeded);
-    return answer.NotCreated(creation_id, full
-                                              ? SetError("overQuota", "too many push subscriptions")
-                                              : SetError("serverFail", made.error().message()));
+    return answer.NotCreated(
+        creation_id, full ? SetError("overQuota", "too many push subscriptions")
+                          : ServerFailSetError(c, made.error(), "cannot store the subscription"));
   }
   if (c.push) c.push->Saved(*made);
   json::object props{{"expires", UtcDate(*made->expires)}};
@@ -203,7 +205,8 @@ void Update(MethodContext& c, const std::vector<store::PushSubscription>& list,
   }
   if (auto ec = c.store.UpdatePushSubscription(s)) {
     bool gone = ec == MakeError(Errc::kNotFound);
-    return answer.NotUpdated(id, SetError(gone ? "notFound" : "serverFail", ec.message()));
+    return answer.NotUpdated(id, gone ? SetError("notFound")
+                                      : ServerFailSetError(c, ec, "cannot store the subscription"));
   }
   if (c.push) c.push->Saved(s);
   // The server may have clamped expires: say what it is (RFC 8620 7.2.2).
@@ -217,7 +220,9 @@ void Destroy(MethodContext& c, const std::vector<store::PushSubscription>& list,
   if (!found) return answer.NotDestroyed(id, SetError("notFound", ""));
   if (auto ec = c.store.DeletePushSubscription(c.who.account, found->id)) {
     bool gone = ec == MakeError(Errc::kNotFound);
-    return answer.NotDestroyed(id, SetError(gone ? "notFound" : "serverFail", ec.message()));
+    return answer.NotDestroyed(
+        id,
+        gone ? SetError("notFound") : ServerFailSetError(c, ec, "cannot delete the subscription"));
   }
   if (c.push) c.push->Destroyed(c.who.account, found->id);
   answer.Destroyed(id);
@@ -240,7 +245,7 @@ MethodResult PushSubscriptionGet(MethodContext& c, const json::object& args) {
   auto properties = ReadProperties(args, all, error);
   if (error) return {{}, error};
   auto list = c.store.ListPushSubscriptions(c.who.account);
-  if (!list) return MethodResult::Error("serverFail", "cannot read push subscriptions");
+  if (!list) return {{}, ServerFail(c, list.error(), "cannot read push subscriptions")};
   json::array out, not_found;
   auto add = [&](const store::PushSubscription& s) {
     json::object full = ToJson(s), o;
@@ -275,7 +280,7 @@ MethodResult PushSubscriptionSet(MethodContext& c, const json::object& args) {
   SetAnswer answer;
   for (const auto& [id, o] : set.create) Create(c, id, o, answer);
   auto list = c.store.ListPushSubscriptions(c.who.account);
-  if (!list) return MethodResult::Error("serverFail", "cannot read push subscriptions");
+  if (!list) return {{}, ServerFail(c, list.error(), "cannot read push subscriptions")};
   for (const auto& [id, patch] : set.update) Update(c, *list, id, patch, answer);
   for (const auto& id : set.destroy) Destroy(c, *list, id, answer);
   json::object out = answer.Finish(c, 0, 0);

@@ -40,7 +40,8 @@ json::object SubmissionAccountCapability() {
 }  // namespace
 
 json::object SessionResource(const Principal& who, const HttpLimits& limits,
-                             const std::string& base, std::string_view vapid_key) {
+                             const std::string& base, std::string_view vapid_key,
+                             std::string_view event_source_token) {
   std::string account = AccountJmapId(who.account);
   json::object accounts{
       {account, json::object{{"name", who.login},
@@ -77,7 +78,8 @@ json::object SessionResource(const Principal& who, const HttpLimits& limits,
       {"downloadUrl", url(kDownloadPath, "{accountId}/{blobId}/{name}?accept={type}")},
       {"uploadUrl", url(kUploadPath, "{accountId}/")},
       {"eventSourceUrl",
-       url(kEventSourcePath, "?types={types}&closeafter={closeafter}&ping={ping}")},
+       url(kEventSourcePath, "?types={types}&closeafter={closeafter}&ping={ping}") +
+           (event_source_token.empty() ? "" : "&token=" + std::string(event_source_token))},
       {"state", SessionState(who)},
   };
 }

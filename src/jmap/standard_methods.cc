@@ -7,6 +7,7 @@
 
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 
 namespace pushmail::jmap {
 
@@ -50,27 +51,12 @@ bool ReadBool(const json::object& args, std::string_view name, std::optional<Met
   return v->is_bool() && v->get_bool();
 }
 
-// A JSON Pointer segment with ~1 and ~0 undone (RFC 6901).
-std::string Unescape(std::string_view segment) {
-  std::string out;
-  for (size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] == '~' && i + 1 < segment.size() &&
-        (segment[i + 1] == '0' || segment[i + 1] == '1')) {
-      out += segment[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else {
-      out += segment[i];
-    }
-  }
-  return out;
-}
-
 std::vector<std::string> Segments(std::string_view path) {
   std::vector<std::string> out;
   size_t start = 0;
   for (;;) {
     size_t slash = path.find('/', start);
-    out.push_back(Unescape(path.substr(start, slash - start)));
+    out.push_back(UnescapePointerToken(path.substr(start, slash - start)));
     if (slash == std::string_view::npos) return out;
     start = slash + 1;
   }
@@ -107,7 +93,7 @@ MethodResult StandardChanges(MethodContext& c, const json::object& args, store::
   if (error) return {{}, error};
   auto state = ParseState(since->get_string());
   auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   if (!state || *state > store::StateOf(*account, type)) {
     return MethodResult::Error("cannotCalculateChanges", "unknown state");
   }
@@ -115,7 +101,7 @@ MethodResult StandardChanges(MethodContext& c, const json::object& args, store::
   if (!changes && changes.error() == MakeError(Errc::kLimitExceeded)) {
     return MethodResult::Error("cannotCalculateChanges", "one change is larger than maxChanges");
   }
-  if (!changes) return MethodResult::Error("serverFail", "cannot read the change log");
+  if (!changes) return {{}, ServerFail(c, changes.error(), "cannot read the change log")};
   auto ids = [id](const std::vector<int64_t>& rows) {
     json::array list;
     for (auto row : rows) list.emplace_back(id(row));
@@ -159,6 +145,14 @@ std::optional<MethodError> ReadSetArguments(const MethodContext& c, const json::
   return std::nullopt;
 }
 
+void ResolveCreationIds(const MethodContext& c, SetArguments& set) {
+  auto resolve = [&c](std::string& id) {
+    if (id.starts_with('#')) id = ResolveId(c, id).value_or(id);
+  };
+  for (auto& [id, patch] : set.update) resolve(id);
+  for (auto& id : set.destroy) resolve(id);
+}
+
 json::object SetError(std::string_view type, std::string_view description,
                       const std::vector<std::string>& properties) {
   json::object e{{"type", type}};
@@ -195,6 +189,29 @@ json::object SetAnswer::Finish(const MethodContext& c, store::ModSeq old_state,
           {"notCreated", or_null(not_created_)},
           {"notUpdated", or_null(not_updated_)},
           {"notDestroyed", or_null(not_destroyed_)}};
+}
+
+json::object SetAnswer::Finish(MethodContext& c, store::ModSeq old_state,
+                               store::DataType type) const {
+  auto account = c.store.GetAccount(c.who.account);
+  if (!account) {
+    ServerFail(c, account.error(), "cannot read the new state");  // logged and counted
+    return Finish(c, old_state, old_state);
+  }
+  return Finish(c, old_state, store::StateOf(*account, type));
+}
+
+std::string UnescapePointerToken(std::string_view token) {
+  std::string out;
+  for (size_t i = 0; i < token.size(); ++i) {
+    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
+      out += token[i + 1] == '0' ? '~' : '/';
+      ++i;
+    } else {
+      out += token[i];
+    }
+  }
+  return out;
 }
 
 bool ApplyPatch(json::object& object, const json::object& patch, std::string& error) {
@@ -370,7 +387,7 @@ MethodResult QueryChangesAnswer(MethodContext& c, const json::object& args, stor
   size_t limit = std::min(max.value_or(kMaxQueryChanges), kMaxQueryChanges);
   auto changes = c.store.ChangesSince(c.who.account, type, *old_state, limit);
   if (!changes && changes.error() != MakeError(Errc::kLimitExceeded)) {
-    return MethodResult::Error("serverFail", "cannot read the change log");
+    return {{}, ServerFail(c, changes.error(), "cannot read the change log")};
   }
   if (!changes || changes->has_more) {
     if (max) return MethodResult::Error("tooManyChanges", "more changes than maxChanges");

@@ -35,9 +35,14 @@ struct SetArguments {
 };
 
 // Reads accountId, ifInState, create, update and destroy; at most maxObjectsInSet objects.
-// An ifInState that is not `state` is stateMismatch.
+// An ifInState that is not `state` is stateMismatch. A "#creation" id of update or destroy is
+// resolved when the creation was made by an earlier call; else it stays as given.
 std::optional<MethodError> ReadSetArguments(const MethodContext& c, const boost::json::object& args,
                                             store::ModSeq state, SetArguments& out);
+
+// After the creates of this call: each "#creation" id of update and destroy that names one of
+// them becomes its id (RFC 8620 5.3: a creation may be updated or destroyed in the same call).
+void ResolveCreationIds(const MethodContext& c, SetArguments& set);
 
 // A SetError (RFC 8620 5.3); `properties` for invalidProperties.
 boost::json::object SetError(std::string_view type, std::string_view description = {},
@@ -70,6 +75,10 @@ class SetAnswer {
   const boost::json::object& created() const { return created_; }
   boost::json::object Finish(const MethodContext& c, store::ModSeq old_state,
                              store::ModSeq new_state) const;
+  // With newState read from the account now. Should that read fail, the answer still reports
+  // every write (the writes are committed) with old_state as newState: a client that asks
+  // /changes from it hears of its own writes again, which is harmless; losing them is not.
+  boost::json::object Finish(MethodContext& c, store::ModSeq old_state, store::DataType type) const;
 
  private:
   boost::json::object created_, not_created_, updated_, not_updated_, not_destroyed_;
@@ -84,6 +93,9 @@ bool ApplyPatch(boost::json::object& object, const boost::json::object& patch, s
 
 // The first segment of each path of `patch`, unescaped: the properties it changes.
 std::vector<std::string> PatchedProperties(const boost::json::object& patch);
+
+// A JSON Pointer reference token with ~1 and ~0 undone (RFC 6901).
+std::string UnescapePointerToken(std::string_view token);
 
 // --- Foo/query (RFC 8620 5.5).
 

@@ -4,6 +4,7 @@
 
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 #include "jmap/submission_view.h"
 
@@ -76,10 +77,11 @@ struct Listed {
   std::vector<store::EmailSubmission> list;
 };
 
-std::optional<Listed> ReadSubmissions(MethodContext& c) {
+Result<Listed> ReadSubmissions(MethodContext& c) {
   auto account = c.store.GetAccount(c.who.account);  // the state first: see Mailbox/get
   auto list = c.store.ListSubmissions(c.who.account);
-  if (!account || !list) return std::nullopt;
+  if (!account) return account.error();
+  if (!list) return list.error();
   return Listed{account->submission_state, std::move(*list)};
 }
 
@@ -127,7 +129,7 @@ MethodResult SubmissionGet(MethodContext& c, const json::object& args) {
   auto properties = ReadProperties(args, kProperties, error);
   if (error) return {{}, error};
   auto all = ReadSubmissions(c);
-  if (!all) return MethodResult::Error("serverFail", "cannot read submissions");
+  if (!all) return {{}, ServerFail(c, all.error(), "cannot read submissions")};
   json::array list, not_found;
   auto add = [&](const store::EmailSubmission& s) {
     json::object full = SubmissionJson(s), o;
@@ -161,7 +163,7 @@ MethodResult SubmissionChanges(MethodContext& c, const json::object& args) {
 MethodResult SubmissionQuery(MethodContext& c, const json::object& args) {
   if (auto e = CheckAccount(c, args)) return {{}, e};
   auto all = ReadSubmissions(c);
-  if (!all) return MethodResult::Error("serverFail", "cannot read submissions");
+  if (!all) return {{}, ServerFail(c, all.error(), "cannot read submissions")};
   std::optional<MethodError> error;
   auto ids = QueryIds(args, *all, error);
   if (error) return {{}, error};
@@ -171,7 +173,7 @@ MethodResult SubmissionQuery(MethodContext& c, const json::object& args) {
 MethodResult SubmissionQueryChanges(MethodContext& c, const json::object& args) {
   if (auto e = CheckAccount(c, args)) return {{}, e};
   auto all = ReadSubmissions(c);
-  if (!all) return MethodResult::Error("serverFail", "cannot read submissions");
+  if (!all) return {{}, ServerFail(c, all.error(), "cannot read submissions")};
   std::optional<MethodError> error;
   auto ids = QueryIds(args, *all, error);
   if (error) return {{}, error};

@@ -11,6 +11,7 @@
 #include "delivery/delivery.h"
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 #include "jmap/submission_view.h"
 
@@ -144,7 +145,7 @@ std::optional<json::object> LocalRecipients(MethodContext& c, const Envelope& en
       continue;
     }
     if (account.error() != MakeError(Errc::kNotFound)) {
-      return SetError("serverFail", "cannot look up recipients");
+      return ServerFailSetError(c, account.error(), "cannot look up recipients");
     }
     std::string_view domain = std::string_view(rcpt).substr(rcpt.rfind('@') + 1);
     bool local = c.config && IsLocalDomain(*c.config, domain);
@@ -228,13 +229,15 @@ std::optional<json::object> Send(MethodContext& c, const json::object& o,
   std::vector<store::AccountId> accounts;
   if (auto e = LocalRecipients(c, env, accounts)) return e;
   auto bytes = c.store.ReadEmailBytes(draft->record.id);
-  if (!bytes) return SetError("serverFail", "cannot read the email");
+  if (!bytes) return ServerFailSetError(c, bytes.error(), "cannot read the email");
   static const Config kNoConfig;
   delivery::LocalMessage message{env.mail_from, delivery::WithoutHeaderField(*bytes, "Bcc"),
                                  std::move(accounts), "JMAP submission"};
   auto delivered =
       delivery::DeliverLocally(c.store, c.config ? *c.config : kNoConfig, std::move(message));
-  if (!delivered) return SetError("serverFail", "the email could not be stored, try again");
+  if (!delivered) {
+    return ServerFailSetError(c, delivered.error(), "the email could not be stored, try again");
+  }
   json::object status;
   for (const auto& rcpt : env.rcpt_to) {
     status[rcpt] = json::object{
@@ -249,7 +252,9 @@ std::optional<json::object> Send(MethodContext& c, const json::object& o,
   made.delivery_status = json::serialize(status);
   auto stored = c.store.CreateSubmission(made);
   // Sent already: a record that fails to commit cannot take it back.
-  if (!stored) return SetError("serverFail", "sent, but the submission was not recorded");
+  if (!stored) {
+    return ServerFailSetError(c, stored.error(), "sent, but the submission was not recorded");
+  }
   made = std::move(*stored);
   return std::nullopt;
 }
@@ -259,7 +264,7 @@ void Create(MethodContext& c, const SetArguments& set, SetAnswer& answer, Succee
   auto identities = c.store.ListIdentities(c.who.account);
   for (const auto& [cid, o] : set.create) {
     if (!identities) {
-      answer.NotCreated(cid, SetError("serverFail", "cannot read identities"));
+      answer.NotCreated(cid, ServerFailSetError(c, identities.error(), "cannot read identities"));
       continue;
     }
     store::EmailSubmission made;
@@ -316,8 +321,9 @@ void UpdateAndDestroy(MethodContext& c, const SetArguments& set, SetAnswer& answ
     const store::EmailSubmission* s = find(id);
     ErrorCode ec = s ? c.store.DeleteSubmission(c.who.account, s->id) : MakeError(Errc::kNotFound);
     if (ec) {
-      answer.NotDestroyed(
-          id, SetError(ec == MakeError(Errc::kNotFound) ? "notFound" : "serverFail", ""));
+      answer.NotDestroyed(id, ec == MakeError(Errc::kNotFound)
+                                  ? SetError("notFound")
+                                  : ServerFailSetError(c, ec, "cannot delete the submission"));
       continue;
     }
     answer.Destroyed(id);
@@ -369,7 +375,7 @@ std::optional<MethodError> CheckOnSuccess(const json::object& args) {
 
 MethodResult SubmissionSet(MethodContext& c, const json::object& args) {
   auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   SetArguments set;
   if (auto e = ReadSetArguments(c, args, account->submission_state, set)) return {{}, e};
   if (auto e = CheckOnSuccess(args)) return {{}, e};
@@ -377,9 +383,8 @@ MethodResult SubmissionSet(MethodContext& c, const json::object& args) {
   Succeeded done;
   Create(c, set, answer, done);
   UpdateAndDestroy(c, set, answer, done);
-  auto after = c.store.GetAccount(c.who.account);
-  if (!after) return MethodResult::Error("serverFail", "cannot read the account");
-  MethodResult result{answer.Finish(c, account->submission_state, after->submission_state), {}};
+  MethodResult result{
+      answer.Finish(c, account->submission_state, store::DataType::kEmailSubmission), {}};
   if (auto email_set = OnSuccess(c, args, done)) {
     if (email_set->error) {
       result.implicit.emplace_back("error", email_set->error->ToJson());

@@ -3,6 +3,7 @@
 
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 
 namespace pushmail::jmap {
@@ -18,13 +19,13 @@ MethodResult ThreadGet(MethodContext& c, const json::object& args) {
   // Every thread of an account is not a sensible answer: clients learn ids from emails.
   if (!ids) return MethodResult::Error("requestTooLarge", "give the ids of the threads to get");
   auto account = c.store.GetAccount(c.who.account);  // the state first: see Mailbox/get
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   json::array list, not_found;
   for (const auto& id : *ids) {
     auto row = store::ParseJmapId(id, 'T');
     auto emails = row ? c.store.ReadThread(c.who.account, *row)
                       : Result<std::vector<store::EmailId>>(std::vector<store::EmailId>{});
-    if (!emails) return MethodResult::Error("serverFail", "cannot read a thread");
+    if (!emails) return {{}, ServerFail(c, emails.error(), "cannot read a thread")};
     if (emails->empty()) {  // unknown, gone, or another account's
       not_found.emplace_back(id);
       continue;

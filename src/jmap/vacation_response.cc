@@ -4,6 +4,7 @@
 
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
+#include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
 
 namespace pushmail::jmap {
@@ -68,7 +69,8 @@ MethodResult VacationResponseGet(MethodContext& c, const json::object& args) {
   if (error) return {{}, error};
   auto account = c.store.GetAccount(c.who.account);  // the state first: see Mailbox/get
   auto vacation = c.store.GetVacationResponse(c.who.account);
-  if (!account || !vacation) return MethodResult::Error("serverFail", "cannot read it");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
+  if (!vacation) return {{}, ServerFail(c, vacation.error(), "cannot read it")};
   json::array list, not_found;
   bool wanted = !ids;
   for (const auto& id : ids.value_or(std::vector<std::string>{})) {
@@ -92,7 +94,7 @@ MethodResult VacationResponseGet(MethodContext& c, const json::object& args) {
 
 MethodResult VacationResponseSet(MethodContext& c, const json::object& args) {
   auto account = c.store.GetAccount(c.who.account);
-  if (!account) return MethodResult::Error("serverFail", "cannot read the account");
+  if (!account) return {{}, ServerFail(c, account.error(), "cannot read the account")};
   SetArguments set;
   if (auto e = ReadSetArguments(c, args, account->vacation_state, set)) return {{}, e};
   SetAnswer answer;
@@ -108,7 +110,10 @@ MethodResult VacationResponseSet(MethodContext& c, const json::object& args) {
       continue;
     }
     auto current = c.store.GetVacationResponse(c.who.account);
-    if (!current) return MethodResult::Error("serverFail", "cannot read it");
+    if (!current) {
+      answer.NotUpdated(id, ServerFailSetError(c, current.error(), "cannot read it"));
+      continue;
+    }
     json::object object = ToJson(*current);
     std::string why;
     if (!ApplyPatch(object, patch, why)) {
@@ -121,14 +126,12 @@ MethodResult VacationResponseSet(MethodContext& c, const json::object& args) {
       continue;
     }
     if (auto ec = c.store.SetVacationResponse(c.who.account, wanted)) {
-      answer.NotUpdated(id, SetError("serverFail", ec.message()));
+      answer.NotUpdated(id, ServerFailSetError(c, ec, "cannot store it"));
       continue;
     }
     answer.Updated(id);
   }
-  auto after = c.store.GetAccount(c.who.account);
-  if (!after) return MethodResult::Error("serverFail", "cannot read the account");
-  return {answer.Finish(c, account->vacation_state, after->vacation_state), {}};
+  return {answer.Finish(c, account->vacation_state, store::DataType::kVacationResponse), {}};
 }
 
 }  // namespace pushmail::jmap
