@@ -5,8 +5,6 @@
 #include <cstdio>
 #include <fstream>
 
-#include "base/clock.h"
-
 namespace pushmail {
 namespace {
 
@@ -67,8 +65,6 @@ TEST(Config, BadTomlNamesTheLine) {
   EXPECT_NE(error.find("line"), std::string::npos);
   std::remove(path.c_str());
 }
-
-TEST(Clock, Rfc5322Date) { EXPECT_EQ(Rfc5322Date(0), "Thu, 01 Jan 1970 00:00:00 +0000"); }
 
 }  // namespace
 }  // namespace pushmail
