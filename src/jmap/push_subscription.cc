@@ -11,8 +11,7 @@
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
 #include "jmap/standard_methods.h"
-#include "webpush/crypto.h"
-#include "webpush/push_url.h"
+#include "webpush/protocol/protocol.h"
 
 namespace pushmail::jmap {
 
