@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 
+#include "base/clock.h"
 #include "base/strings.h"
 #include "jmap/arguments.h"
 #include "jmap/blobs.h"
@@ -23,20 +24,10 @@ namespace {
 
 constexpr int kMaxPartDepth = 16;
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
-// A JSON Pointer reference token with ~1 and ~0 undone (RFC 6901).
+// A JSON Pointer reference token with ~1 and ~0 undone (RFC 6901); one with a bad escape is
+// taken as it is.
 std::string Unescape(std::string_view token) {
-  std::string out;
-  for (size_t i = 0; i < token.size(); ++i) {
-    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
-      out += token[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else {
-      out += token[i];
-    }
-  }
-  return out;
+  return UnescapeJsonPointerToken(token).value_or(std::string(token));
 }
 
 // A write's outcome that sets a SetError, or nothing.
@@ -500,7 +491,7 @@ Failure ReadCreate(MethodContext& c, const Mailboxes& boxes, const json::object&
     if (!set) return failure;
     keywords = std::move(*set);
   }
-  int64_t received = Now();
+  int64_t received = UnixNow();
   if (const json::value* r = o.if_contains("receivedAt"); r && !r->is_null()) {
     auto t = r->is_string() ? ParseUtcDate(r->get_string()) : std::nullopt;
     if (!t) return InvalidProperties({"receivedAt"});
@@ -776,7 +767,7 @@ MethodResult EmailImport(MethodContext& c, const json::object& args) {
     if (const json::value* k = o->if_contains("keywords"); !failure && k && !k->is_null()) {
       if (auto set = KeywordSet(*k, failure)) keywords = std::move(*set);
     }
-    int64_t received = Now();
+    int64_t received = UnixNow();
     if (const json::value* r = o->if_contains("receivedAt"); !failure && r && !r->is_null()) {
       auto t = r->is_string() ? ParseUtcDate(r->get_string()) : std::nullopt;
       if (!t) failure = InvalidProperties({"receivedAt"});

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <unordered_set>
 
+#include "base/strings.h"
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
 
@@ -50,19 +51,10 @@ bool ReadBool(const json::object& args, std::string_view name, std::optional<Met
   return v->is_bool() && v->get_bool();
 }
 
-// A JSON Pointer segment with ~1 and ~0 undone (RFC 6901).
+// A JSON Pointer segment with ~1 and ~0 undone (RFC 6901); one with a bad escape is taken as
+// it is.
 std::string Unescape(std::string_view segment) {
-  std::string out;
-  for (size_t i = 0; i < segment.size(); ++i) {
-    if (segment[i] == '~' && i + 1 < segment.size() &&
-        (segment[i + 1] == '0' || segment[i + 1] == '1')) {
-      out += segment[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else {
-      out += segment[i];
-    }
-  }
-  return out;
+  return UnescapeJsonPointerToken(segment).value_or(std::string(segment));
 }
 
 std::vector<std::string> Segments(std::string_view path) {
