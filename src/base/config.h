@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -86,6 +87,14 @@ struct StoreLimits {
   unsigned max_batch = 2048;  // writes that may share one commit (one fsync)
 };
 
+// The [tls] ciphers and ciphersuites defaults (docs/config.md).
+inline constexpr std::string_view kDefaultTlsCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+inline constexpr std::string_view kDefaultTlsCiphersuites =
+    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
+
 struct Config {
   std::string data_dir = "var";
   std::vector<std::string> domains;  // local domains; mail for others is refused
@@ -98,6 +107,11 @@ struct Config {
   unsigned workers = 0;  // 0: one per core
   std::string tls_cert;  // PEM; empty: a self-signed one is made in data_dir/tls
   std::string tls_key;
+  // What TLS 1.2 and TLS 1.3 handshakes may agree on (OpenSSL's cipher list and ciphersuites
+  // syntax). The defaults are AEAD only: ECDHE with AES-GCM or ChaCha20-Poly1305 for TLS 1.2, no
+  // CBC (LUCKY13), no RSA key exchange, no SHA-1 MACs.
+  std::string tls_ciphers = std::string(kDefaultTlsCiphers);
+  std::string tls_ciphersuites = std::string(kDefaultTlsCiphersuites);
   std::string log_level = "info";
   SmtpLimits smtp;
   ImapLimits imap;
