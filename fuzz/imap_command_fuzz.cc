@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "base/utf8.h"
 #include "imap/protocol/protocol.h"
 
 namespace imap = pushmail::imap;
@@ -51,7 +52,7 @@ void CheckSet(const imap::SequenceSet& set, const imap::Limits& limits) {
 }
 
 void CheckMailbox(const std::string& name, bool utf8) {
-  Check(imap::IsValidUtf8(name));
+  Check(pushmail::ValidUtf8(name));
   std::string wire = imap::EncodeMailboxName(name, utf8);
   auto back = imap::DecodeMailboxName(wire, utf8);
   Check(back && *back == name);
@@ -190,7 +191,7 @@ void FuzzSmallCodecs(std::string_view input) {
     CheckSet(*set, limits);
   }
   if (auto decoded = imap::DecodeMutf7(input)) {
-    Check(imap::IsValidUtf8(*decoded) && imap::EncodeMutf7(*decoded) == input);
+    Check(pushmail::ValidUtf8(*decoded) && imap::EncodeMutf7(*decoded) == input);
   }
   Check(imap::MatchesListPattern("*", input));
   if (input.find_first_of("*%") == std::string_view::npos) {
@@ -200,7 +201,7 @@ void FuzzSmallCodecs(std::string_view input) {
     size_t cut = static_cast<unsigned char>(input[0]) % input.size();
     imap::MatchesListPattern(input.substr(1, cut), input.substr(1 + cut));
   }
-  if (imap::IsValidUtf8(input)) {
+  if (pushmail::ValidUtf8(input)) {
     auto back = imap::DecodeMutf7(imap::EncodeMutf7(input));
     Check(back && *back == input);
   }

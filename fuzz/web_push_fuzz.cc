@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "base/base64.h"
-#include "webpush/crypto.h"
-#include "webpush/push_url.h"
+#include "webpush/protocol/crypto.h"
+#include "webpush/protocol/push_url.h"
 
 namespace webpush = pushmail::webpush;
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/utf8.h"
 #include "http/websocket.h"
 
 namespace ws = pushmail::http::ws;
@@ -37,11 +38,11 @@ void Run(std::string_view input, bool deflate, size_t step) {
               e.code == ws::kTooBig);
         return;
       case Kind::kClose:
-        Check(ws::ValidUtf8(e.payload) && e.payload.size() <= 123);
+        Check(pushmail::ValidUtf8(e.payload) && e.payload.size() <= 123);
         return;
       case Kind::kMessage:
         Check(e.payload.size() <= kMaxMessage);
-        Check(e.opcode != ws::Opcode::kText || ws::ValidUtf8(e.payload));
+        Check(e.opcode != ws::Opcode::kText || pushmail::ValidUtf8(e.payload));
         Check(receiver.Idle());
         break;
       case Kind::kPing:

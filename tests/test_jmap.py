@@ -1,7 +1,6 @@
 """The JMAP push server (issue 4) against python3's http.client and ssl, with the self-signed
 certificate the server makes in its data folder."""
 import base64
-import gzip
 import http.client
 import json
 import smtplib
@@ -150,12 +149,20 @@ class JmapTest(ServerTest):
         self.assertEqual(status, 401)
         self.assertEqual(self.session()["username"], ALICE)
 
-    def test_gzip_when_accepted(self):
+    def test_authenticated_responses_are_never_compressed(self):
+        # BREACH (docs/architecture.md, "Compression"): a response that holds a secret beside
+        # text the request chose is sent as it is, whatever the client accepts.
         status, r, body = self.request("GET", "/.well-known/jmap",
-                                       headers={"Accept-Encoding": "gzip"})
+                                       headers={"Accept-Encoding": "gzip, deflate"})
         self.assertEqual(status, 200)
-        self.assertEqual(r.getheader("Content-Encoding"), "gzip")
-        self.assertEqual(json.loads(gzip.decompress(body))["username"], ALICE)
+        self.assertIsNone(r.getheader("Content-Encoding"))
+        self.assertEqual(json.loads(body)["username"], ALICE)
+        status, r, body = self.request("POST", "/jmap/api", json.dumps({
+            "using": ["urn:ietf:params:jmap:core"],
+            "methodCalls": [["Core/echo", {"pad": "x" * 4000}, "0"]]}).encode(),
+            headers={"Accept-Encoding": "gzip", "Content-Type": "application/json"})
+        self.assertEqual(status, 200)
+        self.assertIsNone(r.getheader("Content-Encoding"))
 
     def test_one_account_cannot_read_anothers_mailboxes_or_emails(self):
         self.deliver("for alice only")

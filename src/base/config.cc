@@ -1,7 +1,8 @@
 #include "base/config.h"
 
-#include <strings.h>
 #include <toml++/toml.h>
+
+#include "base/strings.h"
 
 namespace pushmail {
 namespace {
@@ -127,6 +128,8 @@ Result<Config> LoadConfig(const std::string& path, std::string* error) {
   if (auto* tls = root["tls"].as_table()) {
     Read(*tls, "cert", config.tls_cert);
     Read(*tls, "key", config.tls_key);
+    Read(*tls, "ciphers", config.tls_ciphers);
+    Read(*tls, "ciphersuites", config.tls_ciphersuites);
   }
   int64_t workers = 0;
   Read(root, "workers", workers);
@@ -170,9 +173,7 @@ Result<Config> LoadConfig(const std::string& path, std::string* error) {
 
 bool IsLocalDomain(const Config& config, std::string_view domain) {
   for (const auto& d : config.domains) {
-    if (d.size() == domain.size() && strncasecmp(d.data(), domain.data(), d.size()) == 0) {
-      return true;
-    }
+    if (EqualsIgnoreCase(d, domain)) return true;
   }
   return false;
 }

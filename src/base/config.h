@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.h"
@@ -100,6 +101,13 @@ struct AuthLimits {
   std::chrono::seconds credential_cache{300};  // credentials that passed skip Argon2id; 0: off
   unsigned max_hashing = 0;                    // Argon2id at once (~64 MiB each); 0: one per CPU
 };
+// The [tls] ciphers and ciphersuites defaults (docs/config.md).
+inline constexpr std::string_view kDefaultTlsCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+inline constexpr std::string_view kDefaultTlsCiphersuites =
+    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256";
 
 struct Config {
   std::string data_dir = "var";
@@ -115,6 +123,11 @@ struct Config {
   unsigned blocking_threads = 4;
   std::string tls_cert;  // PEM; empty: a self-signed one is made in data_dir/tls
   std::string tls_key;
+  // What TLS 1.2 and TLS 1.3 handshakes may agree on (OpenSSL's cipher list and ciphersuites
+  // syntax). The defaults are AEAD only: ECDHE with AES-GCM or ChaCha20-Poly1305 for TLS 1.2, no
+  // CBC (LUCKY13), no RSA key exchange, no SHA-1 MACs.
+  std::string tls_ciphers = std::string(kDefaultTlsCiphers);
+  std::string tls_ciphersuites = std::string(kDefaultTlsCiphersuites);
   std::string log_level = "info";
   SmtpLimits smtp;
   ImapLimits imap;

@@ -5,8 +5,6 @@
 #include <cstdio>
 #include <fstream>
 
-#include "base/clock.h"
-
 namespace pushmail {
 namespace {
 
@@ -68,7 +66,26 @@ TEST(Config, BadTomlNamesTheLine) {
   std::remove(path.c_str());
 }
 
-TEST(Clock, Rfc5322Date) { EXPECT_EQ(Rfc5322Date(0), "Thu, 01 Jan 1970 00:00:00 +0000"); }
+TEST(Config, TlsSuitesAreAeadByDefaultAndConfigurable) {
+  Config defaults;
+  std::string_view list = defaults.tls_ciphers;
+  for (size_t start = 0; start < list.size();) {
+    size_t end = std::min(list.find(':', start), list.size());
+    std::string_view suite = list.substr(start, end - start);
+    EXPECT_TRUE(suite.starts_with("ECDHE-") && (suite.find("-GCM-") != std::string_view::npos ||
+                                                suite.ends_with("-CHACHA20-POLY1305")))
+        << suite;
+    start = end + 1;
+  }
+  std::string path =
+      WriteTemp("[tls]\nciphers = \"ECDHE-RSA-AES128-GCM-SHA256\"\nciphersuites = \"\"\n");
+  std::string error;
+  auto config = LoadConfig(path, &error);
+  ASSERT_TRUE(config.has_value()) << error;
+  EXPECT_EQ(config->tls_ciphers, "ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_EQ(config->tls_ciphersuites, "");
+  std::remove(path.c_str());
+}
 
 }  // namespace
 }  // namespace pushmail

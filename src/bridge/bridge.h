@@ -24,6 +24,7 @@
 
 #include "base/config.h"
 #include "base/result.h"
+#include "bridge/url.h"
 #include "net/workers.h"
 #include "store/store.h"
 

@@ -9,8 +9,8 @@
 #include "bridge/quote.h"
 #include "bridge/session.h"
 #include "imap/protocol/datetime.h"
+#include "imap/protocol/flags.h"
 #include "imap/protocol/sequence.h"
-#include "imap/server/flags.h"
 
 namespace pushmail::bridge {
 

@@ -11,8 +11,8 @@
 namespace pushmail::client {
 
 namespace json = boost::json;
-using store::sqlite::Db;
-using store::sqlite::Statement;
+using sqlite::Db;
+using sqlite::Statement;
 
 namespace {
 

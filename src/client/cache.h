@@ -13,7 +13,7 @@
 
 #include "client/config.h"
 #include "client/mail.h"
-#include "store/sqlite/db.h"
+#include "sqlite/sqlite.h"
 
 namespace pushmail::client {
 
@@ -47,11 +47,11 @@ class Cache {
   void SetMeta(const std::string& key, const std::string& value);
 
  private:
-  explicit Cache(store::sqlite::Db db) : db_(std::move(db)) {}
+  explicit Cache(sqlite::Db db) : db_(std::move(db)) {}
   void Exec(std::string_view sql);
   void Check(ErrorCode ec);
 
-  store::sqlite::Db db_;
+  sqlite::Db db_;
 };
 
 }  // namespace pushmail::client

@@ -1,7 +1,6 @@
 // `pushmail send` and `pushmail reply`: a draft (header lines, a blank line, the body) from
 // $EDITOR or standard input, composed into MIME by src/mime (GMime), uploaded, imported into
 // Drafts and submitted with EmailSubmission/set, whose onSuccessUpdateEmail moves it to Sent.
-#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,7 +212,7 @@ void Answer(const Original& o, const std::string& self, bool all, Draft& draft) 
   if (all && draft.cc.empty()) {
     std::vector<mime::Address> cc;
     auto same = [](const mime::Address& a, const std::string& b) {
-      return strcasecmp(a.email.c_str(), b.c_str()) == 0;
+      return EqualsIgnoreCase(a.email, b);
     };
     for (const auto* list : {&o.to, &o.cc}) {
       for (const auto& a : *list) {
@@ -225,7 +224,7 @@ void Answer(const Original& o, const std::string& self, bool all, Draft& draft) 
     draft.cc = FormatList(cc);
   }
   if (draft.subject.empty()) {
-    draft.subject = strncasecmp(o.subject.c_str(), "re:", 3) == 0 ? o.subject : "Re: " + o.subject;
+    draft.subject = StartsWithIgnoreCase(o.subject, "re:") ? o.subject : "Re: " + o.subject;
   }
 }
 

@@ -1,9 +1,8 @@
 #include "client/mail.h"
 
-#include <strings.h>
-
 #include <ctime>
 
+#include "base/strings.h"
 #include "client/error.h"
 #include "client/jmap_client.h"
 #include "mime/headers.h"
@@ -81,15 +80,10 @@ const MailboxInfo* FindMailbox(const std::vector<MailboxInfo>& boxes, std::strin
     if (b.id == key) return &b;
   }
   for (const auto& b : boxes) {
-    if (b.name.size() == key.size() && strncasecmp(b.name.data(), key.data(), key.size()) == 0) {
-      return &b;
-    }
+    if (EqualsIgnoreCase(b.name, key)) return &b;
   }
   for (const auto& b : boxes) {
-    if (!b.role.empty() && b.role.size() == key.size() &&
-        strncasecmp(b.role.data(), key.data(), key.size()) == 0) {
-      return &b;
-    }
+    if (!b.role.empty() && EqualsIgnoreCase(b.role, key)) return &b;
   }
   return nullptr;
 }
@@ -157,7 +151,7 @@ std::string DisplayAddress(std::string_view name, std::string_view email) {
 
 bool HasKeyword(const EmailFacts& facts, std::string_view keyword) {
   for (const auto& k : facts.keywords) {
-    if (strcasecmp(k.c_str(), std::string(keyword).c_str()) == 0) return true;
+    if (EqualsIgnoreCase(k, keyword)) return true;
   }
   return false;
 }

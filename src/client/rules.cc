@@ -137,12 +137,6 @@ bool AnyMatches(const std::string& pattern, const std::vector<std::string>& valu
                      [&](const std::string& v) { return GlobMatch(pattern, v); });
 }
 
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return AsciiLower(x) == AsciiLower(y);
-         });
-}
-
 bool Matches(const Rule& r, const MessageFacts& m) {
   if (r.from && !AnyMatches(*r.from, m.from)) return false;
   if (r.to && !AnyMatches(*r.to, m.to)) return false;
@@ -151,7 +145,7 @@ bool Matches(const Rule& r, const MessageFacts& m) {
   if (r.size_below && m.size >= *r.size_below) return false;
   for (const auto& wanted : r.headers) {
     bool found = std::any_of(m.headers.begin(), m.headers.end(), [&wanted](const auto& h) {
-      return EqualsNoCase(h.first, wanted.first) && GlobMatch(wanted.second, h.second);
+      return EqualsIgnoreCase(h.first, wanted.first) && GlobMatch(wanted.second, h.second);
     });
     if (!found) return false;
   }

@@ -7,6 +7,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "delivery/vacation.h"
 
 namespace pushmail::delivery {
@@ -32,11 +33,7 @@ std::string WithoutHeaderField(std::string_view message, std::string_view name) 
     if (!continuation) {
       size_t colon = line.find(':');
       std::string_view field = line.substr(0, std::min(colon, line.size()));
-      dropping = colon != std::string_view::npos && field.size() == name.size() &&
-                 std::equal(field.begin(), field.end(), name.begin(), [](char a, char b) {
-                   return std::tolower(static_cast<unsigned char>(a)) ==
-                          std::tolower(static_cast<unsigned char>(b));
-                 });
+      dropping = colon != std::string_view::npos && EqualsIgnoreCase(field, name);
     }
     if (!dropping) out += line;
     pos = next;

@@ -138,7 +138,7 @@ std::optional<std::string> HeaderField(std::string_view message, std::string_vie
     if (value) break;  // the field ended
     size_t colon = line.find(':');
     if (continuation || colon == std::string_view::npos) continue;
-    if (AsciiLower(Trim(line.substr(0, colon))) == AsciiLower(name)) {
+    if (EqualsIgnoreCase(Trim(line.substr(0, colon)), name)) {
       value = std::string(Trim(line.substr(colon + 1)));
     }
   }
@@ -203,7 +203,7 @@ std::string_view Unanswerable(const Arrival& arrival, std::string_view mine) {
     return "its sender is a list or a daemon";
   }
   if (mine.empty()) return "it names the recipient in neither To, Cc nor Bcc";
-  if (AsciiLower(arrival.return_path) == AsciiLower(mine)) return "it comes from the recipient";
+  if (EqualsIgnoreCase(arrival.return_path, mine)) return "it comes from the recipient";
   return {};
 }
 

@@ -3,6 +3,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include "base/base64.h"
+#include "base/strings.h"
 
 namespace pushmail::http {
 
@@ -16,12 +17,12 @@ Authorization ParseAuthorization(std::string_view header) {
   std::string_view credentials = header.substr(space + 1);
   while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
   if (credentials.empty() || credentials.size() > 4096) return out;
-  if (boost::beast::iequals(scheme, "Bearer")) {
+  if (EqualsIgnoreCase(scheme, "Bearer")) {
     out.scheme = Authorization::Scheme::kBearer;
     out.token = std::string(credentials);
     return out;
   }
-  if (!boost::beast::iequals(scheme, "Basic")) return out;
+  if (!EqualsIgnoreCase(scheme, "Basic")) return out;
   auto decoded = DecodeBase64(credentials);
   if (!decoded) return out;
   size_t colon = decoded->find(':');

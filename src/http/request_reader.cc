@@ -4,6 +4,8 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "base/strings.h"
+
 namespace pushmail::http {
 
 namespace {
@@ -69,7 +71,7 @@ RequestReader::Step RequestReader::Feed(std::string_view data) {
 bool RequestReader::ExpectsContinue() const {
   if (!parser_.is_header_done() || parser_.is_done()) return false;
   auto it = parser_.get().find(beast_http::field::expect);
-  return it != parser_.get().end() && boost::beast::iequals(it->value(), "100-continue");
+  return it != parser_.get().end() && EqualsIgnoreCase(it->value(), "100-continue");
 }
 
 std::string_view RequestReader::Target() const {

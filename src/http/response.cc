@@ -7,11 +7,12 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/json.hpp>
 
+#include "base/strings.h"
+
 namespace pushmail::http {
 
 namespace {
 
-constexpr size_t kCompressAbove = 512;  // octets; smaller bodies gain nothing worth the CPU
 constexpr std::string_view kAllowMethods = "GET, POST, OPTIONS";
 constexpr std::string_view kAllowHeaders = "Authorization, Content-Type, Accept, Last-Event-ID";
 
@@ -72,8 +73,8 @@ Coding ChooseCoding(std::string_view accept) {
     size_t semi = element.find(';');
     std::string_view name = Trim(element.substr(0, semi));
     double q = semi == std::string_view::npos ? 1 : Quality(element.substr(semi + 1));
-    if (boost::beast::iequals(name, "gzip") || boost::beast::iequals(name, "x-gzip")) gzip = q;
-    if (boost::beast::iequals(name, "deflate")) deflate = q;
+    if (EqualsIgnoreCase(name, "gzip") || EqualsIgnoreCase(name, "x-gzip")) gzip = q;
+    if (EqualsIgnoreCase(name, "deflate")) deflate = q;
   }
   if (gzip > 0 && gzip >= deflate) return Coding::kGzip;
   if (deflate > 0) return Coding::kDeflate;
@@ -115,21 +116,14 @@ Response ErrorResponse(const Request& request, beast_http::status status) {
 
 std::string Finish(Response& response, const Request& request, bool keep_alive) {
   AddCors(response.base(), request);
+  // No compression here (BREACH, docs/architecture.md "Compression"): a dynamic response may
+  // hold a secret beside text the request chose. Only the web client's files, public and the
+  // same for everyone, come gzipped (static_files.cc), and they say so with Vary.
   auto type = response[beast_http::field::content_type];
-  if (response.find(beast_http::field::content_encoding) == response.end() &&
-      response.body().size() > kCompressAbove &&
-      Compressible(std::string_view(type.data(), type.size())) &&
-      request.method() != beast_http::verb::head) {
-    auto accept = request[beast_http::field::accept_encoding];
-    Coding coding = ChooseCoding(std::string_view(accept.data(), accept.size()));
-    if (coding != Coding::kIdentity) {
-      response.body() = Compress(response.body(), coding);
-      response.set(beast_http::field::content_encoding,
-                   coding == Coding::kGzip ? "gzip" : "deflate");
-    }
-  }
-  if (Compressible(std::string_view(type.data(), type.size()))) {
+  if (response.find(beast_http::field::vary) != response.end()) {
     response.set(beast_http::field::vary, "Accept-Encoding, Origin");
+  } else if (Compressible(std::string_view(type.data(), type.size()))) {
+    response.set(beast_http::field::vary, "Origin");
   }
   response.keep_alive(keep_alive && request.keep_alive());
   response.prepare_payload();

@@ -7,6 +7,8 @@
 #include <cstring>
 
 #include "base/base64.h"
+#include "base/strings.h"
+#include "base/utf8.h"
 
 namespace pushmail::http::ws {
 
@@ -15,19 +17,6 @@ namespace {
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr std::string_view kDeflateTail{"\x00\x00\xff\xff", 4};
 constexpr size_t kMaxControl = 125;
-
-// Beast 1.81's iequals reads one octet past its arguments after a case difference (found by the
-// fuzzer), so header tokens are compared here.
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -55,7 +44,7 @@ bool AcceptableOffer(std::string_view offer) {
   ForEachItem(offer, ';', [&](std::string_view param) {
     if (first) {
       first = false;
-      ok = IEquals(param, "permessage-deflate");
+      ok = EqualsIgnoreCase(param, "permessage-deflate");
       return ok;
     }
     std::string_view name = Trim(param.substr(0, param.find('=')));
@@ -70,7 +59,7 @@ bool AcceptableOffer(std::string_view offer) {
         "server_no_context_takeover", "client_no_context_takeover", "server_max_window_bits",
         "client_max_window_bits"};
     size_t i = 0;
-    while (i < 4 && !IEquals(name, kNames[i])) ++i;
+    while (i < 4 && !EqualsIgnoreCase(name, kNames[i])) ++i;
     if (i == 4 || seen[i]) return ok = false;  // unknown or repeated (RFC 7692 7.1)
     seen[i] = true;
     if (i < 2) return ok = value.empty();
@@ -114,7 +103,7 @@ bool ValidClientKey(std::string_view key) {
 bool ListHas(std::string_view list, std::string_view token) {
   bool found = false;
   ForEachItem(list, ',', [&](std::string_view item) {
-    found = IEquals(item, token);
+    found = EqualsIgnoreCase(item, token);
     return !found;
   });
   return found;
@@ -128,37 +117,6 @@ std::string NegotiateDeflate(std::string_view offers) {
     return false;
   });
   return answer;
-}
-
-bool ValidUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    size_t n = 0;
-    uint32_t cp = 0, min = 0;
-    if ((c & 0xE0) == 0xC0) {
-      n = 1, cp = c & 0x1F, min = 0x80;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2, cp = c & 0x0F, min = 0x800;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3, cp = c & 0x07, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (static_cast<size_t>(end - p) <= n) return false;
-    for (size_t i = 1; i <= n; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += n + 1;
-  }
-  return true;
 }
 
 Event Receiver::Fail(uint16_t code) {

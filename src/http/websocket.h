@@ -50,10 +50,6 @@ bool ListHas(std::string_view list, std::string_view token);
 // connection runs uncompressed).
 std::string NegotiateDeflate(std::string_view offers);
 
-// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
-// above U+10FFFF).
-bool ValidUtf8(std::string_view text);
-
 // What the client sent, one item at a time.
 struct Event {
   enum class Kind {

@@ -76,16 +76,6 @@ TEST(WebSocket, NegotiatesDeflateWithoutContextTakeover) {
             kAnswer);
 }
 
-TEST(WebSocket, Utf8) {
-  EXPECT_TRUE(ValidUtf8("plain"));
-  EXPECT_TRUE(ValidUtf8("\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\xa7"));
-  EXPECT_FALSE(ValidUtf8("\xc0\xaf"));          // overlong "/"
-  EXPECT_FALSE(ValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(ValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(ValidUtf8("\xe2\x82"));          // truncated
-  EXPECT_FALSE(ValidUtf8("\xff"));
-}
-
 TEST(WebSocket, MaskedTextMessage) {
   Event e = First(ClientFrame(0x81, "{\"@type\":\"Request\"}"));
   ASSERT_EQ(e.kind, Event::Kind::kMessage);

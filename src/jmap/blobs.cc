@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <ctime>
 
+#include "base/clock.h"
 #include "jmap/ids.h"
 #include "jmap/server_fail.h"
 #include "mime/mime.h"
@@ -18,8 +19,6 @@ bool IsMessageBlobId(std::string_view id) {
   }
   return true;
 }
-
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
 
 }  // namespace
 
@@ -41,7 +40,7 @@ std::optional<std::string> ReadBlob(store::Store& store, store::AccountId accoun
     if (rest.size() > 256 || rest[0] != '_') return std::nullopt;
     for (char c : rest.substr(1)) path += c == '_' ? '.' : c;
   }
-  auto bytes = store.ReadBlob(account, base, Now());
+  auto bytes = store.ReadBlob(account, base, UnixNow());
   if (!bytes) {
     if (bytes.error() != MakeError(Errc::kNotFound)) failed = bytes.error();
     return std::nullopt;
@@ -63,7 +62,7 @@ BlobReply Upload(store::Store& store, const Principal& who, std::string_view acc
                 {"type", "about:blank"}, {"status", 404}, {"detail", "no such account"}})};
   }
   std::string type = content_type.empty() ? "application/octet-stream" : std::string(content_type);
-  auto up = store.PutUpload(who.account, bytes, type, Now());
+  auto up = store.PutUpload(who.account, bytes, type, UnixNow());
   if (!up) return {500, "text/plain; charset=utf-8", "cannot store the upload\n"};
   boost::json::object reply{{"accountId", std::string(account_id)},
                             {"blobId", up->blob_id},

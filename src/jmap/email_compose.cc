@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "base/clock.h"
 #include "base/strings.h"
 #include "jmap/arguments.h"
 #include "jmap/blobs.h"
@@ -463,7 +464,7 @@ void ReadMetadata(const MethodContext& c, const MailboxIds& boxes, const json::o
       other = std::move(bad);
     }
   }
-  in.received_at = Now();
+  in.received_at = UnixNow();
   if (const json::value* r = o.if_contains("receivedAt"); r && !r->is_null()) {
     auto t = r->is_string() ? ParseUtcDate(r->get_string()) : std::nullopt;
     if (!t) invalid.Add("receivedAt", "not a UTCDate");

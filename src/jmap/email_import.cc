@@ -1,6 +1,7 @@
 // Email/import, Email/parse and Email/copy (RFC 8621 4.8, 4.9, 4.7).
 #include <boost/json.hpp>
 
+#include "base/clock.h"
 #include "jmap/arguments.h"
 #include "jmap/blobs.h"
 #include "jmap/email_render.h"
@@ -38,7 +39,7 @@ Failure ReadImport(MethodContext& c, const MailboxIds& boxes, const json::value&
       return failure;  // tooManyKeywords
     }
   }
-  in.received_at = Now();
+  in.received_at = UnixNow();
   if (const json::value* r = o ? o->if_contains("receivedAt") : nullptr; r && !r->is_null()) {
     auto t = r->is_string() ? ParseUtcDate(r->get_string()) : std::nullopt;
     if (!t) invalid.emplace_back("receivedAt");

@@ -19,8 +19,6 @@ namespace pushmail::jmap {
 
 namespace json = boost::json;
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
-
 Result<MailboxIds> ReadMailboxIds(MethodContext& c) {
   auto list = c.store.ListMailboxes(c.who.account);
   if (!list) return list.error();

@@ -48,6 +48,5 @@ void StoreCreations(MethodContext& c,
                     std::vector<std::pair<std::string, store::Incoming>>& creations,
                     SetAnswer& answer);
 
-int64_t Now();  // Unix seconds
 
 }  // namespace pushmail::jmap

@@ -12,8 +12,7 @@
 #include "jmap/ids.h"
 #include "jmap/server_fail.h"
 #include "jmap/standard_methods.h"
-#include "webpush/crypto.h"
-#include "webpush/push_url.h"
+#include "webpush/protocol/protocol.h"
 
 namespace pushmail::jmap {
 

@@ -5,7 +5,7 @@
 #include "base/base64.h"
 #include "base/clock.h"
 #include "jmap/api_fixture.h"
-#include "webpush/crypto.h"
+#include "webpush/protocol/protocol.h"
 
 namespace pushmail::jmap {
 namespace {

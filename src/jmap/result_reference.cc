@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "base/strings.h"
+
 namespace pushmail::jmap {
 
 namespace json = boost::json;
@@ -14,17 +16,7 @@ std::optional<std::string> NextToken(std::string_view& rest) {
   size_t end = rest.find('/');
   std::string_view raw = rest.substr(0, end);
   rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
-  std::string token;
-  for (size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '~') {
-      token += raw[i];
-    } else if (i + 1 < raw.size() && (raw[i + 1] == '0' || raw[i + 1] == '1')) {
-      token += raw[++i] == '0' ? '~' : '/';
-    } else {
-      return std::nullopt;
-    }
-  }
-  return token;
+  return UnescapeJsonPointerToken(raw);
 }
 
 std::optional<size_t> ArrayIndex(std::string_view token, size_t size) {

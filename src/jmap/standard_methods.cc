@@ -5,6 +5,7 @@
 #include <ctime>
 #include <unordered_set>
 
+#include "base/strings.h"
 #include "jmap/arguments.h"
 #include "jmap/ids.h"
 #include "jmap/server_fail.h"
@@ -202,16 +203,7 @@ json::object SetAnswer::Finish(MethodContext& c, store::ModSeq old_state,
 }
 
 std::string UnescapePointerToken(std::string_view token) {
-  std::string out;
-  for (size_t i = 0; i < token.size(); ++i) {
-    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
-      out += token[i + 1] == '0' ? '~' : '/';
-      ++i;
-    } else {
-      out += token[i];
-    }
-  }
-  return out;
+  return UnescapeJsonPointerToken(token).value_or(std::string(token));
 }
 
 bool ApplyPatch(json::object& object, const json::object& patch, std::string& error) {

@@ -94,7 +94,8 @@ bool ApplyPatch(boost::json::object& object, const boost::json::object& patch, s
 // The first segment of each path of `patch`, unescaped: the properties it changes.
 std::vector<std::string> PatchedProperties(const boost::json::object& patch);
 
-// A JSON Pointer reference token with ~1 and ~0 undone (RFC 6901).
+// A JSON Pointer reference token with ~1 and ~0 undone (RFC 6901); one with a bad escape is
+// taken as it is.
 std::string UnescapePointerToken(std::string_view token);
 
 // --- Foo/query (RFC 8620 5.5).

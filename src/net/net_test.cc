@@ -1,6 +1,8 @@
 #include "net/net.h"
 
 #include <gtest/gtest.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "testing/temp_dir.h"
 
@@ -47,6 +49,95 @@ TEST(Tls, MissingFilesAreAClearError) {
   std::string error;
   EXPECT_FALSE(MakeServerContext({"/nonexistent/cert.pem", "/nonexistent/key.pem"}, &error));
   EXPECT_NE(error.find("/nonexistent/cert.pem"), std::string::npos);
+}
+
+// Runs a handshake in memory between `server` and a client that offers only `tls12` (and, with
+// `tls13`, TLS 1.3 too). The cipher the two agreed on, or "" when the handshake failed.
+std::string Handshake(SSL_CTX* server, const char* tls12, bool tls13 = false) {
+  SSL_CTX* client_context = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(client_context, SSL_VERIFY_NONE, nullptr);
+  if (!tls13) SSL_CTX_set_max_proto_version(client_context, TLS1_2_VERSION);
+  SSL_CTX_set_security_level(client_context, 0);  // let the client offer what it is told to
+  EXPECT_EQ(SSL_CTX_set_cipher_list(client_context, tls12), 1) << tls12;
+  SSL* client = SSL_new(client_context);
+  SSL* peer = SSL_new(server);
+  BIO* client_end = nullptr;
+  BIO* server_end = nullptr;
+  BIO_new_bio_pair(&client_end, 0, &server_end, 0);
+  SSL_set_bio(client, client_end, client_end);
+  SSL_set_bio(peer, server_end, server_end);
+  SSL_set_connect_state(client);
+  SSL_set_accept_state(peer);
+  auto pending = [](SSL* ssl, int rc) {
+    int e = SSL_get_error(ssl, rc);
+    return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+  };
+  std::string agreed;
+  for (int round = 0; round < 20; ++round) {
+    int c = SSL_do_handshake(client);
+    int s = SSL_do_handshake(peer);
+    if (c == 1 && s == 1) {
+      agreed = SSL_get_cipher_name(client);
+      break;
+    }
+    if ((c != 1 && !pending(client, c)) || (s != 1 && !pending(peer, s))) break;
+  }
+  ERR_clear_error();
+  SSL_free(client);
+  SSL_free(peer);
+  SSL_CTX_free(client_context);
+  return agreed;
+}
+
+TEST(Tls, OffersOnlyAeadSuitesByDefault) {
+  testing::TempDir dir;
+  auto files = EnsureSelfSigned(dir.File("tls"), {});
+  ASSERT_TRUE(files.has_value());
+  std::string error;
+  auto context = MakeServerContext(*files, &error);
+  ASSERT_TRUE(context.has_value()) << error;
+  SSL_CTX* server = (*context)->native_handle();
+  struct Case {
+    const char* client_offers;  // TLS 1.2 suites
+    const char* agreed;         // "": refused
+  };
+  const Case cases[] = {
+      {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"},
+      {"ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+      {"ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-ECDSA-CHACHA20-POLY1305"},
+      {"ECDHE-ECDSA-AES128-SHA256", ""},  // CBC (LUCKY13)
+      {"ECDHE-ECDSA-AES256-SHA384", ""},
+      {"ECDHE-ECDSA-AES128-SHA", ""},
+      {"ECDHE-ECDSA-AES256-SHA", ""},
+      {"AES128-SHA:AES256-SHA:AES128-SHA256", ""},  // RSA key exchange, CBC
+      // A client that offers CBC first still gets an AEAD suite: the server's order wins.
+      {"ECDHE-ECDSA-AES128-SHA:ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384"},
+  };
+  for (const auto& c : cases)
+    EXPECT_EQ(Handshake(server, c.client_offers), c.agreed) << c.client_offers;
+  EXPECT_EQ(Handshake(server, "ECDHE-ECDSA-AES128-SHA", true), "TLS_AES_256_GCM_SHA384");
+}
+
+TEST(Tls, CiphersAreConfigurable) {
+  testing::TempDir dir;
+  auto files = EnsureSelfSigned(dir.File("tls"), {});
+  ASSERT_TRUE(files.has_value());
+  std::string error;
+  auto context = MakeServerContext(*files, &error, {"ECDHE-ECDSA-AES128-SHA256", ""});
+  ASSERT_TRUE(context.has_value()) << error;
+  SSL_CTX* server = (*context)->native_handle();
+  EXPECT_EQ(Handshake(server, "ECDHE-ECDSA-AES128-SHA256"), "ECDHE-ECDSA-AES128-SHA256");
+  EXPECT_EQ(Handshake(server, "ECDHE-ECDSA-AES128-GCM-SHA256"), "");
+  // TLS 1.3 only: a TLS 1.2 client is refused, a TLS 1.3 one is served.
+  context = MakeServerContext(*files, &error, {"", "TLS_CHACHA20_POLY1305_SHA256"});
+  ASSERT_TRUE(context.has_value()) << error;
+  server = (*context)->native_handle();
+  EXPECT_EQ(Handshake(server, "ECDHE-ECDSA-AES128-GCM-SHA256"), "");
+  EXPECT_EQ(Handshake(server, "ECDHE-ECDSA-AES128-GCM-SHA256", true),
+            "TLS_CHACHA20_POLY1305_SHA256");
+  EXPECT_FALSE(MakeServerContext(*files, &error, {"NO-SUCH-CIPHER", ""}).has_value());
+  EXPECT_NE(error.find("NO-SUCH-CIPHER"), std::string::npos) << error;
+  EXPECT_FALSE(MakeServerContext(*files, &error, {"", ""}).has_value());
 }
 
 TEST(IpLimiter, CountsPerAddress) {

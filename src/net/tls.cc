@@ -1,8 +1,10 @@
 #include "net/tls.h"
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/stat.h>
 
@@ -108,7 +110,8 @@ Result<CertificateFiles> EnsureSelfSigned(const std::string& dir,
 }
 
 Result<std::shared_ptr<boost::asio::ssl::context>> MakeServerContext(const CertificateFiles& files,
-                                                                     std::string* error) {
+                                                                     std::string* error,
+                                                                     const TlsCiphers& ciphers) {
   namespace ssl = boost::asio::ssl;
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
   boost::system::error_code ec;
@@ -122,7 +125,23 @@ Result<std::shared_ptr<boost::asio::ssl::context>> MakeServerContext(const Certi
     *error = files.cert + " / " + files.key + ": " + ec.message();
     return ec;
   }
-  SSL_CTX_set_mode(ctx->native_handle(), SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX* native = ctx->native_handle();
+  // The server's order wins, so a client that also offers weaker suites gets the first of ours.
+  SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
+  // An empty list turns its version off (OpenSSL refuses every handshake when the highest
+  // version it may speak has no suite).
+  bool tls12 = !ciphers.tls12.empty(), tls13 = !ciphers.tls13.empty();
+  if ((!tls12 && !tls13) ||
+      (tls12 && SSL_CTX_set_cipher_list(native, ciphers.tls12.c_str()) != 1) ||
+      SSL_CTX_set_ciphersuites(native, ciphers.tls13.c_str()) != 1 ||
+      SSL_CTX_set_min_proto_version(native, tls12 ? TLS1_2_VERSION : TLS1_3_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(native, tls13 ? TLS1_3_VERSION : TLS1_2_VERSION) != 1) {
+    ERR_clear_error();
+    *error = "no usable cipher in [tls] ciphers \"" + ciphers.tls12 + "\" / ciphersuites \"" +
+             ciphers.tls13 + "\"";
+    return MakeError(Errc::kInvalidArgument);
+  }
+  SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
   TlsSocket::PrepareContext(ctx->native_handle());
   return ctx;
 }

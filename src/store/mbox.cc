@@ -1,8 +1,8 @@
 #include "store/mbox.h"
 
-#include <strings.h>
-
 #include <ctime>
+
+#include "base/strings.h"
 
 namespace pushmail::store {
 namespace {
@@ -69,7 +69,7 @@ std::string EnvelopeSender(std::string_view message) {
     if (end == std::string_view::npos) end = message.size();
     std::string_view line = message.substr(pos, end - pos);
     if (line.empty() || line == "\r") break;  // end of the header
-    if (line.size() > 12 && strncasecmp(line.data(), "Return-Path:", 12) == 0) {
+    if (line.size() > 12 && StartsWithIgnoreCase(line, "Return-Path:")) {
       size_t open = line.find('<'), close = line.rfind('>');
       if (open != std::string_view::npos && close != std::string_view::npos && close > open + 1) {
         std::string address(line.substr(open + 1, close - open - 1));

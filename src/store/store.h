@@ -26,9 +26,11 @@
 
 #include "base/result.h"
 #include "mime/mime.h"
+#include "store/credential_cache.h"
 #include "store/email_query.h"
 #include "store/error.h"
 #include "store/faults.h"
+#include "store/mbox.h"
 #include "store/password.h"
 #include "store/types.h"
 

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "base/config.h"
-#include "webpush/push_url.h"
+#include "webpush/protocol/push_url.h"
 
 namespace pushmail::webpush {
 

@@ -1,5 +1,5 @@
 // Push resource URLs: https anywhere, http only to loopback literals; bad ones as a table.
-#include "webpush/push_url.h"
+#include "webpush/protocol/push_url.h"
 
 #include <gtest/gtest.h>
 

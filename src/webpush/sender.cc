@@ -15,7 +15,7 @@
 #include "base/log.h"
 #include "jmap/push.h"
 #include "net/blocking.h"
-#include "webpush/crypto.h"
+#include "webpush/protocol/crypto.h"
 
 namespace pushmail::webpush {
 

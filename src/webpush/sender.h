@@ -25,7 +25,7 @@
 #include "jmap/api.h"
 #include "store/store.h"
 #include "webpush/client.h"
-#include "webpush/vapid.h"
+#include "webpush/protocol/vapid.h"
 
 namespace pushmail::webpush {
 

@@ -2,8 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "client/commands.h"
-#include "client/error.h"
+#include "client/client.h"
 
 namespace pc = pushmail::client;
 

@@ -10,9 +10,9 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "exe/pushmaild/commands.h"
 #include "mime/mime.h"
-#include "store/mbox.h"
 #include "store/store.h"
 
 namespace pushmail::exe {
@@ -45,7 +45,7 @@ std::optional<std::string> NormaliseAddress(const std::string& email) {
   std::string out;
   for (unsigned char c : email) {
     if (c <= ' ' || c == 0x7f || c == '<' || c == '>') return std::nullopt;
-    out += static_cast<char>(std::tolower(c));
+    out += AsciiLower(static_cast<char>(c));
   }
   return out;
 }

@@ -4,21 +4,10 @@
 
 #include <iostream>
 
-#include "bridge/connection.h"
+#include "base/strings.h"
 #include "exe/pushmaild/commands.h"
 
 namespace pushmail::exe {
-namespace {
-
-bool SameLogin(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-}  // namespace
-
 int BridgeAdd(const std::string& data, const std::string& email, const std::string& upstream,
               const std::string& user, const std::string& ca_file, bool password_stdin) {
   if (!bridge::ParseUpstreamUrl(upstream)) {
@@ -38,7 +27,7 @@ int BridgeAdd(const std::string& data, const std::string& email, const std::stri
     return 1;
   }
   for (const auto& e : *entries) {
-    if (SameLogin(e.account, account->login)) {
+    if (EqualsIgnoreCase(e.account, account->login)) {
       std::cerr << "pushmaild: " << email << " is bridged already (bridge del it first)\n";
       return 1;
     }
@@ -79,7 +68,7 @@ int BridgeDel(const std::string& data, const std::string& email) {
     return 1;
   }
   auto it = std::find_if(entries->begin(), entries->end(),
-                         [&email](const auto& e) { return SameLogin(e.account, email); });
+                         [&email](const auto& e) { return EqualsIgnoreCase(e.account, email); });
   if (it == entries->end()) {
     std::cerr << "pushmaild: " << email << " is not bridged\n";
     return 1;

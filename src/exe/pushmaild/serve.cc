@@ -24,7 +24,7 @@
 #include "net/net.h"
 #include "smtp/smtp.h"
 #include "store/store.h"
-#include "webpush/sender.h"
+#include "webpush/webpush.h"
 
 namespace pushmail::exe {
 namespace {
@@ -80,7 +80,7 @@ std::shared_ptr<asio::ssl::context> LoadTls(const Config& c) {
     files = *made;
   }
   std::string error;
-  auto ctx = net::MakeServerContext(files, &error);
+  auto ctx = net::MakeServerContext(files, &error, {c.tls_ciphers, c.tls_ciphersuites});
   if (!ctx) {
     spdlog::critical("TLS: {}", error);
     return nullptr;

@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "base/strings.h"
+
 namespace pushmail::imap::chars {
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -45,16 +47,7 @@ inline bool IsValidTag(std::string_view tag) {
 
 inline char ToUpper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c; }
 
-inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (ToUpper(a[i]) != ToUpper(b[i])) return false;
-  }
-  return true;
-}
-
-inline bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && EqualsIgnoreCase(s.substr(0, prefix.size()), prefix);
-}
+using pushmail::EqualsIgnoreCase;
+using pushmail::StartsWithIgnoreCase;
 
 }  // namespace pushmail::imap::chars

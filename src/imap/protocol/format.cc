@@ -1,5 +1,6 @@
 #include "imap/protocol/format.h"
 
+#include "base/utf8.h"
 #include "imap/protocol/chars.h"
 #include "imap/protocol/error.h"
 #include "imap/protocol/mailbox.h"
@@ -14,7 +15,7 @@ bool CanQuote(std::string_view s, bool utf8) {
     if (c == '\r' || c == '\n' || c == '\0') return false;
     eight_bit |= chars::Is8Bit(c);
   }
-  return !eight_bit || (utf8 && IsValidUtf8(s));
+  return !eight_bit || (utf8 && ValidUtf8(s));
 }
 
 void AppendLiteral(std::string& out, std::string_view s) {

@@ -112,26 +112,6 @@ TEST(Mutf7, Invalid) {
   for (const char* c : cases) EXPECT_FALSE(DecodeMutf7(c)) << c;
 }
 
-TEST(Utf8, Validity) {
-  const std::pair<std::string, bool> cases[] = {
-      {"", true},
-      {"abc", true},
-      {"\xc3\xa9", true},
-      {"\xe2\x82\xac", true},
-      {"\xf0\x9f\x98\x80", true},
-      {"\xf4\x8f\xbf\xbf", true},
-      {"\xc3", false},
-      {"\xc0\xaf", false},          // overlong
-      {"\xe0\x80\xaf", false},      // overlong
-      {"\xed\xa0\x80", false},      // surrogate
-      {"\xf4\x90\x80\x80", false},  // over U+10FFFF
-      {"\xff", false},
-      {"\x80", false},
-      {"\xe2\x82", false},
-  };
-  for (const auto& [text, valid] : cases) EXPECT_EQ(IsValidUtf8(text), valid) << text;
-}
-
 TEST(MailboxName, DecodeAndEncode) {
   EXPECT_EQ(*DecodeMailboxName("inbox", false), "INBOX");
   EXPECT_EQ(*DecodeMailboxName("InBox/Sub", true), "INBOX/Sub");

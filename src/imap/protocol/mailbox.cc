@@ -17,30 +17,11 @@ int Base64Value(char c) {
   return i == std::string_view::npos ? -1 : static_cast<int>(i);
 }
 
-// Decodes one UTF-8 sequence at `pos`; returns the code point or -1 when invalid.
+// Decodes one UTF-8 sequence at `pos`; returns the code point, or -1 when invalid (and then
+// skips one octet).
 int32_t NextCodePoint(std::string_view s, size_t& pos) {
-  auto u = static_cast<unsigned char>(s[pos++]);
-  if (u < 0x80) return u;
-  int extra;
-  int32_t cp;
-  if (u >= 0xC2 && u <= 0xDF) {
-    extra = 1, cp = u & 0x1F;
-  } else if (u >= 0xE0 && u <= 0xEF) {
-    extra = 2, cp = u & 0x0F;
-  } else if (u >= 0xF0 && u <= 0xF4) {
-    extra = 3, cp = u & 0x07;
-  } else {
-    return -1;
-  }
-  for (int i = 0; i < extra; ++i) {
-    if (pos >= s.size()) return -1;
-    auto c = static_cast<unsigned char>(s[pos]);
-    if ((c & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (c & 0x3F);
-    ++pos;
-  }
-  static constexpr int32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
+  int32_t cp = DecodeUtf8(s, pos);
+  if (cp < 0) ++pos;
   return cp;
 }
 
@@ -104,13 +85,6 @@ std::string NormalizeInbox(std::string name) {
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view text) {
-  for (size_t pos = 0; pos < text.size();) {
-    if (NextCodePoint(text, pos) < 0) return false;
-  }
-  return true;
-}
-
 std::optional<std::string> DecodeMutf7(std::string_view text) {
   std::string out;
   bool after_run = false;
@@ -163,7 +137,7 @@ Parsed<std::string> DecodeMailboxName(std::string_view wire, bool utf8) {
     if (chars::IsCtl(c)) return Bad("Control character in mailbox name");
   }
   if (utf8) {
-    if (!IsValidUtf8(wire)) return Bad("Mailbox name is not valid UTF-8");
+    if (!ValidUtf8(wire)) return Bad("Mailbox name is not valid UTF-8");
     return NormalizeInbox(std::string(wire));
   }
   std::optional<std::string> decoded = DecodeMutf7(wire);

@@ -13,9 +13,6 @@ namespace pushmail::imap {
 
 inline constexpr char kHierarchyDelimiter = '/';
 
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing over U+10FFFF.
-bool IsValidUtf8(std::string_view text);
-
 // Modified UTF-7 to UTF-8. nullopt unless `text` is canonical modified UTF-7: printable ASCII,
 // "&-" for "&", base64 runs that encode only non-printable-ASCII characters as whole UTF-16
 // units with zero padding bits and valid surrogate pairs, no two runs side by side (so that

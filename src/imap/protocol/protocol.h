@@ -18,6 +18,7 @@
 #include "imap/protocol/datetime.h"
 #include "imap/protocol/error.h"
 #include "imap/protocol/fetch.h"
+#include "imap/protocol/flags.h"
 #include "imap/protocol/format.h"
 #include "imap/protocol/limits.h"
 #include "imap/protocol/mailbox.h"

@@ -3,6 +3,7 @@
 #include <array>
 #include <utility>
 
+#include "base/utf8.h"
 #include "imap/protocol/args.h"
 #include "imap/protocol/chars.h"
 #include "imap/protocol/mailbox.h"
@@ -81,7 +82,7 @@ bool IsObjectId(std::string_view s) {
 Parsed<std::string> SearchString(const Token* t) {
   auto s = args::Astring(t);
   if (!s) return std::move(s.error());
-  if (!IsValidUtf8(*s)) return Bad("Search string is not valid UTF-8");
+  if (!ValidUtf8(*s)) return Bad("Search string is not valid UTF-8");
   return std::string(*s);
 }
 

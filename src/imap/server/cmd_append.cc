@@ -1,6 +1,6 @@
 // APPEND, with MULTIAPPEND (RFC 9051 6.3.12, RFC 3502) and UIDPLUS APPENDUID (RFC 4315).
 #include "base/clock.h"
-#include "imap/server/flags.h"
+#include "imap/protocol/flags.h"
 #include "imap/server/session.h"
 
 namespace pushmail::imap {

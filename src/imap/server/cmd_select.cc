@@ -1,5 +1,5 @@
 // SELECT, EXAMINE (RFC 9051 6.3.2-3, RFC 7162 CONDSTORE), CLOSE and UNSELECT.
-#include "imap/server/flags.h"
+#include "imap/protocol/flags.h"
 #include "imap/server/session.h"
 
 namespace pushmail::imap {

@@ -1,5 +1,5 @@
 // STORE and UID STORE (RFC 9051 6.4.6, RFC 7162 UNCHANGEDSINCE).
-#include "imap/server/flags.h"
+#include "imap/protocol/flags.h"
 #include "imap/server/session.h"
 
 namespace pushmail::imap {

@@ -1,13 +1,12 @@
 #include "imap/server/fetch_render.h"
 
-#include <strings.h>
-
 #include <boost/json/parse.hpp>
 
+#include "base/strings.h"
 #include "imap/protocol/datetime.h"
+#include "imap/protocol/flags.h"
 #include "imap/protocol/format.h"
 #include "imap/protocol/structure.h"
-#include "imap/server/flags.h"
 
 namespace pushmail::imap {
 namespace {
@@ -101,8 +100,7 @@ std::string FilterHeader(std::string_view header, const std::vector<std::string>
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
     bool listed = false;
     for (const auto& n : names) {
-      listed = listed ||
-               (n.size() == name.size() && strncasecmp(n.data(), name.data(), name.size()) == 0);
+      listed = listed || EqualsIgnoreCase(n, name);
     }
     if (listed != exclude) out += field;
   }

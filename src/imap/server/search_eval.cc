@@ -1,25 +1,14 @@
 #include "imap/server/search_eval.h"
 
-#include <strings.h>
-
 #include <algorithm>
 
-#include "imap/server/flags.h"
+#include "base/strings.h"
+#include "imap/protocol/flags.h"
 
 namespace pushmail::imap {
 namespace {
 
 using Kind = SearchKey::Kind;
-
-bool ContainsNoCase(std::string_view haystack, std::string_view needle) {
-  if (needle.empty()) return true;
-  auto it = std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                        [](char a, char b) {
-                          return std::tolower(static_cast<unsigned char>(a)) ==
-                                 std::tolower(static_cast<unsigned char>(b));
-                        });
-  return it != haystack.end();
-}
 
 bool HasKeyword(const store::MailboxMessage& m, std::string_view flag) {
   auto k = FlagToKeyword(flag);
@@ -37,12 +26,12 @@ std::string Addresses(const std::vector<mime::Address>& list) {
 bool HeaderMatches(const SearchSubject& s, const std::string& field, const std::string& text) {
   const mime::Summary* summary = s.summary();
   if (!summary) return false;
-  auto is = [&field](const char* name) { return strcasecmp(field.c_str(), name) == 0; };
-  if (is("subject")) return ContainsNoCase(summary->subject, text);
-  if (is("from")) return ContainsNoCase(Addresses(summary->from), text);
-  if (is("to")) return ContainsNoCase(Addresses(summary->to), text);
-  if (is("cc")) return ContainsNoCase(Addresses(summary->cc), text);
-  if (is("bcc")) return ContainsNoCase(Addresses(summary->bcc), text);
+  auto is = [&field](std::string_view name) { return EqualsIgnoreCase(field, name); };
+  if (is("subject")) return ContainsIgnoreCase(summary->subject, text);
+  if (is("from")) return ContainsIgnoreCase(Addresses(summary->from), text);
+  if (is("to")) return ContainsIgnoreCase(Addresses(summary->to), text);
+  if (is("cc")) return ContainsIgnoreCase(Addresses(summary->cc), text);
+  if (is("bcc")) return ContainsIgnoreCase(Addresses(summary->bcc), text);
   const std::string* bytes = s.bytes();
   if (!bytes) return false;
   auto header = mime::Slice(*bytes, {0, summary->body.body_offset > 0 ? summary->body.body_offset
@@ -55,8 +44,8 @@ bool HeaderMatches(const SearchSubject& s, const std::string& field, const std::
     std::string_view line = header.substr(pos, end - pos);
     pos = end + 1;
     size_t colon = line.find(':');
-    if (colon != field.size() || strncasecmp(line.data(), field.data(), colon) != 0) continue;
-    if (ContainsNoCase(line.substr(colon + 1), text)) return true;
+    if (colon != field.size() || !EqualsIgnoreCase(line.substr(0, colon), field)) continue;
+    if (ContainsIgnoreCase(line.substr(colon + 1), text)) return true;
   }
   return false;
 }
@@ -113,7 +102,7 @@ bool Matches(const SearchKey& key, const SearchSubject& s) {
       std::string_view text = key.kind == Kind::kText
                                   ? std::string_view(*bytes)
                                   : mime::Slice(*bytes, {body, int64_t(bytes->size())});
-      return ContainsNoCase(text, key.text);
+      return ContainsIgnoreCase(text, key.text);
     }
     case Kind::kBefore:
       return Day(m.received_at) < key.date.DaysSinceEpoch();

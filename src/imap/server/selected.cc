@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "imap/server/flags.h"
+#include "imap/protocol/flags.h"
 
 namespace pushmail::imap {
 

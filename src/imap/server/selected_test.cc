@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "imap/protocol/flags.h"
 #include "imap/server/fetch_render.h"
-#include "imap/server/flags.h"
 
 namespace pushmail::imap {
 namespace {

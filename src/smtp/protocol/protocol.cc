@@ -8,6 +8,8 @@
 #include <utility>
 
 #include "base/base64.h"
+#include "base/strings.h"
+#include "base/utf8.h"
 
 namespace pushmail::smtp {
 namespace {
@@ -28,44 +30,20 @@ bool IsAlnum(unsigned char c) { return IsAlpha(c) || IsDigit(c); }
 bool IsHex(unsigned char c) {
   return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
-char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
-                                            [](char x, char y) { return Upper(x) == Upper(y); });
-}
-
-bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && EqualsNoCase(s.substr(0, prefix.size()), prefix);
-}
-
 bool HasNonAscii(std::string_view s) {
   return std::any_of(s.begin(), s.end(),
                      [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
 }
+
+char Upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
 
 Reply Syntax(std::string_view text) { return Reply::Make(501, "5.5.4", text); }
 
 // The length of the UTF8-non-ascii character (RFC 3629 4) starting at s[i], or 0 when the octets
 // there are not one: overlong forms, surrogates and truncated sequences are refused.
 size_t Utf8NonAscii(std::string_view s, size_t i) {
-  auto in = [&](size_t k, unsigned lo, unsigned hi) {
-    if (i + k >= s.size()) return false;
-    unsigned c = static_cast<unsigned char>(s[i + k]);
-    return c >= lo && c <= hi;
-  };
-  unsigned c = static_cast<unsigned char>(s[i]);
-  if (c >= 0xC2 && c <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    bool ok = in(1, c == 0xE0 ? 0xA0 : 0x80, c == 0xED ? 0x9F : 0xBF) && in(2, 0x80, 0xBF);
-    return ok ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    bool ok = in(1, c == 0xF0 ? 0x90 : 0x80, c == 0xF4 ? 0x8F : 0xBF) && in(2, 0x80, 0xBF) &&
-              in(3, 0x80, 0xBF);
-    return ok ? 4 : 0;
-  }
-  return 0;
+  size_t end = i;
+  return DecodeUtf8(s, end) >= 0x80 ? end - i : 0;
 }
 
 // A read position in an argument. The grammar functions below advance it past what they accept;
@@ -187,7 +165,7 @@ bool ParseAddressLiteral(Cursor& c) {
   if (close == std::string_view::npos) return false;
   std::string_view inner = c.s.substr(c.pos, close - c.pos);
   c.pos = close + 1;
-  if (StartsWithNoCase(inner, "IPv6:")) return IsIpv6(inner.substr(5));
+  if (StartsWithIgnoreCase(inner, "IPv6:")) return IsIpv6(inner.substr(5));
   return IsIpv4(inner);
 }
 
@@ -273,7 +251,7 @@ bool SkipSourceRoute(Cursor& c) {
 // "<Postmaster>" (RFC 5321 4.1.1.3; case-insensitive, 2.4), without the opening bracket.
 bool TakePostmaster(Cursor& c) {
   constexpr std::string_view kPostmaster = "postmaster>";
-  if (!StartsWithNoCase(c.s.substr(c.pos), kPostmaster)) return false;
+  if (!StartsWithIgnoreCase(c.s.substr(c.pos), kPostmaster)) return false;
   c.pos += kPostmaster.size() - 1;  // the '>' is left to the caller
   return true;
 }
@@ -379,9 +357,9 @@ bool IsXtext(std::string_view s) {
 }
 
 std::optional<BodyType> ParseBodyType(std::string_view s) {
-  if (EqualsNoCase(s, "7BIT")) return BodyType::k7Bit;
-  if (EqualsNoCase(s, "8BITMIME")) return BodyType::k8BitMime;
-  if (EqualsNoCase(s, "BINARYMIME")) return BodyType::kBinaryMime;
+  if (EqualsIgnoreCase(s, "7BIT")) return BodyType::k7Bit;
+  if (EqualsIgnoreCase(s, "8BITMIME")) return BodyType::k8BitMime;
+  if (EqualsIgnoreCase(s, "BINARYMIME")) return BodyType::kBinaryMime;
   return std::nullopt;
 }
 
@@ -390,7 +368,7 @@ std::optional<Reply> ApplyMailParam(const Param& p, MailFrom& mail, unsigned& se
   enum Keyword : unsigned { kSize, kBody, kSmtpUtf8, kAuth, kKnown };
   constexpr std::array<std::string_view, kKnown> kNames = {"SIZE", "BODY", "SMTPUTF8", "AUTH"};
   unsigned keyword = kSize;
-  while (keyword < kKnown && !EqualsNoCase(p.keyword, kNames[keyword])) ++keyword;
+  while (keyword < kKnown && !EqualsIgnoreCase(p.keyword, kNames[keyword])) ++keyword;
   if (keyword == kKnown) return Reply::Make(555, "5.5.4", "unsupported MAIL parameter");
   if (seen & (1u << keyword)) return Syntax("syntax: repeated MAIL parameter");
   seen |= 1u << keyword;
@@ -412,7 +390,7 @@ std::optional<Reply> ApplyMailParam(const Param& p, MailFrom& mail, unsigned& se
 
 // "FROM:" / "TO:", then at most one space (RFC 5321 has none; many clients send one).
 std::optional<Cursor> AfterKeyword(std::string_view argument, std::string_view keyword) {
-  if (!StartsWithNoCase(argument, keyword)) return std::nullopt;
+  if (!StartsWithIgnoreCase(argument, keyword)) return std::nullopt;
   Cursor c{argument, keyword.size()};
   c.Take(' ');
   return c;
@@ -467,7 +445,7 @@ Parsed<Command> ParseCommand(std::string_view line) {
   std::string_view word = line.substr(0, space);
   Command command;
   for (const auto& [name, verb] : kVerbs) {
-    if (EqualsNoCase(word, name)) command.verb = verb;
+    if (EqualsIgnoreCase(word, name)) command.verb = verb;
   }
   if (space != std::string_view::npos) command.argument = line.substr(space + 1);
   return command;
@@ -541,7 +519,7 @@ Parsed<Bdat> ParseBdat(std::string_view argument) {
       !std::all_of(digits.begin(), digits.end(), IsDigit)) {
     return Syntax("syntax: BDAT <size> [LAST]");
   }
-  bdat.last = EqualsNoCase(rest, " LAST");
+  bdat.last = EqualsIgnoreCase(rest, " LAST");
   if (!rest.empty() && !bdat.last) return Syntax("syntax: BDAT <size> [LAST]");
   return bdat;
 }

@@ -1,7 +1,9 @@
-#include "imap/server/flags.h"
+#include "imap/protocol/flags.h"
 
 #include <array>
 #include <utility>
+
+#include "base/strings.h"
 
 namespace pushmail::imap {
 namespace {
@@ -14,27 +16,14 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kSystem =
     {"\\Deleted", "$deleted"},
 }};
 
-bool EqualNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 std::optional<std::string> FlagToKeyword(std::string_view flag) {
   for (const auto& [imap, keyword] : kSystem) {
-    if (EqualNoCase(flag, imap)) return std::string(keyword);
+    if (EqualsIgnoreCase(flag, imap)) return std::string(keyword);
   }
   if (flag.empty() || flag.front() == '\\') return std::nullopt;
-  std::string out(flag);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return AsciiLower(flag);
 }
 
 std::string KeywordToFlag(std::string_view keyword) {
@@ -44,7 +33,7 @@ std::string KeywordToFlag(std::string_view keyword) {
   return std::string(keyword);
 }
 
-std::string FormatFlags(const store::Keywords& keywords) {
+std::string FormatFlags(const std::vector<std::string>& keywords) {
   std::string out = "(";
   for (const auto& k : keywords) {
     if (out.size() > 1) out += ' ';

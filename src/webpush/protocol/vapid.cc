@@ -1,4 +1,4 @@
-#include "webpush/vapid.h"
+#include "webpush/protocol/vapid.h"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "webpush/crypto.h"
+#include "webpush/protocol/crypto.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "base/result.h"
-#include "webpush/crypto.h"
+#include "webpush/protocol/crypto.h"
 
 namespace pushmail::webpush {
 

@@ -3,11 +3,10 @@
 // flags map to "$seen", "$answered", "$flagged", "$draft", "$deleted"; other keywords are
 // stored in lower case (IMAP keywords are case-insensitive in practice; JMAP's are lower case).
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "store/types.h"
 
 namespace pushmail::imap {
 
@@ -17,7 +16,7 @@ std::optional<std::string> FlagToKeyword(std::string_view flag);
 // The IMAP flag of a store keyword ("$seen" -> "\Seen"; others as they are).
 std::string KeywordToFlag(std::string_view keyword);
 // "(\Seen $Label1)" for a message's keywords.
-std::string FormatFlags(const store::Keywords& keywords);
+std::string FormatFlags(const std::vector<std::string>& keywords);
 
 // What FLAGS and PERMANENTFLAGS announce on SELECT.
 inline constexpr std::string_view kFlags = "(\\Answered \\Flagged \\Deleted \\Seen \\Draft)";

@@ -1,5 +1,5 @@
 // RFC 8291's example (section 5, intermediate values in Appendix A), to the octet.
-#include "webpush/crypto.h"
+#include "webpush/protocol/crypto.h"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>

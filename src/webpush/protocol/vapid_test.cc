@@ -1,5 +1,5 @@
 // VAPID (RFC 8292): the JWT's fields and its ES256 signature, checked with OpenSSL.
-#include "webpush/vapid.h"
+#include "webpush/protocol/vapid.h"
 
 #include <gtest/gtest.h>
 #include <openssl/ecdsa.h>

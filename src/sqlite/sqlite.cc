@@ -1,10 +1,10 @@
-#include "store/sqlite/db.h"
+#include "sqlite/sqlite.h"
 
 #include <utility>
 
 #include "base/log.h"
 
-namespace pushmail::store::sqlite {
+namespace pushmail::sqlite {
 namespace {
 
 class SqliteCategoryImpl final : public boost::system::error_category {
@@ -166,4 +166,4 @@ ErrorCode Db::Exec(std::string_view sql) {
   return {};
 }
 
-}  // namespace pushmail::store::sqlite
+}  // namespace pushmail::sqlite

@@ -1,4 +1,4 @@
-#include "webpush/push_url.h"
+#include "webpush/protocol/push_url.h"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
