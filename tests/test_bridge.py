@@ -313,7 +313,9 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(self.subjects(), ["file me"])
         r = self.api([["Email/set", {"accountId": account, "update": {
             email["id"]: {"mailboxIds/" + boxes["Junk"]: True}}}, "s"]])
-        self.assertEqual(r[0][0], "error", r)  # Junk is local only: not done anywhere
+        # Junk is local only: not done anywhere. A /set reports it per object (RFC 8620 5.3).
+        self.assertEqual(r[0][0], "Email/set", r)
+        self.assertEqual(r[0][1]["notUpdated"][email["id"]]["type"], "serverFail", r)
         self.assertEqual(self.email("file me")["mailboxIds"], {boxes["Archive"]: True})
 
     def test_append_and_jmap_create_go_to_dovecot_first(self):
@@ -436,7 +438,8 @@ class BridgeTest(unittest.TestCase):
         self.wait_log("upstream connection ended")
         r = self.api([["Email/set", {"accountId": account, "update": {
             email_id: {"keywords/$flagged": True}}}, "s"]])
-        self.assertEqual(r[0][0], "error", r)
+        self.assertEqual(r[0][0], "Email/set", r)
+        self.assertEqual(r[0][1]["notUpdated"][email_id]["type"], "serverFail", r)
         self.assertEqual(self.email("stays unflagged")["keywords"], {})
         _, boxes = self.mailbox_ids()
         r = self.api([["Email/set", {"accountId": account, "create": {"d": {
@@ -446,7 +449,8 @@ class BridgeTest(unittest.TestCase):
         self.assertEqual(r[0][1]["notCreated"]["d"]["type"], "serverFail", r)
         r = self.api([["Email/set", {"accountId": account, "update": {
             email_id: {"mailboxIds": {boxes["Archive"]: True}}}}, "u"]])
-        self.assertEqual(r[0][0], "error", r)
+        self.assertEqual(r[0][0], "Email/set", r)
+        self.assertEqual(r[0][1]["notUpdated"][email_id]["type"], "serverFail", r)
         self.assertEqual(self.subjects(), ["stays unflagged"])
         self.assertEqual(list(self.email("stays unflagged")["mailboxIds"]), [boxes["INBOX"]])
         self.dovecot.start()

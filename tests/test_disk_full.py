@@ -12,8 +12,10 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.request
+import base64
+import json
 import ssl
+import urllib.request
 
 from harness import DOMAIN, Server
 
@@ -79,13 +81,41 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(typ, "OK")
         return [part[1].decode().strip() for part in data if isinstance(part, tuple)]
 
-    def metrics(self):
+    def https(self, path, body=None):
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
-        url = f"https://127.0.0.1:{self.server.ports['http']}/metrics"
-        with urllib.request.urlopen(url, context=ctx, timeout=10) as r:
+        request = urllib.request.Request(f"https://127.0.0.1:{self.server.ports['http']}{path}",
+                                         data=body)
+        auth = base64.b64encode(f"{ALICE}:alice-pw".encode()).decode()
+        request.add_header("Authorization", "Basic " + auth)
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(request, context=ctx, timeout=30) as r:
             return r.read().decode()
+
+    def metrics(self):
+        return self.https("/metrics")
+
+    def jmap_draft(self, subject):
+        """Email/set create of a draft; returns the method's arguments."""
+        session = json.loads(self.https("/.well-known/jmap"))
+        account = session["primaryAccounts"]["urn:ietf:params:jmap:mail"]
+        using = ["urn:ietf:params:jmap:core", "urn:ietf:params:jmap:mail"]
+        query = json.loads(self.https("/jmap/api", json.dumps({"using": using, "methodCalls": [
+            ["Mailbox/query", {"accountId": account, "filter": {"role": "drafts"}}, "q"]]})
+            .encode()))
+        drafts = query["methodResponses"][0][1]["ids"][0]
+        calls = [["Email/set", {"accountId": account, "create": {"d": {
+                     "mailboxIds": {drafts: True},
+                     "keywords": {"$draft": True}, "subject": subject,
+                     "bodyValues": {"b": {"value": "x" * 30000}},
+                     "textBody": [{"partId": "b", "type": "text/plain"}]}}}, "s"]]
+        answer = json.loads(self.https("/jmap/api", json.dumps(
+            {"using": using, "methodCalls": calls}).encode()))
+        name, args, _ = answer["methodResponses"][0]
+        self.assertEqual(name, "Email/set", answer)
+        return args
 
     def test_full_disk_refuses_with_try_later_and_recovers_without_restart(self):
         self.smtp_send("stored before")
@@ -101,6 +131,8 @@ class DiskFullTest(unittest.TestCase):
         typ, data = m.append("INBOX", None, None, message("append, no room"))
         self.assertEqual(typ, "NO")
         self.assertIn(b"[OVERQUOTA]", data[0])
+        refused = self.jmap_draft("draft, no room")
+        self.assertEqual(refused["notCreated"]["d"]["type"], "overQuota", refused)
         # What was stored before is untouched, and reads still work.
         self.assertEqual(self.subjects(m), ["Subject: stored before"])
 
@@ -108,6 +140,7 @@ class DiskFullTest(unittest.TestCase):
         self.smtp_send("room again")
         typ, _ = m.append("INBOX", None, None, message("append, room again"))
         self.assertEqual(typ, "OK")
+        self.assertIn("d", self.jmap_draft("draft, room again")["created"])
         self.assertEqual(self.subjects(m), ["Subject: stored before", "Subject: room again",
                                             "Subject: append, room again"])
         metrics = self.metrics()
@@ -115,7 +148,7 @@ class DiskFullTest(unittest.TestCase):
         disk_full = [line for line in metrics.splitlines()
                      if line.startswith("pushmail_store_disk_full_total ")]
         self.assertEqual(len(disk_full), 1, metrics)
-        self.assertGreaterEqual(float(disk_full[0].split()[1]), 2)
+        self.assertGreaterEqual(float(disk_full[0].split()[1]), 3)
         self.assertIn("the disk is full", self.server.log())
 
 

@@ -3,6 +3,7 @@
 #include "base/internal_errors.h"
 #include "base/log.h"
 #include "http/session.h"
+#include "jmap/jmap.h"
 
 namespace pushmail::http {
 
@@ -95,6 +96,9 @@ std::string Server::RenderMetrics() {
   extra.push_back({"pushmail_store_disk_full_total", "counter",
                    "writes refused because the disk was full", "",
                    static_cast<double>(store.disk_full)});
+  extra.push_back({"pushmail_jmap_server_errors_total", "counter",
+                   "JMAP serverFail answers: internal errors, each logged with its cause", "",
+                   static_cast<double>(jmap::ServerErrorCount())});
   extra.push_back({"pushmail_password_hashes_total", "counter",
                    "Argon2id checks run (logins the credential cache did not answer)", "",
                    static_cast<double>(context_.store.PasswordHashesRun())});

@@ -48,5 +48,4 @@ void StoreCreations(MethodContext& c,
                     std::vector<std::pair<std::string, store::Incoming>>& creations,
                     SetAnswer& answer);
 
-
 }  // namespace pushmail::jmap

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "jmap/api.h"
+#include "store/error.h"
 
 namespace pushmail::jmap {
 namespace {
@@ -21,6 +22,22 @@ TEST(ServerFail, AnswersWhatFailedAndCountsEachOnce) {
                                       {"description", "cannot store the email"}}));
   EXPECT_EQ(ServerFail("Core/echo", std::runtime_error("bug")).description, "internal error");
   EXPECT_EQ(ServerErrorCount(), before + 3);
+}
+
+// A full disk is the client's to retry (overQuota on a /set, as IMAP's NO [OVERQUOTA]); a store
+// latched read-only says so; neither tells the cause's internals.
+TEST(ServerFail, TheDiskFullAndReadOnlyStoreSayWhatTheClientCanDo) {
+  ErrorCode full = store::StoreErrc::kDiskFull;
+  ErrorCode latched = store::StoreErrc::kReadOnly;
+  EXPECT_EQ(ServerFailSetError("Email/set", full, "cannot store the email").at("type"),
+            "overQuota");
+  EXPECT_EQ(ServerFailSetError("Email/set", latched, "cannot store the email").at("type"),
+            "serverFail");
+  MethodError e = ServerFail("Email/import", full, "cannot store");
+  EXPECT_EQ(e.type, "serverFail");
+  EXPECT_NE(e.description.find("disk is full"), std::string::npos);
+  EXPECT_NE(ServerFail("Email/set", latched, "x").description.find("disk error"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -20,7 +20,6 @@
 #include "http/http.h"
 #include "hub/hub.h"
 #include "imap/server/server.h"
-#include "jmap/jmap.h"
 #include "net/net.h"
 #include "smtp/smtp.h"
 #include "store/store.h"
@@ -218,10 +217,7 @@ int Serve(ServeFlags flags) {
         {"pushmail_webpush_total", "counter", "", "result=\"retried\"",
          static_cast<double>(pushes.retries)},
         {"pushmail_webpush_total", "counter", "", "result=\"gone\"",
-         static_cast<double>(pushes.gone)},
-        {"pushmail_jmap_server_errors_total", "counter",
-         "JMAP serverFail answers: internal errors, each logged with its cause", "",
-         static_cast<double>(jmap::ServerErrorCount())}};
+         static_cast<double>(pushes.gone)}};
   };
   http::Server http_server({config, **store, hub, workers, blocking, upstream, tls,
                             other_connections, &web_push, vapid->public_key()});
