@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/url/parse.hpp>
 
+#include "base/internal_errors.h"
 #include "base/log.h"
 #include "http/auth.h"
 #include "http/session.h"
@@ -146,24 +147,35 @@ awaitable<std::optional<jmap::Principal>> Session::Authenticate(const Request& r
   auto header = request[beast_http::field::authorization];
   Authorization auth = ParseAuthorization(std::string_view(header.data(), header.size()));
   auto address = stream_.remote().address();
-  std::optional<jmap::Principal> who;
+  Result<jmap::Principal> who = MakeError(Errc::kNotFound);
   if (auth.scheme == Authorization::Scheme::kBasic ||
       auth.scheme == Authorization::Scheme::kBearer) {
     store::Store& store = server_.context().store;
-    auto check = [&store, &auth]() -> std::optional<jmap::Principal> {
+    auto check = [&store, &auth]() -> Result<jmap::Principal> {
       auto account = auth.scheme == Authorization::Scheme::kBearer
                          ? store.FindToken(auth.token)
                          : store.Authenticate(auth.user, auth.password);
-      if (!account) return std::nullopt;
+      if (!account) return account.error();
       auto found = store.GetAccount(*account);
-      if (!found) return std::nullopt;
+      if (!found) return found.error();
       return jmap::Principal{found->id, found->login};
     };
     who = co_await net::OnPool(server_.context().blocking, check);
   }
   if (who) {
     server_.auth_failures().Clear(address);
-    co_return who;
+    co_return *who;
+  }
+  if (who.error() != MakeError(Errc::kNotFound)) {
+    // The store failed, not the client: no guess to slow down, and a token to keep.
+    CountInternalError(Surface::kJmap);
+    spdlog::error("http: cannot check the credentials of '{}': {}", auth.user,
+                  who.error().message());
+    Response r = ErrorResponse(request, Status::service_unavailable);
+    r.set(beast_http::field::retry_after, "30");
+    bool keep = co_await Send(r, request);
+    if (!keep) CloseStream();
+    co_return std::nullopt;
   }
   if (auth.scheme != Authorization::Scheme::kNone) {
     // No header at all is a client asking for the challenge, not a guess.

@@ -70,7 +70,8 @@ awaitable<Session::Next> Session::Login(Request& request) {
   int64_t expires = UnixNow() + limits_.token_lifetime.count();
   const auto& [user, password] = *credentials;
   auto login = [&store, &user, &password, expires]() -> Result<std::string> {
-    // The Argon2id check itself, not the cache: a login is rare and proves the password anew.
+    // Through the store's credential cache like every password check: credentials that passed
+    // Argon2id within [auth] credential_cache_s are not hashed again.
     auto account = store.Authenticate(user, password);
     if (!account) return account.error();
     return store.CreateToken(*account, expires);

@@ -49,6 +49,7 @@ Result<std::unique_ptr<BlobFile>> BlobFile::Open(const std::string& dir,
   auto segment = file->OpenSegment(std::max<uint32_t>(newest, 1), true);
   if (!segment) return segment.error();
   file->current_ = *segment;
+  file->current_number_ = (*segment)->number;
   if (auto ec = SyncDirectory(dir)) return ec;
   return file;
 }
@@ -84,6 +85,7 @@ Result<std::shared_ptr<BlobFile::Segment>> BlobFile::Roll(const std::shared_ptr<
   if (auto ec = SyncDirectory(dir_)) return ec;
   unsynced_.push_back(full);
   current_ = *next;
+  current_number_.store(current_->number, std::memory_order_release);
   return current_;
 }
 
@@ -122,6 +124,15 @@ Result<BlobLocation> BlobFile::Append(std::string_view bytes) {
     if (n < 0) return health_->Judge("a blob write", Errno());
     if (n == 0) return health_->Judge("a blob write", MakeError(Errc::kIo));
     done += static_cast<size_t>(n);
+  }
+  if (segment->number != current_number_.load(std::memory_order_acquire)) {
+    // The segment rolled while this write ran: a Sync may have taken it off unsynced_ before
+    // these bytes were counted, and would never sync it again. Put it back first, so that the
+    // Sync that covers this Append (it reads appended_ after the add below) syncs it.
+    std::lock_guard lock(mu_);
+    if (std::find(unsynced_.begin(), unsynced_.end(), segment) == unsynced_.end()) {
+      unsynced_.push_back(segment);
+    }
   }
   appended_.fetch_add(1);
   return BlobLocation{segment->number, offset, bytes.size()};

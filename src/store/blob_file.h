@@ -89,6 +89,7 @@ class BlobFile {
   std::mutex mu_;
   // State below is guarded by mu_.
   std::shared_ptr<Segment> current_;
+  std::atomic<uint32_t> current_number_{0};         // current_->number, read without mu_
   std::vector<std::shared_ptr<Segment>> open_;      // every open segment, by number order
   std::vector<std::shared_ptr<Segment>> unsynced_;  // segments rolled since the last Sync
 

@@ -81,15 +81,26 @@ bool CredentialCache::Verify(std::string_view login, std::string_view password,
   ++hashing_;
   ++hashes_run_;
   lock.unlock();
-  bool ok = verify();
-  lock.lock();
-  --hashing_;
-  flight->done = true;
-  flight->ok = ok;
-  flights_.erase(key);
-  if (ok) AddKey(key);
-  lock.unlock();
-  cv_.notify_all();
+  bool ok = false;
+  // However verify ends (it may throw bad_alloc), the slot is given back and the waiters woken.
+  struct Land {
+    CredentialCache& cache;
+    const std::string& key;
+    Flight& flight;
+    bool& ok;
+    ~Land() {
+      {
+        std::lock_guard lock(cache.mu_);
+        --cache.hashing_;
+        flight.done = true;
+        flight.ok = ok;
+        cache.flights_.erase(key);
+        if (ok) cache.AddKey(key);
+      }
+      cache.cv_.notify_all();
+    }
+  } land{*this, key, *flight, ok};
+  ok = verify();
   return ok;
 }
 
@@ -99,11 +110,17 @@ void CredentialCache::Bounded(const std::function<void()>& hash) {
   ++hashing_;
   ++hashes_run_;
   lock.unlock();
+  struct Release {
+    CredentialCache& cache;
+    ~Release() {
+      {
+        std::lock_guard lock(cache.mu_);
+        --cache.hashing_;
+      }
+      cache.cv_.notify_all();
+    }
+  } release{*this};
   hash();
-  lock.lock();
-  --hashing_;
-  lock.unlock();
-  cv_.notify_all();
 }
 
 }  // namespace pushmail::store

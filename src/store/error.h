@@ -7,7 +7,7 @@
 //              JMAP overQuota / serverFail.
 //   kReadOnly  a sync or a write failed in a way that may have lost bytes, and the store took
 //              itself read-only until the process restarts, so that nothing is acknowledged
-//              that a crash could undo. Reads still work. SMTP 451 4.3.0, IMAP NO [SERVERBUG],
+//              that a crash could undo. Reads still work. SMTP 451 4.3.0, IMAP NO [UNAVAILABLE],
 //              JMAP serverFail.
 
 #include "base/result.h"

@@ -57,7 +57,7 @@ ErrorCode Health::CheckWritable() const {
 }
 
 ErrorCode Health::Judge(std::string_view what, ErrorCode raw) {
-  if (!raw || raw == StoreErrc::kReadOnly) return raw;
+  if (!raw || raw == StoreErrc::kReadOnly || raw == StoreErrc::kDiskFull) return raw;  // judged
   if (IsDiskFull(raw)) {
     uint64_t seen = disk_full_.fetch_add(1, std::memory_order_relaxed);
     if (seen % 1000 == 0) {  // the first, then one in a thousand: a full disk is not a flood

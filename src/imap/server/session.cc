@@ -90,6 +90,11 @@ std::string Session::Failure(const Request& r, std::string_view what, const Erro
   CountInternalError(Surface::kImap);
   spdlog::error("imap: {} {}: {}: {}", r.tag, login_, what, cause.message());
   if (cause == store::StoreErrc::kDiskFull) return "[OVERQUOTA] Not enough disk space, try later";
+  // RFC 5530 UNAVAILABLE: a subsystem is down for now (a store that stopped writing after a disk
+  // error until it is restarted, an upstream server that did not answer in time).
+  if (cause == store::StoreErrc::kReadOnly || cause == MakeError(Errc::kUnavailable)) {
+    return "[UNAVAILABLE] " + std::string(what) + ", try later";
+  }
   return "[SERVERBUG] " + std::string(what);
 }
 

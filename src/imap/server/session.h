@@ -55,7 +55,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Tagged(const Request& r, std::string_view condition, std::string_view text);
   // The text of a NO for an internal failure of `what` ("Cannot store flags"), logged once with
   // its cause and counted. A full disk is [OVERQUOTA] (what Dovecot answers for ENOSPC: the
-  // client keeps its data and may try again later), anything else [SERVERBUG] (RFC 5530).
+  // client keeps its data and may try again later); a read-only store or an upstream that did
+  // not answer [UNAVAILABLE]; anything else [SERVERBUG] (RFC 5530).
   std::string Failure(const Request& r, std::string_view what, const ErrorCode& cause);
   boost::asio::awaitable<bool> Flush();
   // The next framed command, or nullopt when the connection is over.
