@@ -325,7 +325,11 @@ void Writer::Run() {
 
 ErrorCode Writer::ApplyAll(std::vector<Op>& batch) {
   for (Op& op : batch) {
-    op.result = health_->Judge("a write", ApplyOne(op));
+    ErrorCode undo_failed;
+    op.result = health_->Judge("a write", ApplyOne(op, undo_failed));
+    // A failed op whose savepoint could not be rolled back left its writes in the transaction:
+    // the batch must not commit them as if they were someone's success.
+    if (undo_failed) return health_->Judge("a rollback", undo_failed);
     // A full disk or an I/O error may make SQLite roll back the whole transaction: the ops
     // after it would then run in autocommit mode, each committed on its own.
     if (sqlite3_get_autocommit(db_.handle())) return op.result ? op.result : MakeError(Errc::kIo);
@@ -334,15 +338,17 @@ ErrorCode Writer::ApplyAll(std::vector<Op>& batch) {
   return {};
 }
 
-ErrorCode Writer::ApplyOne(Op& op) {
+ErrorCode Writer::ApplyOne(Op& op, ErrorCode& undo_failed) {
   if (auto ec = txn_.Stmt("SAVEPOINT op").Run()) return ec;
   txn_.BeginOp();  // the op's bumps vanish with its savepoint if it fails
   ErrorCode ec = op.apply(txn_);
   if (ec) {
-    txn_.Stmt("ROLLBACK TO op").Run();
+    undo_failed = txn_.Stmt("ROLLBACK TO op").Run();
     txn_.RollbackOp();
   }
-  txn_.Stmt("RELEASE op").Run();
+  if (ErrorCode released = txn_.Stmt("RELEASE op").Run(); released && !undo_failed && ec) {
+    undo_failed = released;
+  }
   return ec;
 }
 

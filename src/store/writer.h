@@ -164,7 +164,8 @@ class Writer {
   void SyncLoop();
   void KickSyncer();
   static int OnWalCommit(void* self, sqlite3* db, const char* name, int pages);
-  ErrorCode ApplyOne(Op& op);
+  // Runs one op in a savepoint; `undo_failed` gets why a failed op could not be taken back.
+  ErrorCode ApplyOne(Op& op, ErrorCode& undo_failed);
   // Applies the batch's ops in the open transaction; an error when the batch may not commit.
   ErrorCode ApplyAll(std::vector<Op>& batch);
   ErrorCode FinishAccounts();
