@@ -83,4 +83,12 @@ class Db {
   sqlite3* db_ = nullptr;
 };
 
+// Makes `statement` (a cached one) ready for a new use: prepared from `sql` on `db` when it never
+// was or its earlier prepare failed (a failure is tried again, not kept), then reset.
+inline Statement& Reuse(const Db& db, std::string_view sql, Statement& statement) {
+  if (!statement.ok()) statement = db.Prepare(sql);
+  statement.Reset();
+  return statement;
+}
+
 }  // namespace pushmail::sqlite

@@ -36,14 +36,7 @@ class Store::Readers {
     // A statement prepared once per connection, reset for this use; it is reset again when the
     // lease ends, so no snapshot outlives the read.
     sqlite::Statement& Prepare(const std::string& sql) {
-      auto it = c_.statements.find(sql);
-      if (it == c_.statements.end()) {
-        it = c_.statements.emplace(sql, c_.db.Prepare(sql)).first;
-      } else if (!it->second.ok()) {
-        it->second = c_.db.Prepare(sql);  // a failed prepare is tried again, not kept
-      }
-      it->second.Reset();
-      return it->second;
+      return sqlite::Reuse(c_.db, sql, c_.statements[sql]);
     }
 
    private:

@@ -11,14 +11,7 @@
 namespace pushmail::store {
 
 sqlite::Statement& Txn::Stmt(Sql sql) {
-  auto it = statements_.find(sql.text);
-  if (it == statements_.end()) {
-    it = statements_.emplace(sql.text, db_.Prepare(sql.text)).first;
-  } else if (!it->second.ok()) {
-    it->second = db_.Prepare(sql.text);  // a failed prepare is tried again, not kept
-  }
-  it->second.Reset();
-  return it->second;
+  return sqlite::Reuse(db_, sql.text, statements_[sql.text]);
 }
 
 void Txn::ResetStatements() {

@@ -7,6 +7,7 @@
 namespace pushmail::store::sqlite {
 
 using pushmail::sqlite::Db;
+using pushmail::sqlite::Reuse;
 using pushmail::sqlite::SqliteCategory;
 using pushmail::sqlite::SqliteError;
 using pushmail::sqlite::Statement;
